@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package mogo needs to build, test and run. Idempotent; run as root
+# (or with sudo available) on a fresh Debian 12 machine.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libtorch-dev            # LibTorch C++ frontend (CPU, 1.13.1)
+  libopenblas0-pthread    # without it LibTorch falls back to reference BLAS (~15x slower)
+  libgtest-dev libgmock-dev
+  libcli11-dev nlohmann-json3-dev libsentencepiece-dev libcpp-httplib-dev
+  libprotobuf-dev xz-utils
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+echo "mogo setup: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

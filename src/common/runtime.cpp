@@ -1,0 +1,50 @@
+#include "common/runtime.hpp"
+
+#include <fstream>
+#include <thread>
+
+#include "common/error.hpp"
+
+namespace mogo {
+
+namespace {
+bool g_verbose = false;
+}
+
+int configure_threads(int n) {
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+  return n;
+}
+
+std::string blas_in_use() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  std::string found;
+  while (std::getline(maps, line)) {
+    if (line.find("openblas") != std::string::npos) {
+      std::string kind = line.find("pthread") != std::string::npos ? "pthread"
+                         : line.find("openmp") != std::string::npos ? "openmp" : "serial";
+      return "OpenBLAS (" + kind + ") " + line.substr(line.find('/'));
+    }
+    if (line.find("libmkl") != std::string::npos) return "MKL " + line.substr(line.find('/'));
+    if (found.empty() && line.find("libblas.so") != std::string::npos)
+      found = "reference BLAS (slow: install libopenblas0-pthread) " + line.substr(line.find('/'));
+  }
+  return found.empty() ? "unknown (no BLAS library mapped)" : found;
+}
+
+torch::Device pick_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (name.rfind("cuda", 0) == 0) {
+    require(torch::cuda::is_available(), "device '" + name + "' requested but CUDA is not available in this build/machine");
+    return torch::Device(name);
+  }
+  throw Error("unknown device '" + name + "' (expected auto, cpu, cuda or cuda:N)");
+}
+
+void set_verbose(bool v) { g_verbose = v; }
+bool verbose() { return g_verbose; }
+
+}  // namespace mogo

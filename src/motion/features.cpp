@@ -1,0 +1,186 @@
+#include "motion/features.hpp"
+
+#include "common/error.hpp"
+#include "motion/kinematics.hpp"
+#include "motion/quaternion.hpp"
+
+namespace mogo {
+
+using torch::indexing::None;
+using torch::indexing::Slice;
+
+namespace {
+
+// Sum over xyz of squared per-frame displacement < threshold  ->  1.0 (contact) else 0.0.
+// positions: [T,J,3] -> [T-1, 2]
+torch::Tensor foot_contacts(const torch::Tensor& positions, const std::array<int64_t, 2>& feet, double threshold) {
+  auto idx = torch::tensor({feet[0], feet[1]}, torch::kLong);
+  auto p = positions.index_select(1, idx);
+  auto d2 = (p.index({Slice(1, None)}) - p.index({Slice(None, -1)})).pow(2).sum(-1);
+  return (d2 < threshold).to(positions.scalar_type());
+}
+
+}  // namespace
+
+torch::Tensor uniform_skeleton(const torch::Tensor& joints, const Skeleton& skel) {
+  auto src_offsets = skel.offsets_from_pose(joints[0]);
+  auto tgt_offsets = skel.target_offsets.to(torch::kDouble);
+  auto leg = [&](const torch::Tensor& off) {
+    return off[skel.leg_joints[0]].abs().max().item<double>() + off[skel.leg_joints[1]].abs().max().item<double>();
+  };
+  double src_leg = leg(src_offsets);
+  require(src_leg > 1e-8, "motion has zero leg length in its first frame (joints collapsed?)");
+  double scale = leg(tgt_offsets) / src_leg;
+  auto quats = inverse_kinematics(joints, skel, /*smooth_forward=*/false);
+  return forward_kinematics(quats, joints.select(1, 0) * scale, tgt_offsets, skel);
+}
+
+FeatureResult extract_features(const torch::Tensor& input, const Skeleton& skel) {
+  const int64_t J = skel.num_joints();
+  require(input.dim() == 3 && input.size(1) == J && input.size(2) == 3,
+          "extract_features: joints must be [T," + std::to_string(J) + ",3], got " + c10::str(input.sizes()));
+  require(input.size(0) >= 2, "extract_features: need at least 2 frames, got " + std::to_string(input.size(0)));
+  auto positions = input.to(torch::kDouble);
+  require(torch::isfinite(positions).all().item<bool>(), "extract_features: joints contain NaN or infinity");
+  const int64_t T = positions.size(0);
+
+  if (skel.target_offsets.defined()) positions = uniform_skeleton(positions, skel);
+
+  // Floor at y = 0 (lowest joint over the whole clip).
+  positions = positions.clone();
+  positions.select(2, 1).sub_(positions.select(2, 1).min());
+
+  // Root XZ of frame 0 at the origin.
+  auto root_init = positions[0][0].clone();
+  root_init[1] = 0.0;
+  positions = positions - root_init;
+
+  // Face +Z in frame 0.
+  auto forward_init = facing_direction(positions[0].unsqueeze(0), skel, /*ik_convention=*/false);
+  forward_init = forward_init / forward_init.norm(2, -1, true);
+  auto z = torch::tensor({{0.0, 0.0, 1.0}}, positions.options());
+  auto root_quat_init = rot::qbetween(forward_init, z);  // [1,4]
+  positions = rot::qrot(root_quat_init.view({1, 1, 4}), positions);
+  auto global_positions = positions.clone();
+
+  auto feet_l = foot_contacts(positions, skel.feet_left, skel.foot_velocity_threshold);
+  auto feet_r = foot_contacts(positions, skel.feet_right, skel.foot_velocity_threshold);
+
+  auto quats = inverse_kinematics(positions, skel, /*smooth_forward=*/true);
+  auto cont6d = rot::quat_to_cont6d(quats);  // [T,J,6]
+  auto r_rot = quats.select(1, 0);          // [T,4]
+  auto root = positions.select(1, 0);
+  auto velocity = rot::qrot(r_rot.index({Slice(1, None)}), root.index({Slice(1, None)}) - root.index({Slice(None, -1)}));
+  auto r_velocity = rot::qmul(r_rot.index({Slice(1, None)}), rot::qinv(r_rot.index({Slice(None, -1)})));
+  // q and -q are the same rotation, but asin(y) below reads the half-angle only for w >= 0.
+  // HumanML3D skips this, so its features break when the heading crosses 180 degrees (the root
+  // quaternion flips sign); motions that never cross it are unchanged.
+  r_velocity = torch::where(r_velocity.index({Slice(), Slice(0, 1)}) < 0, -r_velocity, r_velocity);
+
+  // Root-relative positions in the root's facing frame ("rifke").
+  auto root_xz = root.clone();
+  root_xz.select(1, 1).zero_();
+  auto local = rot::qrot(r_rot.unsqueeze(1), positions - root_xz.unsqueeze(1));
+
+  auto root_y = local.select(1, 0).index({Slice(), Slice(1, 2)});          // [T,1]
+  auto rot_vel = torch::asin(r_velocity.index({Slice(), Slice(2, 3)}));    // [T-1,1] half-angle about Y
+  auto lin_vel = velocity.index({Slice(), torch::tensor({0, 2})});          // [T-1,2]
+  auto ric = local.index({Slice(), Slice(1, None)}).reshape({T, -1});
+  auto rot6d = cont6d.index({Slice(), Slice(1, None)}).reshape({T, -1});
+  auto local_vel = rot::qrot(r_rot.index({Slice(None, -1)}).unsqueeze(1),
+                             global_positions.index({Slice(1, None)}) - global_positions.index({Slice(None, -1)}))
+                       .reshape({T - 1, -1});
+  auto head = Slice(None, -1);
+  auto features = torch::cat({rot_vel, lin_vel, root_y.index({head}), ric.index({head}), rot6d.index({head}),
+                              local_vel, feet_l, feet_r},
+                             1);
+  return {features.to(torch::kFloat), global_positions};
+}
+
+torch::Tensor recover_root_rotation(const torch::Tensor& features) {
+  auto rot_vel = features.select(-1, 0).to(torch::kDouble);
+  // Angle: cumulative sum of the shifted per-frame half-angle velocity; q = (cos a, 0, sin a, 0).
+  auto ang = torch::zeros_like(rot_vel);
+  ang.index_put_({torch::indexing::Ellipsis, Slice(1, None)}, rot_vel.index({torch::indexing::Ellipsis, Slice(None, -1)}));
+  ang = torch::cumsum(ang, -1);
+  auto zeros = torch::zeros_like(ang);
+  return torch::stack({torch::cos(ang), zeros, torch::sin(ang), zeros}, -1);
+}
+
+torch::Tensor recover_all_frames(const torch::Tensor& features, int64_t J) {
+  require(features.dim() == 2, "recover_all_frames: features must be [T,D], got " + c10::str(features.sizes()));
+  auto joints = recover_from_ric(features, J).to(torch::kDouble);
+  auto r_rot = recover_root_rotation(features);
+  auto v = FeatureLayout(J).local_velocity();
+  auto last_vel = features[-1].slice(0, v.begin, v.end()).to(torch::kDouble).view({J, 3});
+  // local_vel[t] = R_t (p[t+1] - p[t])  =>  p[T] = p[T-1] + R_{T-1}^-1 local_vel[T-1]
+  auto next = joints[-1] + rot::qrot(rot::qinv(r_rot[-1]), last_vel);
+  return torch::cat({joints, next.unsqueeze(0)}, 0).to(features.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat);
+}
+
+torch::Tensor recover_from_ric(const torch::Tensor& data_in, int64_t J) {
+  const FeatureLayout L(J);
+  require(data_in.dim() >= 2 && data_in.size(-1) == L.dim(),
+          "recover_from_ric: features must be [...,T," + std::to_string(L.dim()) + "] for " + std::to_string(J) +
+              " joints, got " + c10::str(data_in.sizes()));
+  auto data = data_in.to(torch::kDouble);
+  auto r_rot = recover_root_rotation(data);  // [...,T,4]
+  auto ang = data.select(-1, 0);
+  auto pos_shape = ang.sizes().vec();  // [...,T,3]
+  pos_shape.push_back(3);
+  auto r_pos = torch::zeros(pos_shape, data.options());
+  auto prev = Slice(None, -1);
+  auto vx = data.index({torch::indexing::Ellipsis, prev, 1});
+  auto vz = data.index({torch::indexing::Ellipsis, prev, 2});
+  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 0}, vx);
+  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 2}, vz);
+  r_pos = rot::qrot(rot::qinv(r_rot), r_pos);
+  r_pos = torch::cumsum(r_pos, -2);
+  r_pos.index_put_({torch::indexing::Ellipsis, 1}, data.select(-1, 3));
+
+  auto ric = L.ric();
+  auto pos = data.index({torch::indexing::Ellipsis, Slice(ric.begin, ric.end())});
+  auto shape = pos.sizes().vec();
+  shape.back() = J - 1;
+  shape.push_back(3);
+  pos = pos.reshape(shape);
+  pos = rot::qrot(rot::qinv(r_rot).unsqueeze(-2), pos);
+  auto offset = torch::stack({r_pos.select(-1, 0), torch::zeros_like(ang), r_pos.select(-1, 2)}, -1).unsqueeze(-2);
+  pos = pos + offset;
+  return torch::cat({r_pos.unsqueeze(-2), pos}, -2).to(data_in.scalar_type() == torch::kDouble ? torch::kDouble
+                                                                                                  : torch::kFloat);
+}
+
+torch::Tensor mirror_joints(const torch::Tensor& joints, const std::vector<int64_t>& mirror_of) {
+  auto idx = torch::tensor(mirror_of, torch::kLong);
+  auto out = joints.index_select(1, idx).clone();
+  out.select(2, 0).neg_();
+  return out;
+}
+
+std::vector<int64_t> mirror_map(const Skeleton& skel) {
+  const int64_t J = skel.num_joints();
+  std::vector<int64_t> map(J);
+  auto swap_name = [](const std::string& n) -> std::string {
+    auto ends = [&](const std::string& s) { return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
+    auto starts = [&](const std::string& s) { return n.rfind(s, 0) == 0 && n.size() > s.size(); };
+    if (ends("_L")) return n.substr(0, n.size() - 2) + "_R";
+    if (ends("_R")) return n.substr(0, n.size() - 2) + "_L";
+    if (starts("left_")) return "right_" + n.substr(5);
+    if (starts("right_")) return "left_" + n.substr(6);
+    if (starts("Left")) return "Right" + n.substr(4);
+    if (starts("Right")) return "Left" + n.substr(5);
+    if (n.size() >= 2 && (n[0] == 'L' || n[0] == 'R') && isupper(static_cast<unsigned char>(n[1])))
+      return std::string(1, n[0] == 'L' ? 'R' : 'L') + n.substr(1);
+    return n;
+  };
+  for (int64_t i = 0; i < J; ++i) {
+    map[i] = i;
+    std::string other = swap_name(skel.joint_names[i]);
+    for (int64_t k = 0; k < J; ++k)
+      if (skel.joint_names[k] == other) map[i] = k;
+  }
+  return map;
+}
+
+}  // namespace mogo

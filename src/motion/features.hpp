@@ -1,0 +1,44 @@
+// The HumanML3D motion representation (Guo et al. 2022): joint positions <-> per-frame features.
+#pragma once
+#include <torch/torch.h>
+
+#include "motion/skeleton.hpp"
+
+namespace mogo {
+
+struct FeatureResult {
+  torch::Tensor features;          // [T-1, D] float32
+  torch::Tensor global_positions;  // [T, J, 3] the normalised motion (scaled, on floor, origin, facing +Z)
+};
+
+// Rescales a motion to the skeleton's target bone lengths (ratio of leg lengths for the root
+// trajectory; IK + FK with target offsets for the pose).  joints: [T,J,3] -> [T,J,3].
+torch::Tensor uniform_skeleton(const torch::Tensor& joints, const Skeleton& skel);
+
+// Forward transform, as HumanML3D's process_file: uniform skeleton (when skel.target_offsets is
+// set), floor at y=0, root XZ at the origin in frame 0, facing +Z in frame 0, then features.
+// joints: [T,J,3] metres, Y up, T >= 2.
+FeatureResult extract_features(const torch::Tensor& joints, const Skeleton& skel);
+
+// Inverse transform (HumanML3D's recover_from_ric): integrates root rotation and velocity and
+// rotates the root-relative positions back. features: [..., T, D] -> joints [..., T, J, 3].
+torch::Tensor recover_from_ric(const torch::Tensor& features, int64_t joints);
+
+// Root rotation per frame implied by the features' angular velocity (pure rotations about Y,
+// identity at frame 0). features: [..., T, D] -> [..., T, 4].
+torch::Tensor recover_root_rotation(const torch::Tensor& features);
+
+// Like recover_from_ric, plus the frame after the last one: the features of frame t hold the
+// velocities from t to t+1, so T feature rows describe T+1 poses. This makes joints -> features
+// -> joints -> features lossless (the forward transform drops one frame).
+// features: [T, D] -> joints [T+1, J, 3].
+torch::Tensor recover_all_frames(const torch::Tensor& features, int64_t joints);
+
+// Mirrors a motion left/right (x -> -x and swaps left/right joints), as HumanML3D augments its
+// data. joints: [T,J,3]; mirror_of[i] = index of joint i's mirror image.
+torch::Tensor mirror_joints(const torch::Tensor& joints, const std::vector<int64_t>& mirror_of);
+
+// Pairs joints named *_L/*_R, left_*/right_*, L*/R* (KIT) for mirroring. Unpaired joints map to themselves.
+std::vector<int64_t> mirror_map(const Skeleton& skel);
+
+}  // namespace mogo

@@ -1,0 +1,44 @@
+// Helpers shared by the tests: paths to shared data, temporary folders, running the CLI.
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace mogo::test {
+
+inline std::string shared_dir() { return MOGO_SHARED_DIR; }
+inline std::string reference_dir() { return shared_dir() + "/reference/humanml3d"; }
+inline std::string source_dir() { return MOGO_SOURCE_DIR; }
+
+// A fresh empty folder under the system temp dir, removed at destruction.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& tag = "mogo") {
+    path = std::filesystem::temp_directory_path() /
+           (tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+};
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout + stderr
+};
+
+// Runs the mogo CLI with the given argument string; captures output.
+CommandResult run_cli(const std::string& args);
+
+inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+
+}  // namespace mogo::test

@@ -1,0 +1,29 @@
+// Subcommand registration for the mogo CLI. Each command lives in its own cmd_*.cpp file and
+// registers itself through register_all.
+#pragma once
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace mogo::cli {
+
+struct GlobalOptions {
+  int threads = 0;  // 0 = all cores
+  bool verbose = false;
+  std::string device = "auto";
+};
+
+// Applies the global options (threads, verbosity), then runs `body`; turns any exception into
+// one clear line on stderr and exit code 1.
+void run_command(const GlobalOptions& g, const std::function<void()>& body);
+
+void register_info(CLI::App& app, GlobalOptions& g);
+void register_features(CLI::App& app, GlobalOptions& g);
+
+inline void register_all(CLI::App& app, GlobalOptions& g) {
+  register_info(app, g);
+  register_features(app, g);
+}
+
+}  // namespace mogo::cli
