@@ -20,10 +20,14 @@ void run_command(const GlobalOptions& g, const std::function<void()>& body);
 
 void register_info(CLI::App& app, GlobalOptions& g);
 void register_features(CLI::App& app, GlobalOptions& g);
+void register_bvh(CLI::App& app, GlobalOptions& g);
+void register_prepare(CLI::App& app, GlobalOptions& g);
 
 inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_info(app, g);
   register_features(app, g);
+  register_bvh(app, g);
+  register_prepare(app, g);
 }
 
 }  // namespace mogo::cli

@@ -1,0 +1,133 @@
+#include "data/prepare.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/progress.hpp"
+#include "data/split.hpp"
+#include "data/text_file.hpp"
+#include "motion/features.hpp"
+#include "motion/npy.hpp"
+
+namespace mogo {
+
+namespace fs = std::filesystem;
+
+nlohmann::json PrepareSummary::to_json() const {
+  nlohmann::json skips = nlohmann::json::array();
+  for (auto& [id, why] : skipped) skips.push_back({{"id", id}, {"reason", why}});
+  return {{"clips", clips}, {"frames", frames}, {"hours", frames / 20.0 / 3600.0}, {"seconds", seconds}, {"skipped", skips}};
+}
+
+std::pair<torch::Tensor, torch::Tensor> mean_std(const torch::Tensor& features, int64_t joints) {
+  auto f = features.to(torch::kDouble);
+  auto mean = f.mean(0);
+  auto std = f.std(0);
+  FeatureLayout L(joints);
+  for (Slice1D s : {L.root_rot_velocity(), L.root_linear_velocity(), L.root_height(), L.ric(), L.rot6d(),
+                    L.local_velocity(), L.foot_contacts()}) {
+    auto part = std.slice(0, s.begin, s.end());
+    part.fill_(part.mean().item<double>());
+  }
+  std.clamp_min_(1e-6);
+  return {mean.to(torch::kFloat), std.to(torch::kFloat)};
+}
+
+namespace {
+
+struct ClipResult {
+  torch::Tensor joints;    // [T,J,3] normalised positions
+  torch::Tensor features;  // [T-1,D]
+};
+
+ClipResult process(const torch::Tensor& joints, const Skeleton& s) {
+  auto r = extract_features(joints, s);
+  return {r.global_positions.index({torch::indexing::Slice(0, r.features.size(0))}).to(torch::kFloat), r.features};
+}
+
+}  // namespace
+
+PrepareSummary prepare_dataset(const PrepareOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  const fs::path in(o.input_dir), out(o.output_dir);
+  require(fs::is_directory(in / "bvh"), o.input_dir + ": no bvh/ folder");
+  require(fs::is_directory(in / "texts"), o.input_dir + ": no texts/ folder");
+  bvh::Mapping mapping = bvh::Mapping::load(o.mapping_path);
+  Skeleton skel = mapping.skeleton;
+  auto mirror_of = mirror_map(skel);
+
+  std::map<std::string, std::vector<std::string>> splits;
+  for (const char* name : {"train", "val", "test"}) {
+    auto ids = read_split((in / (std::string(name) + ".txt")).string());
+    if (o.limit > 0 && static_cast<int64_t>(ids.size()) > o.limit) ids.resize(o.limit);
+    splits[name] = ids;
+  }
+  require(!splits["train"].empty(), o.input_dir + ": train.txt lists no clips");
+  for (const char* sub : {"new_joints", "new_joint_vecs", "texts"}) fs::create_directories(out / sub);
+
+  // Target body: the first training clip that loads, as HumanML3D takes one example body.
+  for (const auto& id : splits["train"]) {
+    try {
+      auto j = bvh::load_joints((in / "bvh" / (id + ".bvh")).string(), mapping, o.fps);
+      skel.target_offsets = skel.offsets_from_pose(j[0]);
+      break;
+    } catch (const Error&) {
+    }
+  }
+  require(skel.target_offsets.defined(), o.input_dir + ": no training clip could be read");
+  write_file_atomically((out / "skeleton.json").string(), skel.to_json().dump(2) + "\n");
+
+  PrepareSummary sum;
+  std::vector<torch::Tensor> train_features;
+  int64_t total = 0;
+  for (auto& [_, ids] : splits) total += ids.size();
+  ProgressBar bar("prepare", total, o.progress);
+  int64_t done = 0;
+  for (auto& [split, ids] : splits) {
+    std::vector<std::string> kept;
+    for (const auto& id : ids) {
+      bar.update(++done, id);
+      try {
+        require(id.find('/') == std::string::npos && id != ".." && id != ".", "clip id contains a path separator");
+        auto captions = load_captions((in / "texts" / (id + ".txt")).string());
+        require(!captions.empty(), id + ": no captions");
+        auto joints = bvh::load_joints((in / "bvh" / (id + ".bvh")).string(), mapping, o.fps);
+        require(joints.size(0) >= o.min_frames, "only " + std::to_string(joints.size(0)) + " frames at " +
+                                                   std::to_string(static_cast<int>(o.fps)) + " fps (min " +
+                                                   std::to_string(o.min_frames) + ")");
+        std::vector<std::pair<std::string, ClipResult>> outputs = {{id, process(joints, skel)}};
+        if (o.mirror) outputs.push_back({"M" + id, process(mirror_joints(joints, mirror_of), skel)});
+        for (auto& [oid, r] : outputs) {
+          require(torch::isfinite(r.features).all().item<bool>(), "features contain NaN/inf");
+          npy::save((out / "new_joints" / (oid + ".npy")).string(), r.joints);
+          npy::save((out / "new_joint_vecs" / (oid + ".npy")).string(), r.features);
+          auto caps = captions;
+          if (oid != id)
+            for (auto& c : caps) c.text = swap_left_right(c.text);
+          write_file_atomically((out / "texts" / (oid + ".txt")).string(), format_captions(caps));
+          if (split == "train") train_features.push_back(r.features);
+          kept.push_back(oid);
+          sum.clips += 1;
+          sum.frames += r.features.size(0);
+        }
+      } catch (const std::exception& e) {
+        sum.skipped.push_back({id, e.what()});
+      }
+    }
+    write_split((out / (split + ".txt")).string(), kept);
+  }
+  bar.finish();
+  require(!train_features.empty(), "no training clip could be prepared");
+  auto [mean, std] = mean_std(torch::cat(train_features, 0), skel.num_joints());
+  npy::save((out / "Mean.npy").string(), mean);
+  npy::save((out / "Std.npy").string(), std);
+  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_file_atomically((out / "prepare_report.json").string(), sum.to_json().dump(2) + "\n");
+  return sum;
+}
+
+}  // namespace mogo

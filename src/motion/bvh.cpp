@@ -1,0 +1,416 @@
+#include "motion/bvh.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "motion/quaternion.hpp"
+
+namespace mogo::bvh {
+
+namespace {
+
+// Whitespace tokenizer that remembers line numbers for error messages.
+class Tokens {
+ public:
+  Tokens(const std::string& text, std::string source) : text_(text), source_(std::move(source)) {}
+
+  bool at_end() {
+    skip_space();
+    return pos_ >= text_.size();
+  }
+  std::string next(const char* expected) {
+    skip_space();
+    if (pos_ >= text_.size()) fail(std::string("unexpected end of file, expected ") + expected);
+    size_t start = pos_;
+    while (pos_ < text_.size() && !isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    return text_.substr(start, pos_ - start);
+  }
+  void expect(const std::string& word) {
+    std::string t = next(word.c_str());
+    if (t != word) fail("expected '" + word + "', found '" + t + "'");
+  }
+  double number(const char* what) {
+    std::string t = next(what);
+    char* end = nullptr;
+    double v = std::strtod(t.c_str(), &end);
+    if (end == t.c_str() || *end != '\0' || !std::isfinite(v)) fail(std::string("expected a number (") + what + "), found '" + t + "'");
+    return v;
+  }
+  long integer(const char* what, long lo, long hi) {
+    std::string t = next(what);
+    char* end = nullptr;
+    long v = std::strtol(t.c_str(), &end, 10);
+    if (end == t.c_str() || *end != '\0') fail(std::string("expected an integer (") + what + "), found '" + t + "'");
+    if (v < lo || v > hi) fail(std::string(what) + " " + t + " out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return v;
+  }
+  // Rest of the current line (for names with spaces).
+  std::string rest_of_line() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
+    size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != '\n' && text_[pos_] != '\r') ++pos_;
+    std::string s = text_.substr(start, pos_ - start);
+    while (!s.empty() && isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    return s;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(source_ + ":" + std::to_string(line_) + ": " + what);
+  }
+  size_t line() const { return line_; }
+
+ private:
+  void skip_space() {
+    while (pos_ < text_.size() && isspace(static_cast<unsigned char>(text_[pos_]))) {
+      if (text_[pos_] == '\n') ++line_;
+      ++pos_;
+    }
+  }
+  const std::string& text_;
+  std::string source_;
+  size_t pos_ = 0;
+  size_t line_ = 1;
+};
+
+Channel channel_from(const std::string& name, Tokens& tk) {
+  static const std::pair<const char*, Channel> names[] = {
+      {"Xposition", Channel::Xposition}, {"Yposition", Channel::Yposition}, {"Zposition", Channel::Zposition},
+      {"Xrotation", Channel::Xrotation}, {"Yrotation", Channel::Yrotation}, {"Zrotation", Channel::Zrotation}};
+  for (auto& [n, c] : names)
+    if (name == n) return c;
+  tk.fail("unknown channel name '" + name + "' (expected X/Y/Z position or rotation)");
+}
+
+bool is_rotation(Channel c) { return c == Channel::Xrotation || c == Channel::Yrotation || c == Channel::Zrotation; }
+char axis_of(Channel c) {
+  switch (c) {
+    case Channel::Xposition: case Channel::Xrotation: return 'X';
+    case Channel::Yposition: case Channel::Yrotation: return 'Y';
+    default: return 'Z';
+  }
+}
+
+constexpr int kMaxJoints = 1024;
+constexpr int kMaxDepth = 256;
+
+void parse_joint(Tokens& tk, Bvh& b, int parent, int depth, int& channel_count) {
+  if (depth > kMaxDepth) tk.fail("hierarchy nested deeper than " + std::to_string(kMaxDepth));
+  if (static_cast<int>(b.joints.size()) >= kMaxJoints) tk.fail("more than " + std::to_string(kMaxJoints) + " joints");
+  Joint j;
+  j.name = tk.rest_of_line();
+  if (j.name.empty()) tk.fail("joint without a name");
+  if (b.index_of(j.name) >= 0) tk.fail("duplicate joint name '" + j.name + "'");
+  j.parent = parent;
+  tk.expect("{");
+  tk.expect("OFFSET");
+  for (double& o : j.offset) o = tk.number("OFFSET value");
+  std::string word = tk.next("CHANNELS, JOINT, End or }");
+  if (word == "CHANNELS") {
+    long n = tk.integer("channel count", 0, 6);
+    for (long k = 0; k < n; ++k) j.channels.push_back(channel_from(tk.next("channel name"), tk));
+    j.channel_start = channel_count;
+    channel_count += static_cast<int>(n);
+    word = tk.next("JOINT, End or }");
+  } else if (parent < 0) {
+    tk.fail("ROOT needs CHANNELS");
+  }
+  int self = static_cast<int>(b.joints.size());
+  b.joints.push_back(j);
+  while (word != "}") {
+    if (word == "JOINT") {
+      parse_joint(tk, b, self, depth + 1, channel_count);
+    } else if (word == "End") {
+      tk.expect("Site");
+      tk.expect("{");
+      tk.expect("OFFSET");
+      b.joints[self].has_end_site = true;
+      for (double& o : b.joints[self].end_site) o = tk.number("End Site OFFSET value");
+      tk.expect("}");
+    } else {
+      tk.fail("expected JOINT, End Site or '}', found '" + word + "'");
+    }
+    word = tk.next("JOINT, End or }");
+  }
+}
+
+}  // namespace
+
+int Bvh::index_of(const std::string& name) const {
+  for (size_t i = 0; i < joints.size(); ++i)
+    if (joints[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+Bvh parse(const std::string& text, const std::string& source) {
+  Tokens tk(text, source);
+  Bvh b;
+  tk.expect("HIERARCHY");
+  tk.expect("ROOT");
+  int channel_count = 0;
+  parse_joint(tk, b, -1, 0, channel_count);
+  tk.expect("MOTION");
+  tk.expect("Frames:");
+  b.frames = tk.integer("frame count", 0, 10'000'000);
+  tk.expect("Frame");
+  tk.expect("Time:");
+  b.frame_time = tk.number("frame time");
+  if (!(b.frame_time > 0)) tk.fail("frame time must be positive");
+  if (channel_count == 0) tk.fail("no channels in the hierarchy");
+  if (static_cast<double>(b.frames) * channel_count > 2e9) tk.fail("motion table too large");
+  b.motion = torch::empty({b.frames, channel_count}, torch::kDouble);
+  auto acc = b.motion.accessor<double, 2>();
+  for (int64_t f = 0; f < b.frames; ++f) {
+    for (int c = 0; c < channel_count; ++c) {
+      if (tk.at_end())
+        tk.fail("truncated motion: frame " + std::to_string(f + 1) + " of " + std::to_string(b.frames) + " has " +
+                std::to_string(c) + " of " + std::to_string(channel_count) + " values");
+      acc[f][c] = tk.number("channel value");
+    }
+  }
+  if (!tk.at_end()) tk.fail("more motion values than Frames x channels (" + std::to_string(b.frames) + " x " + std::to_string(channel_count) + ")");
+  return b;
+}
+
+Bvh load(const std::string& path) { return parse(read_file(path), path); }
+
+torch::Tensor global_positions(const Bvh& b) {
+  const int64_t F = b.frames, J = static_cast<int64_t>(b.joints.size());
+  auto opts = torch::TensorOptions().dtype(torch::kDouble);
+  std::vector<torch::Tensor> rot(J), pos(J);
+  for (int64_t j = 0; j < J; ++j) {
+    const Joint& jt = b.joints[j];
+    auto t = torch::tensor({jt.offset[0], jt.offset[1], jt.offset[2]}, opts).expand({F, 3}).clone();
+    std::string order;
+    std::vector<int64_t> rot_cols;
+    for (size_t k = 0; k < jt.channels.size(); ++k) {
+      Channel c = jt.channels[k];
+      int64_t col = jt.channel_start + static_cast<int64_t>(k);
+      if (is_rotation(c)) {
+        order += axis_of(c);
+        rot_cols.push_back(col);
+      } else {
+        t.select(1, axis_of(c) - 'X').copy_(b.motion.select(1, col));
+      }
+    }
+    torch::Tensor q = rot::qidentity({F}, opts);
+    // Rotations compose in channel order (intrinsic): R = R_c1 R_c2 R_c3.
+    for (size_t k = 0; k < order.size(); ++k) {
+      auto axis = torch::zeros({3}, opts);
+      axis[order[k] - 'X'] = 1.0;
+      q = rot::qmul(q, rot::quat_from_axis_angle(axis.expand({F, 3}), b.motion.select(1, rot_cols[k]) * (M_PI / 180.0)));
+    }
+    if (jt.parent < 0) {
+      rot[j] = q;
+      pos[j] = t;
+    } else {
+      rot[j] = rot::qmul(rot[jt.parent], q);
+      pos[j] = pos[jt.parent] + rot::qrot(rot[jt.parent], t);
+    }
+  }
+  return torch::stack(pos, 1);
+}
+
+torch::Tensor resample(const torch::Tensor& x, double src_fps, double dst_fps) {
+  const int64_t T = x.size(0);
+  if (T < 2 || std::abs(src_fps - dst_fps) < 1e-9) return x;
+  double duration = (T - 1) / src_fps;
+  int64_t T2 = static_cast<int64_t>(std::floor(duration * dst_fps + 1e-9)) + 1;
+  auto t = torch::arange(T2, torch::kDouble) * (src_fps / dst_fps);  // source frame index
+  auto i0 = torch::clamp(t.floor().to(torch::kLong), 0, T - 1);
+  auto i1 = torch::clamp(i0 + 1, 0, T - 1);
+  auto w = (t - i0.to(torch::kDouble));
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[0] = T2;
+  w = w.view(shape).to(x.scalar_type());
+  return x.index_select(0, i0) * (1 - w) + x.index_select(0, i1) * w;
+}
+
+Mapping Mapping::from_json(const nlohmann::json& j, const std::string& source) {
+  try {
+    Mapping m;
+    const auto& sk = j.at("skeleton");
+    if (sk.is_string()) {
+      std::string n = sk.get<std::string>();
+      if (n == "humanml3d") m.skeleton = Skeleton::humanml3d();
+      else if (n == "kit") m.skeleton = Skeleton::kit();
+      else throw Error(source + ": unknown built-in skeleton '" + n + "' (humanml3d, kit, or a description object)");
+    } else {
+      m.skeleton = Skeleton::from_json(sk, source);
+    }
+    m.source_names = m.skeleton.joint_names;
+    if (j.contains("joints")) {
+      for (auto& [k, v] : j.at("joints").items()) {
+        int64_t idx = -1;
+        for (int64_t i = 0; i < m.skeleton.num_joints(); ++i)
+          if (m.skeleton.joint_names[i] == k) idx = i;
+        require(idx >= 0, source + ": 'joints' maps '" + k + "', which is not a joint of skeleton '" + m.skeleton.name + "'");
+        m.source_names[idx] = v.get<std::string>();
+      }
+    }
+    if (j.contains("scale") && !j.at("scale").is_string()) m.scale = j.at("scale").get<double>();
+    std::string up = j.value("up", "y");
+    require(up == "y" || up == "z", source + ": 'up' must be \"y\" or \"z\", found \"" + up + "\"");
+    m.z_up = up == "z";
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(source + ": invalid joint mapping: " + e.what());
+  }
+}
+
+Mapping Mapping::load(const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": not valid JSON: " + e.what());
+  }
+  return from_json(j, path);
+}
+
+torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& m, double fps, const std::string& source) {
+  require(b.frames >= 2, source + ": needs at least 2 frames, has " + std::to_string(b.frames));
+  std::vector<int64_t> idx;
+  for (const auto& name : m.source_names) {
+    int i = b.index_of(name);
+    require(i >= 0, source + ": joint '" + name + "' required by skeleton '" + m.skeleton.name + "' is missing from the file");
+    idx.push_back(i);
+  }
+  auto all = global_positions(b);
+  auto joints = all.index_select(1, torch::tensor(idx, torch::kLong));
+  if (m.z_up) {  // (x, y, z) Z-up -> (x, z, -y) Y-up
+    joints = torch::stack({joints.select(2, 0), joints.select(2, 2), -joints.select(2, 1)}, 2);
+  }
+  double scale = m.scale;
+  if (scale <= 0) {
+    double root_height = joints.select(1, 0).select(1, 1).median().item<double>();
+    scale = std::abs(root_height) > 3.0 ? 0.01 : 1.0;  // a pelvis 3+ units high: centimetres
+  }
+  joints = joints * scale;
+  return resample(joints, 1.0 / b.frame_time, fps);
+}
+
+torch::Tensor load_joints(const std::string& path, const Mapping& m, double fps) {
+  return joints_from_bvh(load(path), m, fps, path);
+}
+
+namespace {
+
+// Global rotation per joint from positions: each joint's frame turns its first child's rest
+// direction onto the observed bone with the least twist relative to the parent's frame; the
+// root's frame comes from the facing (hips and shoulders) and the spine direction.
+torch::Tensor global_rotations(const torch::Tensor& joints, const Skeleton& s) {
+  const int64_t T = joints.size(0), J = s.num_joints();
+  std::vector<int64_t> first_child(J, -1);
+  for (const auto& chain : s.chains)
+    for (size_t k = 1; k < chain.size(); ++k)
+      if (first_child[chain[k - 1]] < 0) first_child[chain[k - 1]] = chain[k];
+  auto opts = joints.options();
+  std::vector<torch::Tensor> G(J);
+  // Root: rotation about Y taking +Z onto the facing direction.
+  const auto& f = s.face_joints;
+  auto across = (joints.select(1, f[0]) - joints.select(1, f[1])) + (joints.select(1, f[2]) - joints.select(1, f[3]));
+  auto up = torch::tensor({0.0, 1.0, 0.0}, opts).expand({T, 3});
+  auto forward = rot::cross3(up, across);
+  auto z = torch::tensor({0.0, 0.0, 1.0}, opts).expand({T, 3});
+  G[0] = rot::qbetween(z, forward);
+  for (const auto& chain : s.chains) {
+    for (size_t k = 1; k < chain.size(); ++k) {
+      int64_t j = chain[k];
+      int64_t p = s.parents[j];
+      int64_t c = first_child[j];
+      if (c < 0) {
+        G[j] = G[p];
+        continue;
+      }
+      auto rest_dir = rot::qrot(G[p], s.raw_offsets[c].to(opts).expand({T, 3}));
+      auto bone = joints.select(1, c) - joints.select(1, j);
+      G[j] = rot::qmul(rot::qbetween(rest_dir, bone), G[p]);
+    }
+  }
+  return torch::stack(G, 1);  // [T,J,4]
+}
+
+void write_hierarchy(std::ostringstream& out, const Skeleton& s, const torch::Tensor& offsets_cm, int64_t j,
+                     const std::vector<std::vector<int64_t>>& children, int depth) {
+  std::string ind(2 * depth, ' ');
+  out << ind << (depth == 0 ? "ROOT " : "JOINT ") << s.joint_names[j] << "\n" << ind << "{\n";
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%s  OFFSET %.6f %.6f %.6f\n", ind.c_str(), offsets_cm[j][0].item<double>(),
+                offsets_cm[j][1].item<double>(), offsets_cm[j][2].item<double>());
+  out << buf << ind << "  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation\n";
+  if (children[j].empty()) {
+    out << ind << "  End Site\n" << ind << "  {\n" << ind << "    OFFSET 0.000000 0.000000 0.000000\n" << ind << "  }\n";
+  }
+  for (int64_t c : children[j]) write_hierarchy(out, s, offsets_cm, c, children, depth + 1);
+  out << ind << "}\n";
+}
+
+}  // namespace
+
+std::string write(const torch::Tensor& joints_in, const Skeleton& s, double fps) {
+  const int64_t J = s.num_joints();
+  require(joints_in.dim() == 3 && joints_in.size(1) == J && joints_in.size(2) == 3,
+          "bvh::write: joints must be [T," + std::to_string(J) + ",3], got " + c10::str(joints_in.sizes()));
+  require(joints_in.size(0) >= 1, "bvh::write: no frames");
+  auto joints = joints_in.to(torch::kDouble);
+  const int64_t T = joints.size(0);
+  const double cm = 100.0;
+  auto rest = s.target_offsets.defined() ? s.target_offsets.to(torch::kDouble) : s.offsets_from_pose(joints[0]);
+  auto offsets_cm = rest * cm;
+  std::vector<std::vector<int64_t>> children(J);
+  for (int64_t j = 1; j < J; ++j) children[s.parents[j]].push_back(j);
+
+  auto G = global_rotations(joints, s);  // [T,J,4]
+  // Local rotation and translation in the parent's frame.
+  std::vector<torch::Tensor> local_rot(J), local_pos(J);
+  for (int64_t j = 0; j < J; ++j) {
+    if (j == 0) {
+      local_rot[j] = G.select(1, 0);
+      local_pos[j] = joints.select(1, 0) * cm;
+    } else {
+      auto Gp = G.select(1, s.parents[j]);
+      local_rot[j] = rot::qmul(rot::qinv(Gp), G.select(1, j));
+      local_pos[j] = rot::qrot(rot::qinv(Gp), joints.select(1, j) - joints.select(1, s.parents[j])) * cm;
+    }
+  }
+  std::ostringstream out;
+  out << "HIERARCHY\n";
+  write_hierarchy(out, s, offsets_cm, 0, children, 0);
+  out << "MOTION\nFrames: " << T << "\n";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "Frame Time: %.8f\n", 1.0 / fps);
+  out << buf;
+  // Channel order per joint follows the depth-first hierarchy order.
+  std::vector<int64_t> order;
+  std::function<void(int64_t)> visit = [&](int64_t j) {
+    order.push_back(j);
+    for (int64_t c : children[j]) visit(c);
+  };
+  visit(0);
+  std::vector<torch::Tensor> cols;
+  for (int64_t j : order) {
+    cols.push_back(local_pos[j]);
+    cols.push_back(rot::matrix_to_euler(rot::quat_to_matrix(local_rot[j]), "ZYX"));
+  }
+  auto table = torch::cat(cols, 1).contiguous();
+  auto acc = table.accessor<double, 2>();
+  std::string line;
+  for (int64_t t = 0; t < T; ++t) {
+    line.clear();
+    for (int64_t c = 0; c < table.size(1); ++c) {
+      std::snprintf(buf, sizeof buf, c ? " %.6f" : "%.6f", acc[t][c]);
+      line += buf;
+    }
+    out << line << "\n";
+  }
+  return out.str();
+}
+
+void save(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps) {
+  write_file_atomically(path, write(joints, skel, fps));
+}
+
+}  // namespace mogo::bvh

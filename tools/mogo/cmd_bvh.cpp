@@ -1,0 +1,59 @@
+// `mogo bvh-import` (BVH -> joints/features .npy) and `mogo bvh-export` (features/joints .npy -> BVH).
+#include <cstdio>
+
+#include "commands.hpp"
+#include "common/error.hpp"
+#include "motion/bvh.hpp"
+#include "motion/features.hpp"
+#include "motion/npy.hpp"
+
+namespace mogo::cli {
+
+void register_bvh(CLI::App& app, GlobalOptions& g) {
+  struct Opts {
+    std::string input, output, mapping = std::string(MOGO_SOURCE_DIR) + "/data/skeletons/bandai.json", skeleton;
+    double fps = 20.0;
+    bool features = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* imp = app.add_subcommand("bvh-import", "BVH clip -> joint positions [T,J,3] (or features with --features) .npy at 20 fps");
+  imp->add_option("input", o->input, "BVH file")->required()->check(CLI::ExistingFile);
+  imp->add_option("output", o->output, ".npy output")->required();
+  imp->add_option("--mapping", o->mapping, "joint mapping JSON")->capture_default_str()->check(CLI::ExistingFile);
+  imp->add_option("--fps", o->fps, "output frame rate")->capture_default_str();
+  imp->add_flag("--features", o->features, "write HumanML3D features instead of joints");
+  imp->callback([&g, o] {
+    run_command(g, [&] {
+      auto m = bvh::Mapping::load(o->mapping);
+      auto joints = bvh::load_joints(o->input, m, o->fps);
+      auto out = o->features ? extract_features(joints, m.skeleton).features : joints.to(torch::kFloat);
+      npy::save(o->output, out);
+      std::printf("%s: %s\n", o->output.c_str(), c10::str(out.sizes()).c_str());
+    });
+  });
+
+  auto e = std::make_shared<Opts>();
+  auto* exp = app.add_subcommand("bvh-export", "Features [T,D] or joints [T,J,3] .npy -> BVH (20 fps, centimetres)");
+  exp->add_option("input", e->input, ".npy features or joints")->required()->check(CLI::ExistingFile);
+  exp->add_option("output", e->output, "BVH output")->required();
+  exp->add_option("--skeleton", e->skeleton, "skeleton .json (e.g. a prepared dataset's skeleton.json) or humanml3d")->required();
+  exp->add_option("--fps", e->fps, "frame rate")->capture_default_str();
+  exp->callback([&g, e] {
+    run_command(g, [&] {
+      Skeleton s = e->skeleton == "humanml3d" ? Skeleton::humanml3d() : Skeleton::load(e->skeleton);
+      auto x = npy::load(e->input);
+      torch::Tensor joints;
+      if (x.dim() == 2) {
+        require(x.size(1) == s.layout().dim(), e->input + ": features have " + std::to_string(x.size(1)) +
+                                                   " dims, skeleton '" + s.name + "' needs " + std::to_string(s.layout().dim()));
+        joints = recover_from_ric(x, s.num_joints());
+      } else {
+        joints = x;
+      }
+      bvh::save(e->output, joints, s, e->fps);
+      std::printf("%s: %lld frames\n", e->output.c_str(), (long long)joints.size(0));
+    });
+  });
+}
+
+}  // namespace mogo::cli
