@@ -12,11 +12,24 @@ PACKAGES=(
   libprotobuf-dev xz-utils
 )
 
+# npm packages of the web viewer (three.js), pinned by web/package-lock.json.
+install_web() {
+  local root
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  if [ ! -d "$root/web/node_modules/three" ]; then
+    (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js + npm (three.js checks of BVH exports, web viewer): Debian's, unless some are present.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
+  install_web
   exit 0
 fi
 
@@ -26,3 +39,4 @@ export DEBIAN_FRONTEND=noninteractive
 echo "mogo setup: installing ${missing[*]}" >&2
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_web

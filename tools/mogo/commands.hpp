@@ -22,12 +22,16 @@ void register_info(CLI::App& app, GlobalOptions& g);
 void register_features(CLI::App& app, GlobalOptions& g);
 void register_bvh(CLI::App& app, GlobalOptions& g);
 void register_prepare(CLI::App& app, GlobalOptions& g);
+void register_train_vq(CLI::App& app, GlobalOptions& g);
+void register_eval_vq(CLI::App& app, GlobalOptions& g);
 
 inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_info(app, g);
   register_features(app, g);
   register_bvh(app, g);
   register_prepare(app, g);
+  register_train_vq(app, g);
+  register_eval_vq(app, g);
 }
 
 }  // namespace mogo::cli

@@ -1,0 +1,46 @@
+// RVQ-VAE hyper-parameters, with the two named presets.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace mogo {
+
+struct VQConfig {
+  int64_t input_dim = 263;       // feature dimension D
+  int64_t width = 512;           // conv channels W
+  int64_t code_dim = 512;        // latent / codebook vector size C
+  int64_t codebook_size = 512;   // K codes per layer
+  int64_t num_quantizers = 6;    // Q: base layer + Q-1 residual layers
+  int64_t down_t = 2;            // temporal down-sampling blocks (x2 each): 2 -> x4
+  int64_t depth = 3;             // residual blocks per stack (dilations 9, 3, 1)
+  int64_t dilation_growth = 3;
+  double ema_decay = 0.99;
+  double quantize_dropout_prob = 0.2;
+  double commit_beta = 0.02;
+  double vel_weight = 0.5;       // weight of the temporal-difference reconstruction term
+
+  int64_t downsample() const { return int64_t{1} << down_t; }
+  static VQConfig preset(const std::string& name, int64_t input_dim);  // "paper" | "tiny"
+  nlohmann::json to_json() const;
+  static VQConfig from_json(const nlohmann::json& j);
+};
+
+// Training schedule.
+struct VQTrainConfig {
+  int64_t batch_size = 256;
+  int64_t window = 64;           // frames per training window (multiple of the down-sampling)
+  int64_t steps = 50000;
+  int64_t warmup_steps = 1000;
+  double lr = 2e-4;
+  double weight_decay = 0.0;
+  int64_t checkpoint_every = 500;
+  int64_t log_every = 50;
+  uint64_t seed = 1234;
+
+  static VQTrainConfig preset(const std::string& name);
+  nlohmann::json to_json() const;
+  static VQTrainConfig from_json(const nlohmann::json& j);
+};
+
+}  // namespace mogo

@@ -1,0 +1,42 @@
+// The RVQ-VAE's 1-D convolutional encoder and decoder (T2M-GPT / MoMask layout).
+//   Encoder: Conv1d(D->W,3) ReLU, down_t x [Conv1d(W->W, k4, s2, p1), Resnet1D], Conv1d(W->C,3)
+//   Decoder: Conv1d(C->W,3) ReLU, down_t x [Resnet1D, Upsample x2 (nearest), Conv1d(W->W,3)],
+//            Conv1d(W->W,3) ReLU, Conv1d(W->D,3)
+//   Resnet1D: depth blocks, dilations growth^(depth-1) .. 1 (9, 3, 1):
+//            x + Conv1d_k1(ReLU(Conv1d_k3,dil(ReLU(x))))
+#pragma once
+#include <torch/torch.h>
+
+#include "vq/config.hpp"
+
+namespace mogo {
+
+struct ResConv1DBlockImpl : torch::nn::Module {
+  ResConv1DBlockImpl(int64_t width, int64_t dilation);
+  torch::Tensor forward(const torch::Tensor& x);  // [B,W,T] -> [B,W,T]
+  torch::nn::Conv1d conv1{nullptr}, conv2{nullptr};
+};
+TORCH_MODULE(ResConv1DBlock);
+
+struct Resnet1DImpl : torch::nn::Module {
+  Resnet1DImpl(int64_t width, int64_t depth, int64_t growth);
+  torch::Tensor forward(torch::Tensor x);
+  torch::nn::ModuleList blocks;
+};
+TORCH_MODULE(Resnet1D);
+
+struct EncoderImpl : torch::nn::Module {
+  explicit EncoderImpl(const VQConfig& c);
+  torch::Tensor forward(const torch::Tensor& x);  // [B,D,T] -> [B,C,T/4]
+  torch::nn::Sequential net;
+};
+TORCH_MODULE(Encoder);
+
+struct DecoderImpl : torch::nn::Module {
+  explicit DecoderImpl(const VQConfig& c);
+  torch::Tensor forward(const torch::Tensor& z);  // [B,C,T/4] -> [B,D,T]
+  torch::nn::Sequential net;
+};
+TORCH_MODULE(Decoder);
+
+}  // namespace mogo

@@ -1,0 +1,32 @@
+// `mogo eval-vq`: reconstruction quality of an RVQ-VAE on a split of a prepared dataset.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "data/motion_dataset.hpp"
+#include "vq/rvqvae.hpp"
+
+namespace mogo {
+
+struct VQLayerReport {
+  int64_t layers;             // quantiser layers used (1..Q)
+  double mpjpe_mm;            // mean per-joint position error, joints from features (recover_from_ric)
+  double feature_l1;          // mean |x - x_hat| on normalised features
+  double feature_mse;
+};
+
+struct VQReport {
+  int64_t clips = 0, frames = 0;
+  std::vector<VQLayerReport> by_layers;      // index n-1 = first n layers
+  std::vector<double> perplexity;            // per layer, over the split's tokens
+  std::vector<double> usage;                 // per layer: fraction of codes used at least once
+  nlohmann::json to_json() const;
+  std::string table() const;
+};
+
+// model must be in eval mode; data normalised with the model's statistics.
+VQReport evaluate_vq(RVQVAEImpl& model, const MotionDataset& data, torch::Device device);
+
+}  // namespace mogo

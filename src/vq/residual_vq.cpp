@@ -1,0 +1,124 @@
+#include "vq/residual_vq.hpp"
+
+#include <cmath>
+
+namespace mogo {
+
+QuantizeEMAResetImpl::QuantizeEMAResetImpl(int64_t codebook_size, int64_t code_dim, double d)
+    : K(codebook_size), C(code_dim), decay(d) {
+  codebook = register_buffer("codebook", torch::zeros({K, C}));
+  code_sum = register_buffer("code_sum", torch::zeros({K, C}));
+  code_count = register_buffer("code_count", torch::zeros({K}));
+  initialised = register_buffer("initialised", torch::zeros({}));
+}
+
+torch::Tensor QuantizeEMAResetImpl::quantize(const torch::Tensor& x) const {
+  // ||x - e||^2 = ||x||^2 - 2 x.e + ||e||^2; ||x||^2 is constant per row.
+  auto dist = codebook.pow(2).sum(1).unsqueeze(0) - 2 * torch::matmul(x, codebook.t());
+  return dist.argmin(1);
+}
+
+torch::Tensor QuantizeEMAResetImpl::dequantize(const torch::Tensor& idx) const {
+  return torch::nn::functional::embedding(idx, codebook);
+}
+
+namespace {
+// K rows drawn from x (with repetition if x has fewer rows), plus a little noise so that
+// duplicated rows separate.
+torch::Tensor random_rows(const torch::Tensor& x, int64_t K) {
+  auto idx = torch::randint(x.size(0), {K}, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  auto rows = x.index_select(0, idx);
+  if (x.size(0) < K) rows = rows + torch::randn_like(rows) * (0.01 / std::sqrt(static_cast<double>(x.size(1))));
+  return rows;
+}
+}  // namespace
+
+void QuantizeEMAResetImpl::ema_update(const torch::Tensor& x_in, const torch::Tensor& idx) {
+  torch::NoGradGuard no_grad;
+  auto x = x_in.detach();
+  auto onehot = torch::zeros({K, x.size(0)}, x.options());
+  onehot.scatter_(0, idx.view({1, -1}), 1.0);
+  auto count = onehot.sum(1);            // [K]
+  auto sum = torch::matmul(onehot, x);   // [K,C]
+  code_sum.mul_(decay).add_(sum, 1 - decay);
+  code_count.mul_(decay).add_(count, 1 - decay);
+  auto usage = (code_count >= 1.0).to(x.dtype()).unsqueeze(1);
+  auto updated = code_sum / code_count.clamp_min(1e-8).unsqueeze(1);
+  codebook.copy_(usage * updated + (1 - usage) * random_rows(x, K));
+}
+
+double QuantizeEMAResetImpl::perplexity(const torch::Tensor& idx) const {
+  auto counts = torch::bincount(idx.flatten(), {}, K).to(torch::kDouble);
+  auto p = counts / counts.sum().clamp_min(1);
+  return std::exp(-(p * torch::log(p + 1e-10)).sum().item<double>());
+}
+
+ResidualVQImpl::ResidualVQImpl(const VQConfig& c) : cfg(c) {
+  for (int64_t q = 0; q < c.num_quantizers; ++q) layers->push_back(QuantizeEMAReset(c.codebook_size, c.code_dim, c.ema_decay));
+  register_module("layers", layers);
+}
+
+RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
+  const int64_t B = z.size(0), C = z.size(1), T = z.size(2), Q = cfg.num_quantizers;
+  auto x = z.permute({0, 2, 1}).reshape({B * T, C});  // [N,C]
+  int64_t active = Q;
+  if (is_training() && torch::rand({1}).item<double>() < cfg.quantize_dropout_prob)
+    active = 1 + torch::randint(Q, {1}).item<int64_t>();
+
+  auto residual = x.detach();
+  auto quantized = torch::zeros_like(residual);
+  auto indices = torch::full({B * T, Q}, -1, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  RVQOutput out;
+  for (int64_t q = 0; q < active; ++q) {
+    auto* cb = &layer(q);
+    if (is_training() && cb->initialised.item<double>() == 0) {
+      // Seed the codebook from data on first use (avoids dead codes from a random init).
+      torch::NoGradGuard g;
+      cb->codebook.copy_(random_rows(residual, cb->K));
+      cb->code_sum.copy_(cb->codebook);
+      cb->code_count.fill_(1.0);
+      cb->initialised.fill_(1.0);
+    }
+    auto idx = cb->quantize(residual);
+    if (is_training()) cb->ema_update(residual, idx);
+    auto code = cb->dequantize(idx).detach();
+    out.perplexity.push_back(cb->perplexity(idx));
+    indices.select(1, q).copy_(idx);
+    quantized = quantized + code;
+    residual = residual - code;
+  }
+  // Straight-through: value of the quantised sum, gradient of the identity into the encoder.
+  auto st = x + (quantized - x).detach();
+  out.quantized = st.view({B, T, C}).permute({0, 2, 1});
+  out.indices = indices.view({B, T, Q}).permute({0, 2, 1});
+  // Commitment pulls the encoder output towards its (fixed) quantisation: ||z - sg(z_hat)||^2.
+  // (The per-layer residual terms above carry no gradient: residuals start from sg(z).)
+  out.commit_loss = (x - quantized.detach()).pow(2).mean();
+  out.active_layers = active;
+  return out;
+}
+
+torch::Tensor ResidualVQImpl::encode(const torch::Tensor& z) const {
+  const int64_t B = z.size(0), C = z.size(1), T = z.size(2);
+  auto residual = z.permute({0, 2, 1}).reshape({B * T, C});
+  std::vector<torch::Tensor> idx;
+  for (int64_t q = 0; q < cfg.num_quantizers; ++q) {
+    auto* cb = &layer(q);
+    auto k = cb->quantize(residual);
+    residual = residual - cb->dequantize(k);
+    idx.push_back(k.view({B, T}));
+  }
+  return torch::stack(idx, 1);  // [B,Q,T]
+}
+
+torch::Tensor ResidualVQImpl::decode(const torch::Tensor& indices, int64_t n_layers) const {
+  int64_t n = n_layers <= 0 ? indices.size(1) : std::min(n_layers, indices.size(1));
+  torch::Tensor sum;
+  for (int64_t q = 0; q < n; ++q) {
+    auto v = layer(q).dequantize(indices.select(1, q));  // [B,T,C]
+    sum = q == 0 ? v : sum + v;
+  }
+  return sum.permute({0, 2, 1});
+}
+
+}  // namespace mogo

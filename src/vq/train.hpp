@@ -1,0 +1,24 @@
+// `mogo train-vq`: trains the RVQ-VAE on a prepared dataset, with atomic checkpoints, exact
+// resume, a CSV log and a progress line.
+#pragma once
+#include <string>
+
+#include "vq/config.hpp"
+
+namespace mogo {
+
+struct VQTrainOptions {
+  std::string data_dir;
+  std::string out_dir;           // checkpoint.pt, model.pt, train_log.csv
+  std::string preset = "tiny";
+  VQTrainConfig train;           // filled from the preset, then overridden by flags
+  bool resume = false;
+  std::string device = "auto";
+  int64_t stop_after = 0;        // > 0: stop (after checkpointing) once this step is reached
+  bool quiet = false;
+};
+
+// Returns the final step reached.
+int64_t train_vq(VQTrainOptions opts);
+
+}  // namespace mogo

@@ -1,0 +1,78 @@
+// `mogo prepare` on real clips: the HumanML3D layout, sane feature statistics, mirroring.
+#include <filesystem>
+
+#include "data/split.hpp"
+#include "data/text_file.hpp"
+#include "motion/npy.hpp"
+#include "motion/skeleton.hpp"
+#include "real_data.hpp"
+#include "test_util.hpp"
+
+using namespace mogo;
+namespace fs = std::filesystem;
+
+TEST(Prepare, WritesTheHumanML3DLayout) {
+  const auto& dir = test::real_prepared_dir();
+  for (const char* f : {"Mean.npy", "Std.npy", "train.txt", "val.txt", "test.txt", "skeleton.json", "prepare_report.json"})
+    EXPECT_TRUE(fs::exists(fs::path(dir) / f)) << f;
+  auto train = read_split(dir + "/train.txt");
+  EXPECT_EQ(train.size(), 8u);  // 4 clips + mirrored copies
+  EXPECT_EQ(read_split(dir + "/test.txt").size(), 2u);
+  for (const auto& id : train) {
+    EXPECT_TRUE(fs::exists(dir + "/new_joint_vecs/" + id + ".npy")) << id;
+    EXPECT_TRUE(fs::exists(dir + "/new_joints/" + id + ".npy")) << id;
+    EXPECT_TRUE(fs::exists(dir + "/texts/" + id + ".txt")) << id;
+  }
+  auto mean = npy::load(dir + "/Mean.npy");
+  auto std = npy::load(dir + "/Std.npy");
+  EXPECT_EQ(mean.sizes(), torch::IntArrayRef({251}));
+  EXPECT_EQ(std.sizes(), torch::IntArrayRef({251}));
+  EXPECT_TRUE((std > 0).all().item<bool>());
+  auto skel = Skeleton::load(dir + "/skeleton.json");
+  EXPECT_EQ(skel.num_joints(), 21);
+  EXPECT_TRUE(skel.target_offsets.defined());
+}
+
+TEST(Prepare, FeatureStatisticsAreSane) {
+  const auto& dir = test::real_prepared_dir();
+  auto skel = Skeleton::load(dir + "/skeleton.json");
+  auto L = skel.layout();
+  // Hips height from the target body: sum of the leg bones' vertical extent, roughly.
+  double leg = skel.target_offsets[14].norm().item<double>() + skel.target_offsets[15].norm().item<double>();
+  for (const auto& id : read_split(dir + "/train.txt")) {
+    auto f = npy::load(dir + "/new_joint_vecs/" + id + ".npy");
+    EXPECT_TRUE(torch::isfinite(f).all().item<bool>()) << id;
+    double root_y = f.select(1, L.root_height().begin).mean().item<double>();
+    EXPECT_GT(root_y, 0.6 * leg) << id;  // root height ~ hips height
+    EXPECT_LT(root_y, 1.3 * leg) << id;
+    auto contacts = f.slice(1, L.foot_contacts().begin, L.foot_contacts().end());
+    if (id.find("walk") != std::string::npos) {
+      double frac = contacts.mean().item<double>();
+      EXPECT_GT(frac, 0.2) << id;  // feet touch the ground while walking
+      EXPECT_LT(frac, 0.95) << id; // ... and lift off
+    }
+  }
+}
+
+TEST(Prepare, MirroredClipsSwapLeftAndRight) {
+  const auto& dir = test::real_prepared_dir();
+  auto a = npy::load(dir + "/new_joints/dataset-1_walk_normal_001.npy");
+  auto b = npy::load(dir + "/new_joints/Mdataset-1_walk_normal_001.npy");
+  ASSERT_EQ(a.sizes(), b.sizes());
+  // Mirrored: the left toe (16) of the copy tracks the right toe (20) of the original, x negated
+  // (both are normalised to face +Z at frame 0, so the mirror is exact up to the facing).
+  auto ya = a.select(1, 20).select(1, 1);
+  auto yb = b.select(1, 16).select(1, 1);
+  EXPECT_LT((ya - yb).abs().max().item<double>(), 0.02);
+  EXPECT_EQ(swap_left_right("Left foot, then right."), "Right foot, then left.");
+}
+
+TEST(Prepare, CliReportsSummaryAndBadInput) {
+  test::TempDir out;
+  auto r = test::run_cli("prepare " + test::real_clips_dir() + " " + (out / "p") + " --limit 1 --no-mirror");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("prepared 3 clips"), std::string::npos) << r.output;
+  auto bad = test::run_cli("prepare " + out.path.string() + " " + (out / "q"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("no bvh/ folder"), std::string::npos) << bad.output;
+}
