@@ -15,6 +15,13 @@ VQConfig VQConfig::preset(const std::string& name, int64_t input_dim) {
     c.num_quantizers = 6;
     return c;
   }
+  if (name == "micro") {  // for tests: seconds to train
+    c.width = 32;
+    c.code_dim = 16;
+    c.codebook_size = 32;
+    c.num_quantizers = 3;
+    return c;
+  }
   throw Error("unknown RVQ-VAE preset '" + name + "' (expected paper or tiny)");
 }
 
@@ -29,6 +36,16 @@ VQTrainConfig VQTrainConfig::preset(const std::string& name) {
     t.lr = 5e-4;
     t.checkpoint_every = 250;
     t.log_every = 50;
+    return t;
+  }
+  if (name == "micro") {
+    t.batch_size = 8;
+    t.window = 16;
+    t.steps = 16;
+    t.warmup_steps = 4;
+    t.lr = 1e-3;
+    t.checkpoint_every = 4;
+    t.log_every = 2;
     return t;
   }
   throw Error("unknown training preset '" + name + "' (expected paper or tiny)");

@@ -14,7 +14,8 @@ VQReport evaluate_vq(RVQVAEImpl& model, const MotionDataset& data, torch::Device
   const int64_t J = FeatureLayout::joints_for_dim(model.cfg.input_dim);
   VQReport r;
   std::vector<double> err_mm(Q, 0), l1(Q, 0), mse(Q, 0);
-  std::vector<torch::Tensor> counts(Q, torch::zeros({K}, torch::kLong));
+  std::vector<torch::Tensor> counts;  // one tensor per layer (not Q handles to one tensor)
+  for (int64_t q = 0; q < Q; ++q) counts.push_back(torch::zeros({K}, torch::kLong));
   int64_t joint_frames = 0;
   for (const auto& clip : data.clips()) {
     auto x = clip.features.unsqueeze(0).to(device);  // [1,T,D]

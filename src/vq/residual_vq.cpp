@@ -80,8 +80,10 @@ RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
       cb->initialised.fill_(1.0);
     }
     auto idx = cb->quantize(residual);
+    // The code vectors this batch was assigned, taken before the EMA update: the update may
+    // re-seed a rarely used code, and the next layer must see the residual of the assignment.
+    auto code = cb->dequantize(idx).detach().clone();
     if (is_training()) cb->ema_update(residual, idx);
-    auto code = cb->dequantize(idx).detach();
     out.perplexity.push_back(cb->perplexity(idx));
     indices.select(1, q).copy_(idx);
     quantized = quantized + code;

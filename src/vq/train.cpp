@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -72,6 +73,7 @@ int64_t train_vq(VQTrainOptions o) {
     require(!o.resume || !fs::exists(ckpt_path), "internal");
     ck.config = VQConfig::preset(o.preset, data.dim());
     ck.train = o.train;
+    torch::manual_seed(o.train.seed);  // deterministic initial weights
     ck.model = RVQVAE(ck.config);
     ck.model->to(device);
     ck.mean = data.mean();
@@ -157,6 +159,7 @@ int64_t train_vq(VQTrainOptions o) {
     bool stop = o.stop_after > 0 && ck.step >= o.stop_after;
     if (ck.step % t.checkpoint_every == 0 || ck.step == t.steps || stop) save_vq_checkpoint(ckpt_path, ck, &opt);
     if (stop) break;
+    if (o.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.step_delay_ms));
   }
   if (ck.step >= t.steps) save_vq_checkpoint(model_path, ck, nullptr);
   return ck.step;

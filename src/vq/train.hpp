@@ -16,6 +16,7 @@ struct VQTrainOptions {
   std::string device = "auto";
   int64_t stop_after = 0;        // > 0: stop (after checkpointing) once this step is reached
   bool quiet = false;
+  int64_t step_delay_ms = 0;     // testing: sleep after each step (to interrupt a run mid-way)
 };
 
 // Returns the final step reached.

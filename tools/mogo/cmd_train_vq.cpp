@@ -18,7 +18,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("train-vq", "Train the RVQ-VAE on a prepared dataset (checkpoints, --resume, CSV log)");
   cmd->add_option("data", p->o.data_dir, "prepared dataset folder (mogo prepare)")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("out", p->o.out_dir, "output folder: checkpoint.pt, model.pt, train_log.csv")->required();
-  cmd->add_option("--preset", p->o.preset, "model + schedule preset: tiny or paper")->capture_default_str();
+  cmd->add_option("--preset", p->o.preset, "model + schedule preset: tiny or paper (micro: for tests)")->capture_default_str();
   cmd->add_option("--steps", p->steps, "total optimisation steps (default: preset's)");
   cmd->add_option("--batch", p->batch, "windows per batch (default: preset's)");
   cmd->add_option("--window", p->window, "frames per window, multiple of 4 (default: preset's)");
@@ -29,6 +29,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--stop-after", p->o.stop_after, "stop after this step (checkpointed), to train in chunks");
   cmd->add_flag("--resume", p->o.resume, "continue from out/checkpoint.pt (same optimizer state and data order)");
   cmd->add_flag("-q,--quiet", p->o.quiet, "no progress lines");
+  cmd->add_option("--step-delay-ms", p->o.step_delay_ms, "testing: sleep after each step")->group("");
   cmd->callback([&g, p] {
     run_command(g, [&] {
       auto& o = p->o;

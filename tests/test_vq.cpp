@@ -1,0 +1,253 @@
+// The RVQ-VAE: quantiser maths, shapes, training on real clips, checkpoints and exact resume.
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <fcntl.h>
+#include <random>
+#include <set>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "data/motion_dataset.hpp"
+#include "real_data.hpp"
+#include "test_util.hpp"
+#include "vq/checkpoint.hpp"
+#include "vq/evaluate.hpp"
+#include "vq/rvqvae.hpp"
+#include "vq/train.hpp"
+
+using namespace mogo;
+using test::max_abs_diff;
+
+namespace {
+VQConfig micro(int64_t dim = 251) { return VQConfig::preset("micro", dim); }
+}  // namespace
+
+TEST(ResidualVQ, QuantisedIsSumOfLayerCodesAndResidualsShrink) {
+  torch::manual_seed(0);
+  auto c = micro();
+  c.quantize_dropout_prob = 0;
+  ResidualVQ rvq(c);
+  rvq->train();
+  auto z = torch::randn({4, c.code_dim, 10});
+  for (int i = 0; i < 5; ++i) rvq->forward(z);  // seed + EMA-update the codebooks
+  rvq->eval();
+  auto out = rvq->forward(z);
+  EXPECT_EQ(out.indices.sizes(), torch::IntArrayRef({4, c.num_quantizers, 10}));
+  auto summed = rvq->decode(out.indices);
+  EXPECT_LT(max_abs_diff(out.quantized, summed), 1e-5);
+  EXPECT_TRUE(torch::equal(rvq->encode(z), out.indices));
+  // Each layer quantises what the previous left: the error with n layers is what remains.
+  double prev = z.pow(2).mean().item<double>();
+  for (int64_t n = 1; n <= c.num_quantizers; ++n) {
+    double err = (z - rvq->decode(out.indices, n)).pow(2).mean().item<double>();
+    EXPECT_LT(err, prev) << n;
+    prev = err;
+  }
+}
+
+TEST(ResidualVQ, EmaUpdateFollowsTheFormula) {
+  QuantizeEMAReset q(2, 1, 0.5);
+  q->codebook.copy_(torch::tensor({{0.0}, {10.0}}));
+  q->code_sum.copy_(torch::tensor({{0.0}, {20.0}}));
+  q->code_count.copy_(torch::tensor({1.0, 2.0}));
+  auto x = torch::tensor({{1.0}, {1.0}, {3.0}});
+  auto idx = q->quantize(x);
+  EXPECT_TRUE(torch::equal(idx, torch::tensor({0, 0, 0}, torch::kLong)));  // all nearer 0 than 10
+  q->ema_update(x, idx);
+  // n = 0.5*[1,2] + 0.5*[3,0] = [2,1];  s = 0.5*[0,20] + 0.5*[5,0] = [2.5,10];  e = s/n = [1.25, 10]
+  EXPECT_NEAR(q->code_count[0].item<double>(), 2.0, 1e-6);
+  EXPECT_NEAR(q->code_count[1].item<double>(), 1.0, 1e-6);
+  EXPECT_NEAR(q->codebook[0][0].item<double>(), 1.25, 1e-6);
+  EXPECT_NEAR(q->codebook[1][0].item<double>(), 10.0, 1e-6);
+}
+
+TEST(ResidualVQ, DeadCodesAreResetFromTheBatch) {
+  torch::manual_seed(1);
+  QuantizeEMAReset q(4, 2, 0.5);
+  q->codebook.copy_(torch::tensor({{0.0, 0.0}, {100.0, 100.0}, {-100.0, 50.0}, {0.1, 0.0}}));
+  q->code_sum.copy_(q->codebook);
+  q->code_count.fill_(1.0);
+  auto x = torch::randn({64, 2}) * 0.1 + torch::tensor({5.0, 5.0});
+  auto idx = q->quantize(x);
+  q->ema_update(x, idx);
+  // Codes 1 and 2 got nothing: their count decays to 0.5 < 1, so they are re-seeded near the data.
+  for (int k : {1, 2}) {
+    auto code = q->codebook[k];
+    EXPECT_LT((code - torch::tensor({5.0, 5.0})).abs().max().item<double>(), 1.0) << k;
+  }
+}
+
+TEST(ResidualVQ, DropoutKeepsAPrefixOfLayers) {
+  auto c = micro();
+  c.quantize_dropout_prob = 1.0;
+  ResidualVQ rvq(c);
+  rvq->train();
+  std::set<int64_t> seen;
+  for (int s = 0; s < 40; ++s) {
+    torch::manual_seed(s);
+    auto out = rvq->forward(torch::randn({2, c.code_dim, 6}));
+    ASSERT_GE(out.active_layers, 1);
+    ASSERT_LE(out.active_layers, c.num_quantizers);
+    seen.insert(out.active_layers);
+    for (int64_t q = 0; q < c.num_quantizers; ++q) {
+      bool used = (out.indices.select(1, q) >= 0).all().item<bool>();
+      EXPECT_EQ(used, q < out.active_layers);
+    }
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(c.num_quantizers));
+}
+
+TEST(RVQVAE, ShapesForOddLengths) {
+  torch::manual_seed(2);
+  RVQVAE m(micro());
+  m->eval();
+  for (int64_t T : {1, 2, 5, 7, 13, 64}) {
+    auto x = torch::randn({2, T, 251});
+    auto tok = m->encode(x);
+    EXPECT_EQ(tok.sizes(), torch::IntArrayRef({2, 3, (T + 3) / 4})) << T;
+    EXPECT_EQ(m->decode(tok, 0, T).sizes(), torch::IntArrayRef({2, T, 251})) << T;
+    EXPECT_EQ(m->decode(tok, 1, T).sizes(), torch::IntArrayRef({2, T, 251})) << T;
+    m->train();
+    EXPECT_EQ(m->forward(x).reconstruction.sizes(), torch::IntArrayRef({2, T, 251})) << T;
+    m->eval();
+  }
+  EXPECT_THROW(m->forward(torch::randn({1, 8, 250})), std::exception);
+  EXPECT_THROW(m->decode(torch::full({1, 3, 2}, 99, torch::kLong)), std::exception);
+}
+
+TEST(RVQVAE, StraightThroughGradientReachesTheEncoder) {
+  torch::manual_seed(3);
+  RVQVAE m(micro());
+  m->train();
+  auto x = torch::randn({2, 16, 251});
+  auto out = m->forward(x);
+  (torch::mse_loss(out.reconstruction, x) + out.rvq.commit_loss).backward();
+  for (auto& p : m->encoder->parameters()) {
+    ASSERT_TRUE(p.grad().defined());
+    EXPECT_GT(p.grad().abs().sum().item<double>(), 0);
+  }
+}
+
+TEST(RVQVAE, OverfitsAHandfulOfRealClips) {
+  test::TempDir out;
+  VQTrainOptions o;
+  o.data_dir = test::real_prepared_dir();
+  o.out_dir = out.path.string();
+  o.preset = "micro";
+  o.train = VQTrainConfig::preset("micro");
+  o.train.steps = 300;
+  o.train.warmup_steps = 20;
+  o.train.batch_size = 16;
+  o.train.window = 32;
+  o.train.lr = 3e-3;
+  o.train.checkpoint_every = 300;
+  o.train.log_every = 50;
+  o.device = "cpu";
+  o.quiet = true;
+  ASSERT_EQ(train_vq(o), 300);
+  auto ck = load_vq_checkpoint(out / "model.pt");
+  ck.model->eval();
+  torch::NoGradGuard no_grad;
+  MotionDataset train(o.data_dir, "train", 32);
+  std::mt19937_64 rng(99);
+  auto x = train.sample_windows(32, 32, rng);  // training windows, [32,32,251]
+  double variance = x.var().item<double>();
+  auto tokens = ck.model->encode(x);
+  double mse_all = (ck.model->decode(tokens, 0, 32) - x).pow(2).mean().item<double>();
+  std::printf("    micro RVQ-VAE, 300 steps on 8 real clips: window MSE %.3f (feature variance %.3f)\n", mse_all, variance);
+  EXPECT_LT(mse_all, 0.25 * variance);
+  // Each residual layer brings the quantised latent closer to the encoder's output.
+  auto z = ck.model->encoder(x.permute({0, 2, 1}));
+  double prev = z.pow(2).mean().item<double>();
+  for (int64_t n = 1; n <= ck.config.num_quantizers; ++n) {
+    double err = (z - ck.model->quantizer->decode(tokens, n)).pow(2).mean().item<double>();
+    EXPECT_LT(err, prev) << n << " layers";
+    prev = err;
+  }
+  auto r = evaluate_vq(*ck.model, train, torch::kCPU);
+  std::printf("    whole clips: MPJPE %.1f mm with 1 layer, %.1f mm with all\n", r.by_layers.front().mpjpe_mm,
+              r.by_layers.back().mpjpe_mm);
+  EXPECT_EQ(r.by_layers.size(), 3u);
+}
+
+namespace {
+// Runs `mogo train-vq` as a child process; returns its pid.
+pid_t spawn_train(const std::string& data, const std::string& out, bool resume, int delay_ms) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string delay = std::to_string(delay_ms);
+    std::vector<std::string> args = {MOGO_CLI_PATH, "--threads", "1", "--device", "cpu", "train-vq", data, out,
+                                     "--preset", "micro", "-q", "--step-delay-ms", delay};
+    if (resume) args.push_back("--resume");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+}  // namespace
+
+TEST(RVQVAE, ResumeAfterSigkillEndsWhereAnUninterruptedRunEnds) {
+  const auto& data = test::real_prepared_dir();
+  test::TempDir a, b;
+  ASSERT_EQ(wait_exit(spawn_train(data, a.path.string(), false, 0)), 0);
+  // Interrupted run: kill -9 once the step-8 checkpoint exists (16 steps, checkpoint every 4).
+  pid_t pid = spawn_train(data, b.path.string(), false, 150);
+  auto log = b / "train_log.csv";
+  for (int i = 0; i < 400; ++i) {
+    std::ifstream in(log);
+    std::string all((std::istreambuf_iterator<char>(in)), {});
+    if (all.find("\n10,") != std::string::npos) break;  // past the step-8 checkpoint
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  kill(pid, SIGKILL);
+  wait_exit(pid);
+  auto mid = load_vq_checkpoint(b / "checkpoint.pt");
+  EXPECT_GE(mid.step, 8);
+  EXPECT_LT(mid.step, 16);
+  EXPECT_FALSE(std::filesystem::exists(b / "model.pt"));
+  ASSERT_EQ(wait_exit(spawn_train(data, b.path.string(), true, 0)), 0);
+  auto ca = load_vq_checkpoint(a / "model.pt");
+  auto cb = load_vq_checkpoint(b / "model.pt");
+  EXPECT_EQ(ca.step, 16);
+  EXPECT_EQ(cb.step, 16);
+  auto pa = ca.model->named_parameters(), pb = cb.model->named_parameters();
+  for (auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
+  auto ba = ca.model->named_buffers(), bb = cb.model->named_buffers();
+  for (auto& item : ba) EXPECT_TRUE(torch::equal(item.value(), bb[item.key()])) << item.key();
+  // The logs agree too (the resumed run rewrote what the killed run logged after its checkpoint).
+  EXPECT_EQ(read_file(a / "train_log.csv").size() > 0, true);
+  std::ifstream la(a / "train_log.csv"), lb(b / "train_log.csv");
+  std::string x, y;
+  int lines = 0;
+  while (std::getline(la, x) && std::getline(lb, y)) {
+    EXPECT_EQ(x.substr(0, x.rfind(',', x.find(",", x.find(",") + 1) + 40)).substr(0, 20), y.substr(0, 20));
+    ++lines;
+  }
+  EXPECT_EQ(lines, 9);  // header + 8 log lines
+}
+
+TEST(RVQVAE, CheckpointFilesAreValidatedOnLoad) {
+  test::TempDir d;
+  {
+    std::ofstream(d / "bad.pt") << "not a model";
+  }
+  EXPECT_THROW(load_vq_checkpoint(d / "bad.pt"), Error);
+  EXPECT_THROW(load_vq_checkpoint(d / "missing.pt"), Error);
+}
