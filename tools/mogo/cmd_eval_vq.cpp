@@ -6,6 +6,7 @@
 #include "common/atomic_file.hpp"
 #include "common/runtime.hpp"
 #include "data/motion_dataset.hpp"
+#include "motion/npy.hpp"
 #include "vq/checkpoint.hpp"
 #include "vq/evaluate.hpp"
 
@@ -13,7 +14,7 @@ namespace mogo::cli {
 
 void register_eval_vq(CLI::App& app, GlobalOptions& g) {
   struct Opts {
-    std::string model, data, split = "test", json;
+    std::string model, data, split = "test", json, write_dir;
     int64_t limit = 0;
   };
   auto o = std::make_shared<Opts>();
@@ -23,6 +24,7 @@ void register_eval_vq(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--split", o->split, "train, val or test")->capture_default_str();
   cmd->add_option("--json", o->json, "also write the report as JSON here");
   cmd->add_option("--limit", o->limit, "only the first N clips (0 = all)");
+  cmd->add_option("--write-reconstructions", o->write_dir, "write each clip's reconstruction (all layers) as <dir>/<id>.npy, for `mogo eval --generated`");
   cmd->callback([&g, o] {
     run_command(g, [&] {
       auto device = pick_device(g.device);
@@ -35,6 +37,15 @@ void register_eval_vq(CLI::App& app, GlobalOptions& g) {
       std::printf("%s split: %lld clips, %lld frames (model step %lld)\n%s", o->split.c_str(), (long long)report.clips,
                   (long long)report.frames, (long long)ck.step, report.table().c_str());
       if (!o->json.empty()) write_file_atomically(o->json, report.to_json().dump(2) + "\n");
+      if (!o->write_dir.empty()) {
+        torch::NoGradGuard no_grad;
+        for (const auto& clip : data.clips()) {
+          auto x = clip.features.unsqueeze(0).to(device);
+          auto rec = ck.model->decode(ck.model->encode(x), 0, x.size(1)).squeeze(0).to(torch::kCPU);
+          npy::save(o->write_dir + "/" + clip.id + ".npy", data.denormalise(rec));
+        }
+        std::printf("wrote %zu reconstructions to %s\n", data.clips().size(), o->write_dir.c_str());
+      }
     });
   });
 }

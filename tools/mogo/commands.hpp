@@ -24,6 +24,7 @@ void register_bvh(CLI::App& app, GlobalOptions& g);
 void register_prepare(CLI::App& app, GlobalOptions& g);
 void register_train_vq(CLI::App& app, GlobalOptions& g);
 void register_eval_vq(CLI::App& app, GlobalOptions& g);
+void register_eval(CLI::App& app, GlobalOptions& g);
 
 inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_info(app, g);
@@ -32,6 +33,7 @@ inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_prepare(app, g);
   register_train_vq(app, g);
   register_eval_vq(app, g);
+  register_eval(app, g);
 }
 
 }  // namespace mogo::cli

@@ -1,0 +1,155 @@
+#include "eval/train_evaluator.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/runtime.hpp"
+#include "data/motion_dataset.hpp"
+#include "eval/evaluator.hpp"
+
+namespace mogo {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Batch {
+  torch::Tensor motion;    // [B,T,D] normalised
+  torch::Tensor lengths;   // [B]
+  std::vector<std::string> captions;
+};
+
+// B clips with pairwise distinct label keys and captions (so no text meets a motion of the same
+// meaning as a negative), one random caption each, random crops of min..max frames.
+Batch sample_batch(const MotionDataset& data, const EvaluatorTrainOptions& o, std::mt19937_64& rng) {
+  const auto& clips = data.clips();
+  std::uniform_int_distribution<size_t> pick(0, clips.size() - 1);
+  std::set<std::string> keys, texts;
+  std::vector<std::pair<const MotionClip*, std::string>> chosen;
+  for (int tries = 0; static_cast<int64_t>(chosen.size()) < o.batch_size && tries < 50 * o.batch_size; ++tries) {
+    const auto& c = clips[pick(rng)];
+    if (c.captions.empty()) continue;
+    std::string key = label_key(c.id);
+    std::uniform_int_distribution<size_t> cap(0, c.captions.size() - 1);
+    std::string text = c.captions[cap(rng)].text;
+    std::string norm = Tokenizer::normalise(text);
+    if (keys.count(key) || texts.count(norm)) continue;
+    keys.insert(key);
+    texts.insert(norm);
+    chosen.push_back({&c, text});
+  }
+  require(chosen.size() >= 2, data.dir() + ": fewer than 2 clips with distinct captions");
+  Batch b;
+  std::vector<torch::Tensor> crops;
+  int64_t T = 1;
+  for (auto& [c, text] : chosen) {
+    int64_t n = c->features.size(0);
+    int64_t lo = std::min(n, o.min_frames), hi = std::min(n, o.max_frames);
+    int64_t len = std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+    int64_t start = std::uniform_int_distribution<int64_t>(0, n - len)(rng);
+    crops.push_back(c->features.narrow(0, start, len));
+    b.captions.push_back(text);
+    T = std::max(T, len);
+  }
+  b.motion = torch::zeros({static_cast<int64_t>(crops.size()), T, data.dim()});
+  b.lengths = torch::zeros({static_cast<int64_t>(crops.size())}, torch::kLong);
+  for (size_t i = 0; i < crops.size(); ++i) {
+    b.motion[i].narrow(0, 0, crops[i].size(0)).copy_(crops[i]);
+    b.lengths[i] = crops[i].size(0);
+  }
+  return b;
+}
+
+double learning_rate(const EvaluatorTrainOptions& o, int64_t step) {
+  if (step < o.warmup_steps) return o.lr * (step + 1) / static_cast<double>(o.warmup_steps);
+  double p = static_cast<double>(step - o.warmup_steps) / std::max<int64_t>(1, o.steps - o.warmup_steps);
+  return o.lr * (0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
+}
+
+}  // namespace
+
+int64_t train_evaluator(const EvaluatorTrainOptions& o) {
+  torch::Device device = pick_device(o.device);
+  MotionDataset data(o.data_dir, "train");
+  fs::create_directories(o.out_dir);
+  const std::string ckpt = (fs::path(o.out_dir) / "checkpoint.pt").string();
+  const std::string final_path = (fs::path(o.out_dir) / "evaluator.pt").string();
+  const std::string log_path = (fs::path(o.out_dir) / "train_log.csv").string();
+
+  EvaluatorBundle b;
+  bool resumed = o.resume && fs::exists(ckpt);
+  if (resumed) {
+    b = load_evaluator(ckpt, device);
+  } else {
+    std::vector<std::string> captions;
+    for (const auto& c : data.clips())
+      for (const auto& cap : c.captions) captions.push_back(cap.text);
+    b.tokenizer = std::make_shared<Tokenizer>(Tokenizer::train(captions, static_cast<int>(o.vocab_size)));
+    b.text_cfg.vocab_size = b.tokenizer->vocab_size();
+    b.text_cfg.dim = o.dim;
+    b.text_cfg.out_dim = o.dim;
+    b.motion_cfg.input_dim = data.dim();
+    b.motion_cfg.dim = o.dim;
+    b.motion_cfg.out_dim = o.dim;
+    b.motion_cfg.max_frames = std::max<int64_t>(o.max_frames, 400);
+    torch::manual_seed(o.seed);
+    b.model = Evaluator(b.text_cfg, b.motion_cfg);
+    b.model->to(device);
+    b.mean = data.mean();
+    b.std = data.std();
+    b.train_meta = {{"data", o.data_dir}, {"steps", o.steps}, {"batch_size", o.batch_size}, {"lr", o.lr}, {"seed", o.seed}};
+    write_file_atomically(log_path, "step,lr,loss,accuracy,scale,seconds\n");
+  }
+  torch::optim::AdamW opt(b.model->parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(1e-4));
+  if (resumed) load_evaluator_optimizer(ckpt, opt);
+  b.model->train();
+  double loss_sum = 0, acc_sum = 0;
+  int64_t n = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  while (b.step < o.steps) {
+    std::mt19937_64 rng(o.seed * 7777777ULL + static_cast<uint64_t>(b.step));
+    torch::manual_seed(o.seed + static_cast<uint64_t>(b.step) * 104729ULL);
+    auto batch = sample_batch(data, o, rng);
+    auto tok = b.tokenizer->encode_batch(batch.captions, b.text_cfg.max_length);
+    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(learning_rate(o, b.step));
+    auto t = b.model->embed_text(tok.ids.to(device), tok.mask.to(device));
+    auto m = b.model->embed_motion(batch.motion.to(device), batch.lengths.to(device));
+    // Symmetric InfoNCE: logits = s * t m^T, the diagonal is the positive.
+    auto scale = b.model->log_scale.clamp_max(std::log(100.0)).exp();
+    auto logits = scale * torch::matmul(t, m.t());
+    auto target = torch::arange(logits.size(0), torch::TensorOptions().dtype(torch::kLong).device(device));
+    auto loss = 0.5 * (torch::cross_entropy_loss(logits, target) + torch::cross_entropy_loss(logits.t(), target));
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    b.step += 1;
+    loss_sum += loss.item<double>();
+    acc_sum += (logits.argmax(1) == target).to(torch::kDouble).mean().item<double>();
+    ++n;
+    if (b.step % o.log_every == 0 || b.step == o.steps) {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "%lld,%.6g,%.5f,%.4f,%.3f,%.1f\n", (long long)b.step, learning_rate(o, b.step - 1),
+                    loss_sum / n, acc_sum / n, scale.item<double>(), secs);
+      std::ofstream(log_path, std::ios::app) << buf;
+      if (!o.quiet)
+        std::fprintf(stderr, "train-eval step %lld/%lld  loss %.4f  in-batch top-1 %.3f  scale %.1f\n", (long long)b.step,
+                     (long long)o.steps, loss_sum / n, acc_sum / n, scale.item<double>());
+      loss_sum = acc_sum = 0;
+      n = 0;
+    }
+    if (b.step % o.checkpoint_every == 0 || b.step == o.steps) save_evaluator(ckpt, b, &opt);
+  }
+  save_evaluator(final_path, b, nullptr);
+  return b.step;
+}
+
+}  // namespace mogo

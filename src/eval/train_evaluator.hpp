@@ -1,0 +1,30 @@
+// `mogo train-eval`: trains the evaluator contrastively (symmetric InfoNCE) on the training split.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace mogo {
+
+struct EvaluatorTrainOptions {
+  std::string data_dir;
+  std::string out_dir;          // checkpoint.pt, evaluator.pt, train_log.csv
+  int64_t steps = 3000;
+  int64_t batch_size = 64;      // clips per batch, all with distinct captions and label keys
+  int64_t max_frames = 196;     // random crops of at most this many frames
+  int64_t min_frames = 40;      // ... and at least this many (or the whole clip if shorter)
+  double lr = 2e-4;
+  int64_t warmup_steps = 200;
+  int64_t vocab_size = 512;
+  int64_t dim = 256;
+  int64_t checkpoint_every = 250;
+  int64_t log_every = 50;
+  uint64_t seed = 1234;
+  bool resume = false;
+  bool quiet = false;
+  std::string device = "auto";
+};
+
+int64_t train_evaluator(const EvaluatorTrainOptions& opts);
+
+}  // namespace mogo
