@@ -2,9 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <unistd.h>
 
+#include "common/archive.hpp"
 #include "common/error.hpp"
 
 namespace mogo {
@@ -32,6 +31,10 @@ torch::Tensor EvaluatorBundle::texts(const std::vector<std::string>& captions, t
   for (size_t i = 0; i < captions.size(); i += 256) {
     std::vector<std::string> chunk(captions.begin() + i, captions.begin() + std::min(captions.size(), i + 256));
     auto b = tokenizer->encode_batch(chunk, text_cfg.max_length);
+    for (size_t k = 0; k < chunk.size(); ++k)
+      if (b.truncated[k])
+        std::fprintf(stderr, "mogo: warning: text of %zu bytes cut to %lld tokens: \"%.40s...\"\n", chunk[k].size(),
+                     (long long)text_cfg.max_length, chunk[k].c_str());
     out.push_back(m->embed_text(b.ids.to(device), b.mask.to(device)).to(torch::kCPU));
   }
   return torch::cat(out, 0);
@@ -63,9 +66,7 @@ torch::Tensor EvaluatorBundle::motions(const std::vector<torch::Tensor>& raw, to
 
 void save_evaluator(const std::string& path, const EvaluatorBundle& b, torch::optim::Optimizer* optimizer) {
   torch::serialize::OutputArchive ar;
-  nlohmann::json meta = {{"format", "mogo-evaluator"}, {"version", 1}, {"text", b.text_cfg.to_json()},
-                         {"motion", b.motion_cfg.to_json()}, {"step", b.step}, {"train", b.train_meta}};
-  ar.write("meta", c10::IValue(meta.dump()));
+  nlohmann::json meta = {{"version", 1}, {"text", b.text_cfg}, {"motion", b.motion_cfg}, {"step", b.step}, {"train", b.train_meta}};
   const auto& tok = b.tokenizer->serialized();
   ar.write("tokenizer", torch::from_blob(const_cast<char*>(tok.data()), {static_cast<int64_t>(tok.size())}, torch::kUInt8).clone());
   ar.write("mean", b.mean);
@@ -78,31 +79,15 @@ void save_evaluator(const std::string& path, const EvaluatorBundle& b, torch::op
     optimizer->save(opt_ar);
     ar.write("optimizer", opt_ar);
   }
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  ar.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot move evaluator file into place");
-  }
+  save_archive(path, ar, meta, "mogo-evaluator");
 }
 
 EvaluatorBundle load_evaluator(const std::string& path, torch::Device device) {
-  require(std::filesystem::exists(path), path + ": no such evaluator file");
   torch::serialize::InputArchive ar;
-  try {
-    ar.load_from(path, device);
-  } catch (const c10::Error&) {
-    throw Error(path + ": not a mogo evaluator file (cannot read archive)");
-  }
-  c10::IValue meta_v;
-  require(ar.try_read("meta", meta_v) && meta_v.isString(), path + ": not a mogo evaluator file (no 'meta' record)");
-  auto meta = nlohmann::json::parse(meta_v.toStringRef());
-  require(meta.value("format", "") == "mogo-evaluator", path + ": format is '" + meta.value("format", "") + "', expected 'mogo-evaluator'");
+  auto meta = load_archive(path, ar, "mogo-evaluator", device);
   EvaluatorBundle b;
-  b.text_cfg = TextEncoderConfig::from_json(meta.at("text"));
-  b.motion_cfg = MotionEncoderConfig::from_json(meta.at("motion"));
+  b.text_cfg = meta.at("text").get<TextEncoderConfig>();
+  b.motion_cfg = meta.at("motion").get<MotionEncoderConfig>();
   b.step = meta.at("step");
   b.train_meta = meta.value("train", nlohmann::json::object());
   torch::Tensor tok;
@@ -121,15 +106,11 @@ EvaluatorBundle load_evaluator(const std::string& path, torch::Device device) {
   return b;
 }
 
-void load_evaluator_optimizer(const std::string& path, torch::optim::Optimizer& optimizer) {
-  torch::serialize::InputArchive ar;
-  ar.load_from(path);
-  torch::serialize::InputArchive opt_ar;
-  require(ar.try_read("optimizer", opt_ar), path + ": no optimizer state");
-  optimizer.load(opt_ar);
-}
-
-std::string label_key(const std::string& id) {
+std::string label_key(const std::string& id_in) {
+  // A mirrored copy ("M" + id) shares its original's caption unless that names a side: group them.
+  std::string id = id_in;
+  if (id.size() > 1 && id[0] == 'M' && (std::isdigit(static_cast<unsigned char>(id[1])) || std::islower(static_cast<unsigned char>(id[1]))))
+    id = id.substr(1);
   size_t us = id.rfind('_');
   if (us == std::string::npos || us + 1 >= id.size()) return id;
   for (size_t i = us + 1; i < id.size(); ++i)

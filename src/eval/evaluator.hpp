@@ -42,10 +42,10 @@ struct EvaluatorBundle {
 
 void save_evaluator(const std::string& path, const EvaluatorBundle& b, torch::optim::Optimizer* optimizer);
 EvaluatorBundle load_evaluator(const std::string& path, torch::Device device = torch::kCPU);
-void load_evaluator_optimizer(const std::string& path, torch::optim::Optimizer& optimizer);
 
-// Groups clips whose captions mean the same: the id without a trailing "_<digits>" take number
-// (bandai-mocap: "dataset-1_walk_happy_003" -> "dataset-1_walk_happy"; HumanML3D ids are kept).
+// Groups clips whose captions mean the same: the id without a mirror prefix "M" and without a
+// trailing "_<digits>" take number ("Mdataset-1_walk_happy_003" -> "dataset-1_walk_happy";
+// HumanML3D's "M012314" -> "012314").
 std::string label_key(const std::string& id);
 
 }  // namespace mogo

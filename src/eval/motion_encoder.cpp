@@ -4,23 +4,6 @@
 
 namespace mogo {
 
-nlohmann::json MotionEncoderConfig::to_json() const {
-  return {{"input_dim", input_dim}, {"dim", dim}, {"layers", layers}, {"heads", heads},
-          {"out_dim", out_dim}, {"max_frames", max_frames}, {"dropout", dropout}};
-}
-
-MotionEncoderConfig MotionEncoderConfig::from_json(const nlohmann::json& j) {
-  MotionEncoderConfig c;
-  c.input_dim = j.at("input_dim");
-  c.dim = j.at("dim");
-  c.layers = j.at("layers");
-  c.heads = j.at("heads");
-  c.out_dim = j.at("out_dim");
-  c.max_frames = j.at("max_frames");
-  c.dropout = j.at("dropout");
-  return c;
-}
-
 MotionEncoderImpl::MotionEncoderImpl(const MotionEncoderConfig& c) : cfg(c) {
   namespace nn = torch::nn;
   conv = register_module("conv", nn::Sequential(

@@ -15,9 +15,8 @@ struct MotionEncoderConfig {
   int64_t out_dim = 256;
   int64_t max_frames = 400;  // positions (after /4 down-sampling: 100)
   double dropout = 0.1;
-  nlohmann::json to_json() const;
-  static MotionEncoderConfig from_json(const nlohmann::json& j);
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MotionEncoderConfig, input_dim, dim, layers, heads, out_dim, max_frames, dropout)
 
 struct MotionEncoderImpl : torch::nn::Module {
   explicit MotionEncoderImpl(const MotionEncoderConfig& c);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <set>
 
@@ -32,25 +33,45 @@ MotionSet MotionSet::load(const std::string& dir, const std::vector<std::string>
 
 namespace {
 
-// Splits shuffled clip indices into batches whose clips have pairwise distinct label keys; the
-// last incomplete batch is dropped (as the reference implementation does).
-std::vector<std::vector<size_t>> distinct_batches(const MotionDataset& test, int64_t batch, std::mt19937_64& rng) {
-  std::vector<size_t> order(test.clips().size());
+// Groups of clips that share a meaning: clips are joined when any of their (normalised) captions
+// coincide or their label keys do (a clip and its mirror, takes of one label). Union-find.
+std::vector<size_t> meaning_groups(const MotionDataset& test) {
+  const auto& clips = test.clips();
+  std::vector<size_t> parent(clips.size());
+  for (size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  std::function<size_t(size_t)> find = [&](size_t i) { return parent[i] == i ? i : parent[i] = find(parent[i]); };
+  std::map<std::string, size_t> first;
+  auto join = [&](const std::string& key, size_t i) {
+    auto [it, fresh] = first.emplace(key, i);
+    if (!fresh) parent[find(i)] = find(it->second);
+  };
+  for (size_t i = 0; i < clips.size(); ++i) {
+    join("id:" + label_key(clips[i].id), i);
+    for (const auto& c : clips[i].captions) join("text:" + Tokenizer::normalise(c.text), i);
+  }
+  std::vector<size_t> group(clips.size());
+  for (size_t i = 0; i < clips.size(); ++i) group[i] = find(i);
+  return group;
+}
+
+// Splits shuffled clip indices into batches whose clips come from pairwise different meaning
+// groups; the last incomplete batch is dropped (as the reference implementation does).
+std::vector<std::vector<size_t>> distinct_batches(const std::vector<size_t>& group, int64_t batch, std::mt19937_64& rng) {
+  std::vector<size_t> order(group.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::shuffle(order.begin(), order.end(), rng);
   std::vector<std::vector<size_t>> batches;
-  std::vector<std::pair<std::vector<size_t>, std::set<std::string>>> open;
+  std::vector<std::pair<std::vector<size_t>, std::set<size_t>>> open;
   for (size_t i : order) {
-    std::string key = label_key(test.clips()[i].id);
     bool placed = false;
-    for (auto& [members, keys] : open) {
-      if (keys.count(key)) continue;
+    for (auto& [members, groups] : open) {
+      if (groups.count(group[i])) continue;
       members.push_back(i);
-      keys.insert(key);
+      groups.insert(group[i]);
       placed = true;
       break;
     }
-    if (!placed) open.push_back({{i}, {key}});
+    if (!placed) open.push_back({{i}, {group[i]}});
     for (size_t b = 0; b < open.size(); ++b) {
       if (static_cast<int64_t>(open[b].first.size()) == batch) {
         batches.push_back(open[b].first);
@@ -103,9 +124,10 @@ ProtocolRow run_protocol(const EvaluatorBundle& ev, const MotionDataset& test, c
   };
 
   std::map<std::string, std::vector<double>> values;
+  const auto groups = meaning_groups(test);
   for (int64_t r = 0; r < o.repeats; ++r) {
     std::mt19937_64 rng(o.seed * 1000003ULL + static_cast<uint64_t>(r));
-    auto batches = distinct_batches(test, o.batch, rng);
+    auto batches = distinct_batches(groups, o.batch, rng);
     require(!batches.empty(), "evaluation: the test split has fewer than " + std::to_string(o.batch) +
                                   " clips with distinct captions");
     std::vector<double> top(3, 0.0);

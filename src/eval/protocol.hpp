@@ -24,7 +24,8 @@ struct MotionSet {
 
 struct ProtocolOptions {
   int64_t repeats = 20;
-  int64_t batch = 32;            // R-precision: each text vs batch-1 mismatched motions + its own
+  int64_t batch = 32;            // R-precision: each text vs batch-1 mismatched motions + its own;
+                                 // a batch never holds two clips sharing a caption (or a mirror/take)
   int64_t diversity_pairs = 300;
   int64_t mm_pairs = 10;
   int64_t max_frames = 196;

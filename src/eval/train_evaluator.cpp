@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "common/archive.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/runtime.hpp"
@@ -109,7 +110,7 @@ int64_t train_evaluator(const EvaluatorTrainOptions& o) {
     write_file_atomically(log_path, "step,lr,loss,accuracy,scale,seconds\n");
   }
   torch::optim::AdamW opt(b.model->parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(1e-4));
-  if (resumed) load_evaluator_optimizer(ckpt, opt);
+  if (resumed) load_optimizer_state(ckpt, opt);
   b.model->train();
   double loss_sum = 0, acc_sum = 0;
   int64_t n = 0;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "common/archive.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "motion/quaternion.hpp"
@@ -261,13 +262,7 @@ Mapping Mapping::from_json(const nlohmann::json& j, const std::string& source) {
 }
 
 Mapping Mapping::load(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, path);
+  return from_json(load_json_file(path), path);
 }
 
 torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& m, double fps, const std::string& source) {

@@ -1,5 +1,6 @@
 #include "motion/skeleton.hpp"
 
+#include "common/archive.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 
@@ -140,13 +141,7 @@ Skeleton Skeleton::from_json(const nlohmann::json& j, const std::string& source)
 }
 
 Skeleton Skeleton::load(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, path);
+  return from_json(load_json_file(path), path);
 }
 
 nlohmann::json Skeleton::to_json() const {

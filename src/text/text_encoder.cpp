@@ -4,23 +4,6 @@
 
 namespace mogo {
 
-nlohmann::json TextEncoderConfig::to_json() const {
-  return {{"vocab_size", vocab_size}, {"dim", dim}, {"layers", layers}, {"heads", heads},
-          {"max_length", max_length}, {"out_dim", out_dim}, {"dropout", dropout}};
-}
-
-TextEncoderConfig TextEncoderConfig::from_json(const nlohmann::json& j) {
-  TextEncoderConfig c;
-  c.vocab_size = j.at("vocab_size");
-  c.dim = j.at("dim");
-  c.layers = j.at("layers");
-  c.heads = j.at("heads");
-  c.max_length = j.at("max_length");
-  c.out_dim = j.at("out_dim");
-  c.dropout = j.at("dropout");
-  return c;
-}
-
 TextEncoderImpl::TextEncoderImpl(const TextEncoderConfig& c) : cfg(c) {
   token = register_module("token", torch::nn::Embedding(c.vocab_size, c.dim));
   position = register_module("position", torch::nn::Embedding(c.max_length, c.dim));

@@ -15,9 +15,8 @@ struct TextEncoderConfig {
   int64_t max_length = 77;
   int64_t out_dim = 256;
   double dropout = 0.1;
-  nlohmann::json to_json() const;
-  static TextEncoderConfig from_json(const nlohmann::json& j);
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TextEncoderConfig, vocab_size, dim, layers, heads, max_length, out_dim, dropout)
 
 struct TextEncoding {
   torch::Tensor sequence;  // [B,L,dim] per-token features

@@ -22,9 +22,7 @@ struct VQCheckpoint {
 // Writes to `path` via a temporary file + rename. `optimizer` may be null (a model file).
 void save_vq_checkpoint(const std::string& path, const VQCheckpoint& ck, torch::optim::Optimizer* optimizer);
 
-// Loads a checkpoint; `optimizer`, if given, receives the saved optimizer state (it must have
-// been constructed over ck.model's parameters, so the model is built first through `prepare`).
+// Loads a model file or checkpoint (the optimizer state, if any, through load_optimizer_state).
 VQCheckpoint load_vq_checkpoint(const std::string& path, torch::Device device = torch::kCPU);
-void load_vq_optimizer(const std::string& path, torch::optim::Optimizer& optimizer);
 
 }  // namespace mogo

@@ -22,9 +22,8 @@ struct VQConfig {
 
   int64_t downsample() const { return int64_t{1} << down_t; }
   static VQConfig preset(const std::string& name, int64_t input_dim);  // "paper" | "tiny"
-  nlohmann::json to_json() const;
-  static VQConfig from_json(const nlohmann::json& j);
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VQConfig, input_dim, width, code_dim, codebook_size, num_quantizers, down_t, depth, dilation_growth, ema_decay, quantize_dropout_prob, commit_beta, vel_weight)
 
 // Training schedule.
 struct VQTrainConfig {
@@ -39,8 +38,7 @@ struct VQTrainConfig {
   uint64_t seed = 1234;
 
   static VQTrainConfig preset(const std::string& name);
-  nlohmann::json to_json() const;
-  static VQTrainConfig from_json(const nlohmann::json& j);
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VQTrainConfig, batch_size, window, steps, warmup_steps, lr, weight_decay, checkpoint_every, log_every, seed)
 
 }  // namespace mogo

@@ -13,6 +13,7 @@ namespace mogo {
 struct VQLayerReport {
   int64_t layers;             // quantiser layers used (1..Q)
   double mpjpe_mm;            // mean per-joint position error, joints from features (recover_from_ric)
+  double root_relative_mm;    // the same after aligning the roots frame by frame (pose error only)
   double feature_l1;          // mean |x - x_hat| on normalised features
   double feature_mse;
 };

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/archive.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/runtime.hpp"
@@ -86,7 +87,7 @@ int64_t train_vq(VQTrainOptions o) {
   const VQTrainConfig& t = ck.train;
   torch::optim::AdamW opt(ck.model->parameters(), torch::optim::AdamWOptions(t.lr).betas({0.9, 0.99}).weight_decay(t.weight_decay));
   if (o.resume && fs::exists(ckpt_path)) {
-    load_vq_optimizer(ckpt_path, opt);
+    load_optimizer_state(ckpt_path, opt);
     truncate_log(log_path, ck.step);
     if (!o.quiet) std::fprintf(stderr, "train-vq: resuming from step %lld\n", (long long)ck.step);
   }

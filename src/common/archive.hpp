@@ -1,0 +1,25 @@
+// Model files: a torch archive with a JSON "meta" record naming its format, written atomically
+// (temporary file + rename) and validated on load.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace mogo {
+
+// Adds meta (with "format" set) to `ar` and writes it to `path` atomically.
+void save_archive(const std::string& path, torch::serialize::OutputArchive& ar, nlohmann::json meta,
+                  const std::string& format);
+
+// Opens `path`, checks that its meta names `format`, and returns the meta.
+nlohmann::json load_archive(const std::string& path, torch::serialize::InputArchive& ar, const std::string& format,
+                            torch::Device device = torch::kCPU);
+
+// Loads the "optimizer" record of a training checkpoint into `optimizer`.
+void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer);
+
+// Parses a JSON file; errors name the file.
+nlohmann::json load_json_file(const std::string& path);
+
+}  // namespace mogo
