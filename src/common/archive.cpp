@@ -44,6 +44,23 @@ nlohmann::json load_archive(const std::string& path, torch::serialize::InputArch
   return meta;
 }
 
+void write_model(torch::serialize::OutputArchive& ar, const torch::nn::Module& model, torch::optim::Optimizer* optimizer) {
+  torch::serialize::OutputArchive model_ar;
+  model.save(model_ar);
+  ar.write("model", model_ar);
+  if (optimizer) {
+    torch::serialize::OutputArchive opt_ar;
+    optimizer->save(opt_ar);
+    ar.write("optimizer", opt_ar);
+  }
+}
+
+void read_model(torch::serialize::InputArchive& ar, torch::nn::Module& model, const std::string& path) {
+  torch::serialize::InputArchive model_ar;
+  require(ar.try_read("model", model_ar), path + ": no model weights");
+  model.load(model_ar);
+}
+
 void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer) {
   torch::serialize::InputArchive ar;
   ar.load_from(path);

@@ -16,6 +16,11 @@ void save_archive(const std::string& path, torch::serialize::OutputArchive& ar, 
 nlohmann::json load_archive(const std::string& path, torch::serialize::InputArchive& ar, const std::string& format,
                             torch::Device device = torch::kCPU);
 
+// Writes a module's weights as the "model" record and, when given, the optimizer state as the
+// "optimizer" record (training checkpoints); reads the "model" record back into a module.
+void write_model(torch::serialize::OutputArchive& ar, const torch::nn::Module& model, torch::optim::Optimizer* optimizer);
+void read_model(torch::serialize::InputArchive& ar, torch::nn::Module& model, const std::string& path);
+
 // Loads the "optimizer" record of a training checkpoint into `optimizer`.
 void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer);
 

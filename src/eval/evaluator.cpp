@@ -71,14 +71,7 @@ void save_evaluator(const std::string& path, const EvaluatorBundle& b, torch::op
   ar.write("tokenizer", torch::from_blob(const_cast<char*>(tok.data()), {static_cast<int64_t>(tok.size())}, torch::kUInt8).clone());
   ar.write("mean", b.mean);
   ar.write("std", b.std);
-  torch::serialize::OutputArchive model_ar;
-  b.model->save(model_ar);
-  ar.write("model", model_ar);
-  if (optimizer) {
-    torch::serialize::OutputArchive opt_ar;
-    optimizer->save(opt_ar);
-    ar.write("optimizer", opt_ar);
-  }
+  write_model(ar, *b.model, optimizer);
   save_archive(path, ar, meta, "mogo-evaluator");
 }
 
@@ -99,9 +92,7 @@ EvaluatorBundle load_evaluator(const std::string& path, torch::Device device) {
   b.mean = b.mean.to(torch::kCPU);
   b.std = b.std.to(torch::kCPU);
   b.model = Evaluator(b.text_cfg, b.motion_cfg);
-  torch::serialize::InputArchive model_ar;
-  require(ar.try_read("model", model_ar), path + ": no model weights");
-  b.model->load(model_ar);
+  read_model(ar, *b.model, path);
   b.model->to(device);
   return b;
 }

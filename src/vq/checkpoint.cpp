@@ -11,14 +11,7 @@ void save_vq_checkpoint(const std::string& path, const VQCheckpoint& ck, torch::
                          {"skeleton", ck.skeleton_json}};
   ar.write("mean", ck.mean.to(torch::kCPU));
   ar.write("std", ck.std.to(torch::kCPU));
-  torch::serialize::OutputArchive model_ar;
-  ck.model->save(model_ar);
-  ar.write("model", model_ar);
-  if (optimizer) {
-    torch::serialize::OutputArchive opt_ar;
-    optimizer->save(opt_ar);
-    ar.write("optimizer", opt_ar);
-  }
+  write_model(ar, *ck.model, optimizer);
   save_archive(path, ar, meta, "mogo-rvqvae");
 }
 
@@ -33,9 +26,7 @@ VQCheckpoint load_vq_checkpoint(const std::string& path, torch::Device device) {
   ar.read("mean", ck.mean);
   ar.read("std", ck.std);
   ck.model = RVQVAE(ck.config);
-  torch::serialize::InputArchive model_ar;
-  require(ar.try_read("model", model_ar), path + ": no model weights");
-  ck.model->load(model_ar);
+  read_model(ar, *ck.model, path);
   ck.model->to(device);
   return ck;
 }
