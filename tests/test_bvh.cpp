@@ -207,16 +207,11 @@ TEST(BvhReal, ExportReimportsWithinOneMillimetre) {
 }
 
 TEST(BvhReal, ExportLoadsInThreeJs) {
-  if (!std::filesystem::exists(test::source_dir() + "/web/node_modules/three")) GTEST_SKIP() << "three.js not installed (scripts/setup.sh)";
+  if (!test::threejs_available()) GTEST_SKIP() << "three.js not installed (scripts/setup.sh)";
   test::TempDir dir;
   auto j = export_real_clip("dataset-1_bow_active_001", dir / "out.bvh");
-  std::string cmd = "node " + test::source_dir() + "/web/tools/check_bvh.mjs " + (dir / "out.bvh") + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, p)) out += buf;
-  ASSERT_EQ(pclose(p), 0) << out;
-  auto r = nlohmann::json::parse(out);
+  auto r = test::check_bvh_with_threejs(dir / "out.bvh");
+  ASSERT_FALSE(r.contains("error")) << r["error"];
   EXPECT_EQ(r["bones"].get<int>(), 21 + 5);  // 21 joints + one End Site bone per leaf
   EXPECT_EQ(r["frames"].get<int64_t>(), j.size(0));
   EXPECT_EQ(r["root"], "Hips");

@@ -19,4 +19,17 @@ CommandResult run_cli(const std::string& args) {
   return r;
 }
 
+nlohmann::json check_bvh_with_threejs(const std::string& bvh_path, std::string* output) {
+  if (!threejs_available()) return nlohmann::json::object();
+  std::string cmd = "node " + source_dir() + "/web/tools/check_bvh.mjs " + bvh_path + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (p && fgets(buf, sizeof buf, p)) out += buf;
+  int status = p ? pclose(p) : -1;
+  if (output) *output = out;
+  if (status != 0) return {{"error", out}};
+  return nlohmann::json::parse(out);
+}
+
 }  // namespace mogo::test

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 namespace mogo::test {
@@ -36,6 +37,11 @@ struct CommandResult {
 
 // Runs the mogo CLI with the given argument string; captures output.
 CommandResult run_cli(const std::string& args);
+
+// Loads a BVH file with three.js BVHLoader (web/tools/check_bvh.mjs under node) and returns its
+// report {"bones", "frames", "root"}; an empty object when three.js is not installed.
+nlohmann::json check_bvh_with_threejs(const std::string& bvh_path, std::string* output = nullptr);
+inline bool threejs_available() { return std::filesystem::exists(source_dir() + "/web/node_modules/three"); }
 
 inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();

@@ -44,10 +44,51 @@ nlohmann::json load_archive(const std::string& path, torch::serialize::InputArch
   return meta;
 }
 
-void write_model(torch::serialize::OutputArchive& ar, const torch::nn::Module& model, torch::optim::Optimizer* optimizer) {
+namespace {
+
+// Mirrors torch::nn::Module::save (own parameters, own buffers, then one sub-archive per child),
+// optionally narrowing floating-point tensors to float16.
+void write_module(torch::serialize::OutputArchive& ar, const torch::nn::Module& m, bool half) {
+  auto store = [half](const torch::Tensor& t) {
+    auto c = t.detach().to(torch::kCPU);
+    return half && c.is_floating_point() ? c.to(torch::kHalf) : c;
+  };
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) ar.write(p.key(), store(p.value()));
+  for (const auto& b : m.named_buffers(/*recurse=*/false)) ar.write(b.key(), store(b.value()), /*is_buffer=*/true);
+  for (const auto& c : m.named_children()) {
+    torch::serialize::OutputArchive child;
+    write_module(child, *c.value(), half);
+    ar.write(c.key(), child);
+  }
+}
+
+void read_tensor(torch::serialize::InputArchive& ar, const std::string& key, torch::Tensor& target, bool is_buffer,
+                 const std::string& path, const std::string& where) {
+  torch::Tensor t;
+  require(ar.try_read(key, t, is_buffer), path + ": missing tensor '" + where + key + "'");
+  require(t.sizes() == target.sizes(), path + ": tensor '" + where + key + "' has shape " + c10::str(t.sizes()) +
+                                           ", expected " + c10::str(target.sizes()));
+  torch::NoGradGuard g;
+  target.copy_(t.to(target.device(), target.dtype()));
+}
+
+void read_module(torch::serialize::InputArchive& ar, torch::nn::Module& m, const std::string& path, const std::string& where) {
+  for (auto& p : m.named_parameters(/*recurse=*/false)) read_tensor(ar, p.key(), p.value(), false, path, where);
+  for (auto& b : m.named_buffers(/*recurse=*/false)) read_tensor(ar, b.key(), b.value(), true, path, where);
+  for (const auto& c : m.named_children()) {
+    torch::serialize::InputArchive child;
+    require(ar.try_read(c.key(), child), path + ": missing module '" + where + c.key() + "'");
+    read_module(child, *c.value(), path, where + c.key() + ".");
+  }
+}
+
+}  // namespace
+
+void write_model(torch::serialize::OutputArchive& ar, const torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                 const std::string& name, bool half) {
   torch::serialize::OutputArchive model_ar;
-  model.save(model_ar);
-  ar.write("model", model_ar);
+  write_module(model_ar, model, half);
+  ar.write(name, model_ar);
   if (optimizer) {
     torch::serialize::OutputArchive opt_ar;
     optimizer->save(opt_ar);
@@ -55,10 +96,10 @@ void write_model(torch::serialize::OutputArchive& ar, const torch::nn::Module& m
   }
 }
 
-void read_model(torch::serialize::InputArchive& ar, torch::nn::Module& model, const std::string& path) {
+void read_model(torch::serialize::InputArchive& ar, torch::nn::Module& model, const std::string& path, const std::string& name) {
   torch::serialize::InputArchive model_ar;
-  require(ar.try_read("model", model_ar), path + ": no model weights");
-  model.load(model_ar);
+  require(ar.try_read(name, model_ar), path + ": no '" + name + "' weights");
+  read_module(model_ar, model, path, name + ".");
 }
 
 void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer) {

@@ -16,10 +16,15 @@ void save_archive(const std::string& path, torch::serialize::OutputArchive& ar, 
 nlohmann::json load_archive(const std::string& path, torch::serialize::InputArchive& ar, const std::string& format,
                             torch::Device device = torch::kCPU);
 
-// Writes a module's weights as the "model" record and, when given, the optimizer state as the
-// "optimizer" record (training checkpoints); reads the "model" record back into a module.
-void write_model(torch::serialize::OutputArchive& ar, const torch::nn::Module& model, torch::optim::Optimizer* optimizer);
-void read_model(torch::serialize::InputArchive& ar, torch::nn::Module& model, const std::string& path);
+// Writes a module's weights as the record `name` (default "model") and, when given, the optimizer
+// state as the "optimizer" record (training checkpoints). With half = true floating-point tensors
+// are stored as float16 (and widened again on load).
+void write_model(torch::serialize::OutputArchive& ar, const torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                 const std::string& name = "model", bool half = false);
+// Reads record `name` into a module, checking every parameter and buffer by name and shape: the
+// first missing or mismatched tensor is an Error naming the file and the tensor.
+void read_model(torch::serialize::InputArchive& ar, torch::nn::Module& model, const std::string& path,
+                const std::string& name = "model");
 
 // Loads the "optimizer" record of a training checkpoint into `optimizer`.
 void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer);

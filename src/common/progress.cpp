@@ -5,8 +5,10 @@
 
 namespace mogo {
 
+bool stderr_is_terminal() { return isatty(STDERR_FILENO); }
+
 ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled && isatty(STDERR_FILENO)),
+    : label_(std::move(label)), total_(total), enabled_(enabled && stderr_is_terminal()),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 void ProgressBar::update(int64_t done, const std::string& extra) {

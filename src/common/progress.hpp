@@ -6,6 +6,9 @@
 
 namespace mogo {
 
+// True when stderr is a terminal (progress bars draw only then).
+bool stderr_is_terminal();
+
 class ProgressBar {
  public:
   ProgressBar(std::string label, int64_t total, bool enabled = true);

@@ -1,5 +1,7 @@
 #include "common/runtime.hpp"
 
+#include <dlfcn.h>
+
 #include <fstream>
 #include <thread>
 
@@ -14,6 +16,10 @@ bool g_verbose = false;
 int configure_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(n);
+  // OpenBLAS keeps a thread pool of its own (all cores by default) whose idle threads spin in
+  // sched_yield: two such processes on a 2-core machine thrash. Give it the same count.
+  using SetThreads = void (*)(int);
+  if (auto* f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(n);
   return n;
 }
 

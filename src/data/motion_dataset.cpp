@@ -34,6 +34,15 @@ MotionDataset::MotionDataset(const std::string& dir, const std::string& split, i
   require(!clips_.empty(), dir + ": split '" + split + "' has no clip with at least " + std::to_string(min_frames) + " frames");
 }
 
+void MotionDataset::renormalise(const torch::Tensor& mean, const torch::Tensor& std) {
+  require(mean.dim() == 1 && mean.size(0) == dim() && std.sizes() == mean.sizes(),
+          dir_ + ": model statistics are " + c10::str(mean.sizes()) + ", the dataset's features are " + std::to_string(dim()) + "-d");
+  auto m = mean.to(torch::kCPU, torch::kFloat), s = std.to(torch::kCPU, torch::kFloat);
+  for (auto& c : clips_) c.features = (denormalise(c.features) - m) / s;
+  mean_ = m;
+  std_ = s;
+}
+
 int64_t MotionDataset::total_frames() const {
   int64_t n = 0;
   for (const auto& c : clips_) n += c.features.size(0);

@@ -30,6 +30,9 @@ class MotionDataset {
   int64_t total_frames() const;
   const std::string& dir() const { return dir_; }
 
+  // Re-expresses every clip in other statistics (a model's own Mean/Std) and keeps those.
+  void renormalise(const torch::Tensor& mean, const torch::Tensor& std);
+
   torch::Tensor normalise(const torch::Tensor& f) const { return (f - mean_) / std_; }
   torch::Tensor denormalise(const torch::Tensor& f) const { return f * std_.to(f.device()) + mean_.to(f.device()); }
 

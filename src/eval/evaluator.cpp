@@ -31,10 +31,6 @@ torch::Tensor EvaluatorBundle::texts(const std::vector<std::string>& captions, t
   for (size_t i = 0; i < captions.size(); i += 256) {
     std::vector<std::string> chunk(captions.begin() + i, captions.begin() + std::min(captions.size(), i + 256));
     auto b = tokenizer->encode_batch(chunk, text_cfg.max_length);
-    for (size_t k = 0; k < chunk.size(); ++k)
-      if (b.truncated[k])
-        std::fprintf(stderr, "mogo: warning: text of %zu bytes cut to %lld tokens: \"%.40s...\"\n", chunk[k].size(),
-                     (long long)text_cfg.max_length, chunk[k].c_str());
     out.push_back(m->embed_text(b.ids.to(device), b.mask.to(device)).to(torch::kCPU));
   }
   return torch::cat(out, 0);

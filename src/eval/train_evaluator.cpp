@@ -15,6 +15,8 @@
 #include "common/runtime.hpp"
 #include "data/motion_dataset.hpp"
 #include "eval/evaluator.hpp"
+#include "train/optim.hpp"
+#include "train/train_loop.hpp"
 
 namespace mogo {
 
@@ -69,12 +71,6 @@ Batch sample_batch(const MotionDataset& data, const EvaluatorTrainOptions& o, st
   return b;
 }
 
-double learning_rate(const EvaluatorTrainOptions& o, int64_t step) {
-  if (step < o.warmup_steps) return o.lr * (step + 1) / static_cast<double>(o.warmup_steps);
-  double p = static_cast<double>(step - o.warmup_steps) / std::max<int64_t>(1, o.steps - o.warmup_steps);
-  return o.lr * (0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
-}
-
 }  // namespace
 
 int64_t train_evaluator(const EvaluatorTrainOptions& o) {
@@ -83,7 +79,6 @@ int64_t train_evaluator(const EvaluatorTrainOptions& o) {
   fs::create_directories(o.out_dir);
   const std::string ckpt = (fs::path(o.out_dir) / "checkpoint.pt").string();
   const std::string final_path = (fs::path(o.out_dir) / "evaluator.pt").string();
-  const std::string log_path = (fs::path(o.out_dir) / "train_log.csv").string();
 
   EvaluatorBundle b;
   bool resumed = o.resume && fs::exists(ckpt);
@@ -107,20 +102,27 @@ int64_t train_evaluator(const EvaluatorTrainOptions& o) {
     b.mean = data.mean();
     b.std = data.std();
     b.train_meta = {{"data", o.data_dir}, {"steps", o.steps}, {"batch_size", o.batch_size}, {"lr", o.lr}, {"seed", o.seed}};
-    write_file_atomically(log_path, "step,lr,loss,accuracy,scale,seconds\n");
   }
   torch::optim::AdamW opt(b.model->parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(1e-4));
   if (resumed) load_optimizer_state(ckpt, opt);
   b.model->train();
-  double loss_sum = 0, acc_sum = 0;
-  int64_t n = 0;
-  auto t0 = std::chrono::steady_clock::now();
-  while (b.step < o.steps) {
-    std::mt19937_64 rng(o.seed * 7777777ULL + static_cast<uint64_t>(b.step));
-    torch::manual_seed(o.seed + static_cast<uint64_t>(b.step) * 104729ULL);
+
+  TrainLoopOptions lo;
+  lo.name = "train-eval";
+  lo.log_path = (fs::path(o.out_dir) / "train_log.csv").string();
+  lo.schedule = {o.steps, o.warmup_steps, o.lr, 0.05};
+  lo.log_every = o.log_every;
+  lo.checkpoint_every = o.checkpoint_every;
+  lo.quiet = o.quiet;
+  lo.items_name = "clips";
+  TrainLoop loop(lo, {"loss", "accuracy", "scale"});
+  TrainHooks hooks;
+  hooks.step = [&](int64_t step, double lr) {
+    std::mt19937_64 rng(TrainLoop::step_seed(o.seed, step, 0));
+    torch::manual_seed(TrainLoop::step_seed(o.seed, step, 1));
     auto batch = sample_batch(data, o, rng);
     auto tok = b.tokenizer->encode_batch(batch.captions, b.text_cfg.max_length);
-    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(learning_rate(o, b.step));
+    set_learning_rate(opt, lr);
     auto t = b.model->embed_text(tok.ids.to(device), tok.mask.to(device));
     auto m = b.model->embed_motion(batch.motion.to(device), batch.lengths.to(device));
     // Symmetric InfoNCE: logits = s * t m^T, the diagonal is the positive.
@@ -131,24 +133,15 @@ int64_t train_evaluator(const EvaluatorTrainOptions& o) {
     opt.zero_grad();
     loss.backward();
     opt.step();
-    b.step += 1;
-    loss_sum += loss.item<double>();
-    acc_sum += (logits.argmax(1) == target).to(torch::kDouble).mean().item<double>();
-    ++n;
-    if (b.step % o.log_every == 0 || b.step == o.steps) {
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      char buf[256];
-      std::snprintf(buf, sizeof buf, "%lld,%.6g,%.5f,%.4f,%.3f,%.1f\n", (long long)b.step, learning_rate(o, b.step - 1),
-                    loss_sum / n, acc_sum / n, scale.item<double>(), secs);
-      std::ofstream(log_path, std::ios::app) << buf;
-      if (!o.quiet)
-        std::fprintf(stderr, "train-eval step %lld/%lld  loss %.4f  in-batch top-1 %.3f  scale %.1f\n", (long long)b.step,
-                     (long long)o.steps, loss_sum / n, acc_sum / n, scale.item<double>());
-      loss_sum = acc_sum = 0;
-      n = 0;
-    }
-    if (b.step % o.checkpoint_every == 0 || b.step == o.steps) save_evaluator(ckpt, b, &opt);
-  }
+    b.step = step + 1;
+    StepStats s;
+    s.values = {loss.item<double>(), (logits.argmax(1) == target).to(torch::kDouble).mean().item<double>(),
+                scale.item<double>()};
+    s.items = static_cast<double>(logits.size(0));
+    return s;
+  };
+  hooks.checkpoint = [&](int64_t) { save_evaluator(ckpt, b, &opt); };
+  loop.run(b.step, resumed, hooks);
   save_evaluator(final_path, b, nullptr);
   return b.step;
 }

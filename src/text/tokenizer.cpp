@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 
 namespace mogo {
 
@@ -54,6 +55,9 @@ TokenizedBatch Tokenizer::encode_batch(const std::vector<std::string>& texts, in
   for (const auto& t : texts) {
     bool cut = false;
     all.push_back(encode(t, max_length, &cut));
+    if (cut)
+      log_warning("text of " + std::to_string(t.size()) + " bytes cut to " + std::to_string(max_length) + " tokens: \"" +
+                  t.substr(0, 40) + "...\"");
     b.truncated.push_back(cut);
     L = std::max<int64_t>(L, all.back().size());
   }

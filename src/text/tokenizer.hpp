@@ -32,6 +32,7 @@ class Tokenizer {
   // ids of one text: <s> pieces... </s>, cut to max_length (keeping </s>); sets *truncated.
   std::vector<int64_t> encode(const std::string& text, int64_t max_length = kDefaultMaxLength,
                               bool* truncated = nullptr) const;
+  // Texts longer than max_length are cut, with a warning through the log callback.
   TokenizedBatch encode_batch(const std::vector<std::string>& texts, int64_t max_length = kDefaultMaxLength) const;
 
   int64_t vocab_size() const;

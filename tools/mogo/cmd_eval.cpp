@@ -6,6 +6,9 @@
 #include "common/error.hpp"
 #include "common/runtime.hpp"
 #include "data/split.hpp"
+#include <filesystem>
+
+#include "eval/generated_set.hpp"
 #include "eval/protocol.hpp"
 #include "eval/train_evaluator.hpp"
 
@@ -39,6 +42,10 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
     std::vector<std::string> generated;  // dir or name=dir
     ProtocolOptions p;
     bool no_real = false;
+    std::string model;                   // text-to-motion model to generate with
+    GeneratedSetOptions gen;
+    bool reconstruction = false, base_only = false;
+    std::string name;
   };
   auto o = std::make_shared<Opts>();
   auto* ev = app.add_subcommand("eval", "FID, R-precision, MM-Dist, Diversity, MultiModality with 95% confidence intervals");
@@ -51,6 +58,16 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
   ev->add_option("--seed", o->p.seed, "random seed")->capture_default_str();
   ev->add_option("--json", o->json, "also write the results as JSON here");
   ev->add_flag("--no-real", o->no_real, "skip the Real motion row");
+  ev->add_option("--model", o->model, "text-to-motion model: generate for every test clip (its caption and length) and score it");
+  ev->add_option("--name", o->name, "row name for --model (default: the file name)");
+  ev->add_option("--top-k", o->gen.gen.sampling.top_k, "--model sampling: top-k (0: all)")->capture_default_str();
+  ev->add_option("--temperature", o->gen.gen.sampling.temperature, "--model sampling: temperature")->capture_default_str();
+  ev->add_option("--guidance", o->gen.gen.sampling.guidance, "--model sampling: classifier-free guidance scale")->capture_default_str();
+  ev->add_option("--gen-seed", o->gen.gen.sampling.seed, "--model sampling: seed")->capture_default_str();
+  ev->add_option("--mm-texts", o->gen.mm_texts, "--model: texts generated --mm-samples times for MultiModality")->capture_default_str();
+  ev->add_option("--mm-samples", o->gen.mm_samples, "--model: generations per MultiModality text")->capture_default_str();
+  ev->add_flag("--reconstruction", o->reconstruction, "--model: add a row for its RVQ-VAE's reconstruction of the test clips");
+  ev->add_flag("--base-only", o->base_only, "--model: add an ablation row decoding the base RVQ layer only (residuals zero)");
   ev->callback([&g, o] {
     run_command(g, [&] {
       auto device = pick_device(g.device);
@@ -68,6 +85,23 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
         std::string dir = eq == std::string::npos ? spec : spec.substr(eq + 1);
         auto set = MotionSet::load(dir, ids, name);
         rows.push_back(run_protocol(bundle, test, &set, o->p, device));
+      }
+      if (!o->model.empty()) {
+        auto gen = Generator::load(o->model, device);
+        std::string name = o->name.empty() ? std::filesystem::path(o->model).stem().string() : o->name;
+        if (o->reconstruction) {
+          auto set = reconstruct_motion_set(gen, test, "RVQ-VAE reconstruction");
+          rows.push_back(run_protocol(bundle, test, &set, o->p, device));
+        }
+        auto set = generate_motion_set(gen, test, o->gen, name);
+        rows.push_back(run_protocol(bundle, test, &set, o->p, device));
+        if (o->base_only) {
+          auto ablation = o->gen;
+          ablation.gen.layers = 1;
+          ablation.mm_samples = 0;
+          auto base = generate_motion_set(gen, test, ablation, name + ", base layer only");
+          rows.push_back(run_protocol(bundle, test, &base, o->p, device));
+        }
       }
       std::printf("%s split, %zu clips, %lld repetitions (mean +- 95%% CI)\n%s", o->split.c_str(), test.clips().size(),
                   (long long)o->p.repeats, protocol_table(rows, o->p.batch).c_str());

@@ -33,6 +33,7 @@ void register_eval_vq(CLI::App& app, GlobalOptions& g) {
       MotionDataset data(o->data, o->split, 1, o->limit);
       require(data.dim() == ck.config.input_dim, o->data + ": features are " + std::to_string(data.dim()) +
                                                      "-d, model expects " + std::to_string(ck.config.input_dim));
+      data.renormalise(ck.mean, ck.std);  // the model owns its normalisation
       auto report = evaluate_vq(*ck.model, data, device);
       std::printf("%s split: %lld clips, %lld frames (model step %lld)\n%s", o->split.c_str(), (long long)report.clips,
                   (long long)report.frames, (long long)ck.step, report.table().c_str());

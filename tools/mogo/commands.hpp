@@ -25,6 +25,11 @@ void register_prepare(CLI::App& app, GlobalOptions& g);
 void register_train_vq(CLI::App& app, GlobalOptions& g);
 void register_eval_vq(CLI::App& app, GlobalOptions& g);
 void register_eval(CLI::App& app, GlobalOptions& g);
+void register_train_t2m(CLI::App& app, GlobalOptions& g);
+void register_generate(CLI::App& app, GlobalOptions& g);
+
+// The model `generate` and `eval --model` use by default: $MOGO_MODEL, else models/t2m-tiny.pt.
+std::string default_model_path();
 
 inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_info(app, g);
@@ -34,6 +39,8 @@ inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_train_vq(app, g);
   register_eval_vq(app, g);
   register_eval(app, g);
+  register_train_t2m(app, g);
+  register_generate(app, g);
 }
 
 }  // namespace mogo::cli

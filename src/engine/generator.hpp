@@ -1,0 +1,60 @@
+// The C++ facade every front end calls (CLI, evaluation, later the C API and the server): a loaded
+// text-to-motion model that turns texts into motion, batched.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "model/model_file.hpp"
+#include "transformer/sampler.hpp"
+
+namespace mogo {
+
+constexpr double kFps = 20.0;                // HumanML3D frame rate
+constexpr double kMinSeconds = 0.2;          // 4 frames: one latent step
+constexpr double kMaxSeconds = 120.0;        // longest single generation (positions are rotary: no hard cap)
+
+struct GenerateOptions {
+  double seconds = 0;        // > 0: fixed length; 0: until the END token (at most the training length)
+  SamplingParams sampling;
+  int64_t layers = 0;        // RVQ layers decoded: 0 = all; 1 = base layer only (ablation)
+  int64_t batch = 64;        // texts per forward pass
+};
+
+struct GeneratedMotion {
+  std::string text;
+  torch::Tensor tokens;    // [Q,S] int64
+  torch::Tensor features;  // [T,D] float32, raw (denormalised) HumanML3D features, 20 fps
+};
+
+class Generator {
+ public:
+  Generator(T2MModel model, torch::Device device);
+  static Generator load(const std::string& path, torch::Device device = torch::kCPU);
+
+  // One motion per text. frames[i] > 0 fixes text i's length in frames (else opts.seconds, else
+  // until END). Texts must not be empty or blank (Error); over-long texts are cut with a warning.
+  std::vector<GeneratedMotion> generate(const std::vector<std::string>& texts, const GenerateOptions& opts,
+                                        const std::vector<int64_t>& frames = {});
+
+  // Joint positions [T,J,3] (metres, Y up) of raw features [T,D].
+  torch::Tensor joints(const torch::Tensor& features) const;
+  // Features of tokens [Q,S] decoded with the first `layers` RVQ layers, cropped to `frames`.
+  torch::Tensor decode(const torch::Tensor& tokens, int64_t layers = 0, int64_t frames = 0);
+
+  const T2MModel& model() const { return model_; }
+  T2MModel& model() { return model_; }
+  const Skeleton& skeleton() const { return skeleton_; }
+  torch::Device device() const { return device_; }
+
+ private:
+  T2MModel model_;
+  Skeleton skeleton_;
+  torch::Device device_;
+};
+
+// Clamps a requested duration to [kMinSeconds, kMaxSeconds] with a warning; returns frames.
+int64_t seconds_to_frames(double seconds);
+
+}  // namespace mogo

@@ -1,0 +1,90 @@
+#include "transformer/hct.hpp"
+
+#include "common/error.hpp"
+
+namespace mogo {
+
+int64_t HCTCache::bytes() const {
+  int64_t n = 0;
+  for (const auto& l : layers)
+    if (l.k.defined()) n += (l.k.numel() + l.v.numel()) * static_cast<int64_t>(l.k.element_size());
+  return n;
+}
+
+HierarchicalCausalTransformerImpl::HierarchicalCausalTransformerImpl(const T2MConfig& c) : cfg(c) {
+  require(c.num_quantizers >= 1 && c.codebook_size >= 2, "transformer config: needs at least 1 layer and 2 codes");
+  require(c.text.out_dim == c.dim, "transformer config: text.out_dim must equal dim");
+  const int64_t d = c.dim, Q = c.num_quantizers;
+  text = register_module("text", TextEncoder(c.text));
+  cond_proj = register_module("cond_proj", torch::nn::Linear(c.text.out_dim, d));
+  null_cond = register_parameter("null_cond", torch::randn({d}) * 0.02);
+  level_emb = register_parameter("level_emb", torch::randn({Q, d}) * 0.02);
+  embeddings = register_module("embeddings", torch::nn::ModuleList());
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  head_norms = register_module("head_norms", torch::nn::ModuleList());
+  heads = register_module("heads", torch::nn::ModuleList());
+  for (int64_t q = 0; q < Q; ++q) {
+    auto emb = torch::nn::Embedding(c.codebook_size, d);
+    torch::NoGradGuard g;
+    emb->weight.normal_(0.0, 0.02);
+    embeddings->push_back(emb);
+    torch::nn::ModuleList block;
+    for (int64_t l = 0; l < (q == 0 ? c.base_layers : c.residual_layers); ++l)
+      block->push_back(CausalLayer(d, c.heads, c.ff_mult, c.dropout, c.rope_base));
+    blocks->push_back(block);
+    head_norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
+    heads->push_back(torch::nn::Linear(d, q == 0 ? c.base_vocab() : c.codebook_size));
+  }
+}
+
+torch::Tensor HierarchicalCausalTransformerImpl::condition(const torch::Tensor& ids, const torch::Tensor& mask,
+                                                           const torch::Tensor& drop) {
+  auto c = cond_proj(text(ids, mask).pooled);  // [B,d]
+  if (drop.defined()) c = torch::where(drop.unsqueeze(1), null_cond.unsqueeze(0).expand_as(c), c);
+  return c;
+}
+
+torch::Tensor HierarchicalCausalTransformerImpl::null_condition(int64_t B) const {
+  return null_cond.unsqueeze(0).expand({B, cfg.dim});
+}
+
+torch::Tensor HierarchicalCausalTransformerImpl::embed_steps(const torch::Tensor& tokens) {
+  require(tokens.dim() == 3 && tokens.size(1) == cfg.num_quantizers,
+          "transformer: tokens must be [B," + std::to_string(cfg.num_quantizers) + ",S], got " + c10::str(tokens.sizes()));
+  torch::Tensor x;
+  for (int64_t q = 0; q < cfg.num_quantizers; ++q) {
+    auto e = embeddings[q]->as<torch::nn::EmbeddingImpl>()->forward(tokens.select(1, q));  // [B,S,d]
+    x = x.defined() ? x + e : e;
+  }
+  return x;
+}
+
+std::vector<torch::Tensor> HierarchicalCausalTransformerImpl::forward_sequence(const torch::Tensor& x, HCTCache* cache) {
+  const int64_t T = x.size(1);
+  const int64_t start = cache ? cache->next_position : 0;
+  auto positions = torch::arange(start, start + T, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  if (cache && cache->layers.empty()) cache->layers.resize(cfg.total_layers());
+  std::vector<torch::Tensor> logits;
+  torch::Tensor h = x;
+  int64_t layer_index = 0;
+  for (int64_t q = 0; q < cfg.num_quantizers; ++q) {
+    h = h + level_emb[q];
+    for (const auto& m : *blocks[q]->as<torch::nn::ModuleListImpl>()) {
+      LayerCache* lc = cache ? &cache->layers[layer_index] : nullptr;
+      h = m->as<CausalLayerImpl>()->forward(h, positions, lc);
+      ++layer_index;
+    }
+    auto n = head_norms[q]->as<torch::nn::LayerNormImpl>()->forward(h);
+    logits.push_back(heads[q]->as<torch::nn::LinearImpl>()->forward(n));
+  }
+  if (cache) cache->next_position = start + T;
+  return logits;
+}
+
+std::vector<torch::Tensor> HierarchicalCausalTransformerImpl::forward(const torch::Tensor& cond, const torch::Tensor& tokens) {
+  auto x = cond.unsqueeze(1);  // [B,1,d]
+  if (tokens.size(2) > 0) x = torch::cat({x, embed_steps(tokens)}, 1);
+  return forward_sequence(x);
+}
+
+}  // namespace mogo

@@ -1,0 +1,59 @@
+// Mogo's RQ Hierarchical Causal Transformer (RQHC-Transformer): one causal transformer made of Q
+// blocks, block q aligned with RVQ layer q. Sequence: [condition, step_0, step_1, ...] where a
+// step's input is the sum of the embeddings of its Q tokens (the whole quantised latent).
+//   h_0 = Block_0(x)                     logits_0 = Head_0(h_0)  -> base token of the next step
+//   h_q = Block_q(h_{q-1} + level_q)     logits_q = Head_q(h_q)  -> layer-q token of the next step
+// Every block is causal, so position p (condition = 0, step s = s + 1) predicts step p from
+// steps < p only, and one pass yields the logits of all Q layers.
+#pragma once
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "text/text_encoder.hpp"
+#include "transformer/attention.hpp"
+#include "transformer/config.hpp"
+
+namespace mogo {
+
+// Key/value cache of every layer of every block, and the next absolute position.
+struct HCTCache {
+  std::vector<LayerCache> layers;
+  int64_t next_position = 0;
+  int64_t length() const { return layers.empty() ? 0 : layers[0].length(); }
+  // Bytes held by the cached keys and values.
+  int64_t bytes() const;
+};
+
+struct HierarchicalCausalTransformerImpl : torch::nn::Module {
+  explicit HierarchicalCausalTransformerImpl(const T2MConfig& c);
+
+  // Text condition: ids/mask [B,L] (tokenizer output) -> [B,d]. Rows with drop[b] = true get the
+  // learned null condition instead (classifier-free guidance); drop may be undefined.
+  torch::Tensor condition(const torch::Tensor& ids, const torch::Tensor& mask, const torch::Tensor& drop = {});
+  // Null condition for B rows: [B,d].
+  torch::Tensor null_condition(int64_t B) const;
+  // tokens [B,Q,S] (codes 0..K-1) -> step inputs [B,S,d] = sum_q Emb_q[tokens[:,q,:]].
+  torch::Tensor embed_steps(const torch::Tensor& tokens);
+
+  // Runs all blocks over x [B,T,d] (positions continue from the cache, or start at 0 without
+  // one). Returns Q logits tensors: [B,T,K+1] for the base layer (last class = END), [B,T,K] else.
+  std::vector<torch::Tensor> forward_sequence(const torch::Tensor& x, HCTCache* cache = nullptr);
+
+  // Teacher forcing: cond [B,d], tokens [B,Q,S] -> Q logits over positions 0..S ([B,S+1,V_q]);
+  // position p predicts step p.
+  std::vector<torch::Tensor> forward(const torch::Tensor& cond, const torch::Tensor& tokens);
+
+  T2MConfig cfg;
+  TextEncoder text{nullptr};
+  torch::nn::Linear cond_proj{nullptr};
+  torch::Tensor null_cond;   // [d]
+  torch::Tensor level_emb;   // [Q,d] added to a block's input (block 0: to the sequence)
+  torch::nn::ModuleList embeddings{nullptr};  // Q x Embedding(K, d)
+  torch::nn::ModuleList blocks{nullptr};      // Q x ModuleList of CausalLayer
+  torch::nn::ModuleList head_norms{nullptr};  // Q x LayerNorm
+  torch::nn::ModuleList heads{nullptr};       // Q x Linear(d, V_q)
+};
+TORCH_MODULE(HierarchicalCausalTransformer);
+
+}  // namespace mogo

@@ -1,0 +1,150 @@
+#include "transformer/token_dataset.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "common/archive.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+
+namespace mogo {
+
+std::string weights_fingerprint(const torch::nn::Module& m) {
+  std::ostringstream s;
+  s.precision(17);
+  for (const auto& p : m.named_parameters()) s << p.key() << ':' << p.value().to(torch::kDouble).sum().item<double>() << ';';
+  for (const auto& b : m.named_buffers())
+    if (b.value().is_floating_point()) s << b.key() << ':' << b.value().to(torch::kDouble).sum().item<double>() << ';';
+  return std::to_string(std::hash<std::string>{}(s.str()));
+}
+
+TokenDataset TokenDataset::encode(const MotionDataset& data, RVQVAE& vq, int64_t offsets, torch::Device device) {
+  torch::NoGradGuard g;
+  vq->eval();
+  TokenDataset out;
+  const int64_t down = vq->cfg.downsample();
+  for (const auto& c : data.clips()) {
+    std::vector<std::string> caps;
+    for (const auto& cap : c.captions) caps.push_back(cap.text);
+    if (caps.empty()) continue;
+    for (int64_t o = 0; o < std::max<int64_t>(1, offsets); ++o) {
+      if (c.features.size(0) - o < 2 * down) break;
+      auto x = c.features.narrow(0, o, c.features.size(0) - o).unsqueeze(0).to(device);
+      out.clips_.push_back({c.id, vq->encode(x).squeeze(0).to(torch::kCPU), caps});
+    }
+  }
+  require(!out.clips_.empty(), data.dir() + ": no captioned clip long enough to tokenise");
+  out.index_lengths();
+  return out;
+}
+
+TokenDataset TokenDataset::cached(const std::string& path, const MotionDataset& data, RVQVAE& vq, int64_t offsets,
+                                  torch::Device device) {
+  const nlohmann::json key = {{"vq", weights_fingerprint(*vq)}, {"clips", data.clips().size()},
+                              {"frames", data.total_frames()}, {"offsets", offsets}};
+  if (std::filesystem::exists(path)) {
+    try {
+      torch::serialize::InputArchive ar;
+      auto meta = load_archive(path, ar, "mogo-tokens");
+      if (meta.at("key") == key) {
+        TokenDataset out;
+        torch::Tensor flat, lengths;
+        ar.read("tokens", flat);
+        ar.read("lengths", lengths);
+        auto ids = meta.at("ids").get<std::vector<std::string>>();
+        auto caps = meta.at("captions").get<std::vector<std::vector<std::string>>>();
+        int64_t at = 0;
+        for (size_t i = 0; i < ids.size(); ++i) {
+          int64_t n = lengths[i].item<int64_t>();
+          out.clips_.push_back({ids[i], flat.narrow(1, at, n).to(torch::kLong), caps[i]});
+          at += n;
+        }
+        out.index_lengths();
+        return out;
+      }
+    } catch (const std::exception& e) {
+      log_warning(path + ": token cache unreadable, rebuilding (" + e.what() + ")");
+    }
+  }
+  log_info("tokenising " + std::to_string(data.clips().size()) + " clips of " + data.dir() + " with the RVQ-VAE...");
+  auto out = encode(data, vq, offsets, device);
+  std::vector<torch::Tensor> parts;
+  std::vector<int64_t> lengths;
+  nlohmann::json ids = nlohmann::json::array(), caps = nlohmann::json::array();
+  for (const auto& c : out.clips_) {
+    parts.push_back(c.tokens.to(torch::kShort));
+    lengths.push_back(c.tokens.size(1));
+    ids.push_back(c.id);
+    caps.push_back(c.captions);
+  }
+  torch::serialize::OutputArchive ar;
+  ar.write("tokens", torch::cat(parts, 1));
+  ar.write("lengths", torch::tensor(lengths, torch::kLong));
+  save_archive(path, ar, {{"key", key}, {"ids", ids}, {"captions", caps}}, "mogo-tokens");
+  return out;
+}
+
+int64_t TokenDataset::total_steps() const {
+  int64_t n = 0;
+  for (const auto& c : clips_) n += c.tokens.size(1);
+  return n;
+}
+
+T2MBatch TokenDataset::collate(const std::vector<std::pair<const TokenClip*, int64_t>>& crops, int64_t max_steps,
+                               int64_t end_token, std::vector<std::string> captions) const {
+  const int64_t B = static_cast<int64_t>(crops.size()), Q = crops[0].first->tokens.size(0);
+  int64_t S = 0;
+  for (const auto& [c, start] : crops) S = std::max(S, std::min(max_steps, c->tokens.size(1) - start));
+  T2MBatch b;
+  b.tokens = torch::zeros({B, Q, S}, torch::kLong);
+  b.targets = torch::full({B, Q, S + 1}, -1, torch::kLong);
+  for (int64_t i = 0; i < B; ++i) {
+    const auto& [c, start] = crops[i];
+    const int64_t n = std::min(max_steps, c->tokens.size(1) - start);
+    auto t = c->tokens.narrow(1, start, n);
+    b.tokens[i].narrow(1, 0, n).copy_(t);
+    b.targets[i].narrow(1, 0, n).copy_(t);  // position p (< n) predicts step p
+    if (start + n == c->tokens.size(1)) b.targets[i][0][n] = end_token;  // the clip ends here
+    b.valid += n;
+  }
+  b.captions = std::move(captions);
+  return b;
+}
+
+T2MBatch TokenDataset::sample(int64_t B, int64_t max_steps, int64_t end_token, std::mt19937_64& rng) const {
+  // Length buckets: the batch's clips come from a window of 4B clips of similar length around a
+  // uniformly drawn one, so padding (wasted compute) stays small while every clip stays likely.
+  const int64_t N = static_cast<int64_t>(by_length_.size()), W = std::min<int64_t>(N, 4 * B);
+  const int64_t anchor = std::uniform_int_distribution<int64_t>(0, N - 1)(rng);
+  const int64_t first = std::clamp<int64_t>(anchor - W / 2, 0, N - W);
+  std::uniform_int_distribution<int64_t> pick(first, first + W - 1);
+  std::vector<std::pair<const TokenClip*, int64_t>> crops;
+  std::vector<std::string> captions;
+  for (int64_t i = 0; i < B; ++i) {
+    const auto& c = clips_[by_length_[pick(rng)]];
+    int64_t extra = c.tokens.size(1) - max_steps;
+    crops.push_back({&c, extra > 0 ? std::uniform_int_distribution<int64_t>(0, extra)(rng) : 0});
+    captions.push_back(c.captions[std::uniform_int_distribution<size_t>(0, c.captions.size() - 1)(rng)]);
+  }
+  return collate(crops, max_steps, end_token, std::move(captions));
+}
+
+void TokenDataset::index_lengths() {
+  by_length_.resize(clips_.size());
+  for (size_t i = 0; i < clips_.size(); ++i) by_length_[i] = i;
+  std::stable_sort(by_length_.begin(), by_length_.end(),
+                   [this](size_t a, size_t b) { return clips_[a].tokens.size(1) < clips_[b].tokens.size(1); });
+}
+
+T2MBatch TokenDataset::slice(size_t first, int64_t B, int64_t max_steps, int64_t end_token) const {
+  std::vector<std::pair<const TokenClip*, int64_t>> crops;
+  std::vector<std::string> captions;
+  for (size_t i = first; i < clips_.size() && static_cast<int64_t>(crops.size()) < B; ++i) {
+    crops.push_back({&clips_[i], 0});
+    captions.push_back(clips_[i].captions[0]);
+  }
+  return collate(crops, max_steps, end_token, std::move(captions));
+}
+
+}  // namespace mogo

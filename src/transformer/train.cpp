@@ -1,0 +1,192 @@
+#include "transformer/train.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "common/archive.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "common/runtime.hpp"
+#include "data/motion_dataset.hpp"
+#include "model/model_file.hpp"
+#include "train/optim.hpp"
+#include "train/train_loop.hpp"
+#include "transformer/token_dataset.hpp"
+#include "vq/checkpoint.hpp"
+
+namespace mogo {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A new model: the frozen RVQ-VAE, a tokenizer trained on the training captions, fresh weights.
+T2MModel new_model(const T2MTrainOptions& o, const MotionDataset& train, torch::Device device) {
+  auto vq = load_vq_checkpoint(o.vq_path, device);
+  T2MModel m;
+  m.vq_config = vq.config;
+  m.vq = vq.model;
+  m.mean = vq.mean;
+  m.std = vq.std;
+  m.skeleton_json = vq.skeleton_json;
+  if (m.skeleton_json.empty() && fs::exists(fs::path(o.data_dir) / "skeleton.json"))
+    m.skeleton_json = load_json_file((fs::path(o.data_dir) / "skeleton.json").string()).dump();
+  std::vector<std::string> captions;
+  for (const auto& c : train.clips())
+    for (const auto& cap : c.captions) captions.push_back(cap.text);
+  m.tokenizer = std::make_shared<Tokenizer>(Tokenizer::train(captions, static_cast<int>(o.train.vocab_size)));
+  m.config = T2MConfig::preset(o.preset, vq.config.codebook_size, vq.config.num_quantizers);
+  m.config.text.vocab_size = m.tokenizer->vocab_size();
+  m.train = o.train;
+  m.train_meta = {{"data", o.data_dir}, {"vq", o.vq_path}, {"preset", o.preset}, {"seconds", 0.0}};
+  torch::manual_seed(o.train.seed);  // deterministic initial weights
+  m.transformer = HierarchicalCausalTransformer(m.config);
+  m.transformer->to(device);
+  return m;
+}
+
+struct LayerLosses {
+  torch::Tensor total;                  // [] sum over layers
+  std::vector<double> loss, accuracy;   // per layer
+};
+
+// Sum over layers of the cross entropy of each layer's logits against its targets (-1 ignored).
+LayerLosses layer_losses(const std::vector<torch::Tensor>& logits, const torch::Tensor& targets) {
+  LayerLosses r;
+  for (size_t q = 0; q < logits.size(); ++q) {
+    auto l = logits[q].reshape({-1, logits[q].size(-1)});
+    auto t = targets.select(1, static_cast<int64_t>(q)).reshape({-1});
+    auto ce = torch::nn::functional::cross_entropy(l, t, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1));
+    r.total = r.total.defined() ? r.total + ce : ce;
+    auto valid = t >= 0;
+    double n = std::max<double>(1.0, valid.sum().item<double>());
+    r.loss.push_back(ce.item<double>());
+    r.accuracy.push_back(((l.argmax(-1) == t) & valid).sum().item<double>() / n);
+  }
+  return r;
+}
+
+}  // namespace
+
+int64_t train_t2m(const T2MTrainOptions& o) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  torch::Device device = pick_device(o.device);
+  fs::create_directories(o.out_dir);
+  const std::string ckpt = (fs::path(o.out_dir) / "checkpoint.pt").string();
+  const std::string final_path = (fs::path(o.out_dir) / "model.pt").string();
+  const std::string val_log = (fs::path(o.out_dir) / "val_log.csv").string();
+  MotionDataset train_data(o.data_dir, "train"), val_data(o.data_dir, "val");
+
+  const bool resumed = o.resume && fs::exists(ckpt);
+  T2MModel m = resumed ? load_t2m_model(ckpt, device) : new_model(o, train_data, device);
+  if (resumed) m.train.steps = o.train.steps;  // allow extending a finished run
+  require(m.feature_dim() == train_data.dim(), o.data_dir + ": features are " + std::to_string(train_data.dim()) +
+                                                   "-d, the RVQ-VAE expects " + std::to_string(m.feature_dim()));
+  // The model owns normalisation: the dataset is expressed in the RVQ-VAE's statistics.
+  train_data.renormalise(m.mean, m.std);
+  val_data.renormalise(m.mean, m.std);
+  const T2MTrainConfig& t = m.train;
+  auto train_tokens = TokenDataset::cached((fs::path(o.out_dir) / "tokens_train.pt").string(), train_data, m.vq, t.crop_offsets, device);
+  auto val_tokens = TokenDataset::cached((fs::path(o.out_dir) / "tokens_val.pt").string(), val_data, m.vq, 1, device);
+  log_info("train-t2m: " + std::to_string(train_tokens.clips().size()) + " token sequences (" +
+           std::to_string(train_tokens.total_steps()) + " steps), " + std::to_string(val_tokens.clips().size()) + " for validation");
+
+  torch::optim::AdamW opt(m.transformer->parameters(), torch::optim::AdamWOptions(t.lr).betas({0.9, 0.99}).weight_decay(t.weight_decay));
+  if (resumed) load_optimizer_state(ckpt, opt);
+  const int64_t Q = m.config.num_quantizers, END = m.config.end_token();
+  std::vector<std::string> metrics = {"loss"}, val_columns;
+  for (int64_t q = 0; q < Q; ++q) metrics.push_back("loss_" + std::to_string(q));
+  for (int64_t q = 0; q < Q; ++q) metrics.push_back("acc_" + std::to_string(q));
+  std::string val_header = "step,val_loss";
+  for (int64_t q = 0; q < Q; ++q) val_header += ",val_loss_" + std::to_string(q);
+  for (int64_t q = 0; q < Q; ++q) val_header += ",val_acc_" + std::to_string(q);
+  TrainLoop::open_csv_log(val_log, val_header + "\n", m.step, resumed);
+
+  TrainLoopOptions lo;
+  lo.name = "train-t2m";
+  lo.log_path = (fs::path(o.out_dir) / "train_log.csv").string();
+  lo.schedule = {t.steps, t.warmup_steps, t.lr, 0.1};
+  lo.log_every = t.log_every;
+  lo.checkpoint_every = t.checkpoint_every;
+  lo.stop_after = o.stop_after;
+  lo.quiet = o.quiet;
+  lo.step_delay_ms = o.step_delay_ms;
+  lo.items_name = "tokens";
+  TrainLoop loop(lo, metrics);
+  double seconds_before = m.train_meta.value("seconds", 0.0);
+  auto elapsed = [&] {
+    return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  };
+
+  TrainHooks hooks;
+  hooks.step = [&](int64_t step, double lr) {
+    m.transformer->train();
+    std::mt19937_64 rng(TrainLoop::step_seed(t.seed, step, 0));
+    torch::manual_seed(TrainLoop::step_seed(t.seed, step, 1));
+    auto batch = train_tokens.sample(t.batch_size, m.config.max_steps, END, rng);
+    auto text = m.tokenizer->encode_batch(batch.captions, m.config.text.max_length);
+    auto drop = torch::rand({t.batch_size}) < m.config.cond_drop_prob;
+    set_learning_rate(opt, lr);
+    auto cond = m.transformer->condition(text.ids.to(device), text.mask.to(device), drop.to(device));
+    auto logits = m.transformer->forward(cond, batch.tokens.to(device));
+    auto l = layer_losses(logits, batch.targets.to(device));
+    opt.zero_grad();
+    l.total.backward();
+    torch::nn::utils::clip_grad_norm_(m.transformer->parameters(), t.grad_clip);
+    opt.step();
+    m.step = step + 1;
+    StepStats s;
+    s.values = {l.total.item<double>()};
+    s.values.insert(s.values.end(), l.loss.begin(), l.loss.end());
+    s.values.insert(s.values.end(), l.accuracy.begin(), l.accuracy.end());
+    s.items = static_cast<double>(batch.valid * Q);
+    return s;
+  };
+  hooks.checkpoint = [&](int64_t) {
+    m.train_meta["seconds"] = elapsed();
+    save_t2m_model(ckpt, m, &opt);
+  };
+  hooks.after_checkpoint = [&](int64_t step) {
+    // Validation: every val clip whole, with its first caption, no condition dropout.
+    torch::NoGradGuard g;
+    m.transformer->eval();
+    std::vector<double> loss(Q, 0.0), acc(Q, 0.0);
+    double weight = 0;
+    for (size_t i = 0; i < val_tokens.clips().size(); i += t.batch_size) {
+      auto batch = val_tokens.slice(i, t.batch_size, m.config.max_steps, END);
+      auto text = m.tokenizer->encode_batch(batch.captions, m.config.text.max_length);
+      auto cond = m.transformer->condition(text.ids.to(device), text.mask.to(device));
+      auto l = layer_losses(m.transformer->forward(cond, batch.tokens.to(device)), batch.targets.to(device));
+      for (int64_t q = 0; q < Q; ++q) {
+        loss[q] += l.loss[q] * batch.valid;
+        acc[q] += l.accuracy[q] * batch.valid;
+      }
+      weight += batch.valid;
+    }
+    double total = 0;
+    std::string row;
+    char buf[32];
+    for (int64_t q = 0; q < Q; ++q) total += loss[q] / weight;
+    std::snprintf(buf, sizeof buf, "%.6g", total);
+    row = std::to_string(step) + "," + buf;
+    for (auto* v : {&loss, &acc})
+      for (int64_t q = 0; q < Q; ++q) {
+        std::snprintf(buf, sizeof buf, ",%.6g", (*v)[q] / weight);
+        row += buf;
+      }
+    std::ofstream(val_log, std::ios::app) << row << "\n";
+    std::snprintf(buf, sizeof buf, " val %.3f", total);
+    return std::string(buf);
+  };
+  loop.run(m.step, resumed, hooks);
+  if (m.step >= t.steps) {
+    m.train_meta["seconds"] = elapsed();
+    save_t2m_model(final_path, m, nullptr, o.half);
+  }
+  return m.step;
+}
+
+}  // namespace mogo
