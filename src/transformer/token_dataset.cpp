@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
+#include <string_view>
 
 #include "common/archive.hpp"
 #include "common/error.hpp"
@@ -11,12 +11,16 @@
 namespace mogo {
 
 std::string weights_fingerprint(const torch::nn::Module& m) {
-  std::ostringstream s;
-  s.precision(17);
-  for (const auto& p : m.named_parameters()) s << p.key() << ':' << p.value().to(torch::kDouble).sum().item<double>() << ';';
-  for (const auto& b : m.named_buffers())
-    if (b.value().is_floating_point()) s << b.key() << ':' << b.value().to(torch::kDouble).sum().item<double>() << ';';
-  return std::to_string(std::hash<std::string>{}(s.str()));
+  // Hash of the raw bytes of every tensor (not of sums: parallel reductions differ with the thread count).
+  size_t h = 0;
+  auto mix = [&h](const std::string& key, const torch::Tensor& t) {
+    auto c = t.detach().to(torch::kCPU).contiguous();
+    std::string_view bytes(static_cast<const char*>(c.data_ptr()), c.numel() * c.element_size());
+    h = h * 1000003u ^ std::hash<std::string>{}(key) ^ (std::hash<std::string_view>{}(bytes) << 1);
+  };
+  for (const auto& p : m.named_parameters()) mix(p.key(), p.value());
+  for (const auto& b : m.named_buffers()) mix(b.key(), b.value());
+  return std::to_string(h);
 }
 
 TokenDataset TokenDataset::encode(const MotionDataset& data, RVQVAE& vq, int64_t offsets, torch::Device device) {

@@ -53,7 +53,7 @@ class TokenDataset {
   std::vector<size_t> by_length_;  // clip indices sorted by number of steps
 };
 
-// A fingerprint of a module's weights (sums of every tensor), to tell caches apart.
+// A fingerprint of a module's weights (a hash of every tensor's bytes), to tell caches apart.
 std::string weights_fingerprint(const torch::nn::Module& m);
 
 }  // namespace mogo
