@@ -3,22 +3,13 @@
 #include "text/text_encoder.hpp"
 #include "text/tokenizer.hpp"
 #include "test_util.hpp"
+#include "toy_captions.hpp"
 
 using namespace mogo;
 
 namespace {
 const Tokenizer& tokenizer() {
-  static Tokenizer t = [] {
-    std::vector<std::string> caps;
-    const char* verbs[] = {"walks", "runs", "jumps", "waves", "kicks", "bows", "turns", "dances"};
-    const char* manner[] = {"happily", "sadly", "slowly", "quickly", "proudly", "angrily"};
-    for (auto* v : verbs)
-      for (auto* m : manner) {
-        caps.push_back(std::string("A person ") + v + " " + m + ".");
-        caps.push_back(std::string("someone ") + v + " forward " + m + ", then turns left.");
-      }
-    return Tokenizer::train(caps, 120);
-  }();
+  static Tokenizer t = Tokenizer::train(test::toy_captions(), 120);
   return t;
 }
 }  // namespace

@@ -12,6 +12,7 @@
 #include "model/model_file.hpp"
 #include "real_data.hpp"
 #include "test_util.hpp"
+#include "toy_captions.hpp"
 #include "train/train_loop.hpp"
 #include "transformer/hct.hpp"
 #include "transformer/sampler.hpp"
@@ -26,17 +27,7 @@ using test::max_abs_diff;
 namespace {
 
 std::shared_ptr<Tokenizer> toy_tokenizer() {
-  static auto t = [] {
-    std::vector<std::string> caps;
-    const char* verbs[] = {"walks", "runs", "jumps", "waves", "kicks", "bows", "turns", "dances"};
-    const char* manner[] = {"happily", "sadly", "slowly", "quickly", "proudly", "angrily"};
-    for (auto* v : verbs)
-      for (auto* m : manner) {
-        caps.push_back(std::string("A person ") + v + " " + m + ".");
-        caps.push_back(std::string("someone ") + v + " forward " + m + ", then turns left.");
-      }
-    return std::make_shared<Tokenizer>(Tokenizer::train(caps, 120));
-  }();
+  static auto t = std::make_shared<Tokenizer>(Tokenizer::train(test::toy_captions(), 120));
   return t;
 }
 

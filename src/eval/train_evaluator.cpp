@@ -107,14 +107,8 @@ int64_t train_evaluator(const EvaluatorTrainOptions& o) {
   if (resumed) load_optimizer_state(ckpt, opt);
   b.model->train();
 
-  TrainLoopOptions lo;
-  lo.name = "train-eval";
-  lo.log_path = (fs::path(o.out_dir) / "train_log.csv").string();
-  lo.schedule = {o.steps, o.warmup_steps, o.lr, 0.05};
-  lo.log_every = o.log_every;
-  lo.checkpoint_every = o.checkpoint_every;
+  auto lo = loop_options("train-eval", o.out_dir, {o.steps, o.warmup_steps, o.lr, 0.05}, o.log_every, o.checkpoint_every, "clips");
   lo.quiet = o.quiet;
-  lo.items_name = "clips";
   TrainLoop loop(lo, {"loss", "accuracy", "scale"});
   TrainHooks hooks;
   hooks.step = [&](int64_t step, double lr) {

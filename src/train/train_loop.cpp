@@ -23,6 +23,18 @@ double LRSchedule::at(int64_t step) const {
   return lr * (final_ratio + (1.0 - final_ratio) * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
 }
 
+TrainLoopOptions loop_options(std::string name, const std::string& out_dir, LRSchedule schedule, int64_t log_every,
+                              int64_t checkpoint_every, std::string items_name) {
+  TrainLoopOptions o;
+  o.name = std::move(name);
+  o.log_path = (fs::path(out_dir) / "train_log.csv").string();
+  o.schedule = schedule;
+  o.log_every = log_every;
+  o.checkpoint_every = checkpoint_every;
+  o.items_name = std::move(items_name);
+  return o;
+}
+
 TrainLoop::TrainLoop(TrainLoopOptions o, std::vector<std::string> metric_columns, std::vector<std::string> interval_columns)
     : o_(std::move(o)), metrics_(std::move(metric_columns)), interval_(std::move(interval_columns)) {}
 

@@ -31,6 +31,10 @@ struct TrainLoopOptions {
   std::string items_name = "items";  // what a step processes ("frames", "tokens") for the rate column
 };
 
+// Options of a trainer that logs to <out_dir>/train_log.csv (stop_after, quiet, delay: defaults).
+TrainLoopOptions loop_options(std::string name, const std::string& out_dir, LRSchedule schedule, int64_t log_every,
+                              int64_t checkpoint_every, std::string items_name);
+
 struct StepStats {
   std::vector<double> values;  // one per metric column, averaged over the log interval
   double items = 0;            // frames / tokens processed, for the throughput column

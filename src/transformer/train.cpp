@@ -105,16 +105,10 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   for (int64_t q = 0; q < Q; ++q) val_header += ",val_acc_" + std::to_string(q);
   TrainLoop::open_csv_log(val_log, val_header + "\n", m.step, resumed);
 
-  TrainLoopOptions lo;
-  lo.name = "train-t2m";
-  lo.log_path = (fs::path(o.out_dir) / "train_log.csv").string();
-  lo.schedule = {t.steps, t.warmup_steps, t.lr, 0.1};
-  lo.log_every = t.log_every;
-  lo.checkpoint_every = t.checkpoint_every;
+  auto lo = loop_options("train-t2m", o.out_dir, {t.steps, t.warmup_steps, t.lr, 0.1}, t.log_every, t.checkpoint_every, "tokens");
   lo.stop_after = o.stop_after;
   lo.quiet = o.quiet;
   lo.step_delay_ms = o.step_delay_ms;
-  lo.items_name = "tokens";
   TrainLoop loop(lo, metrics);
   double seconds_before = m.train_meta.value("seconds", 0.0);
   auto elapsed = [&] {

@@ -56,16 +56,10 @@ int64_t train_vq(VQTrainOptions o) {
   std::vector<std::string> metrics = {"loss", "rec", "vel", "commit"}, interval;
   for (int64_t q = 0; q < Q; ++q) metrics.push_back("perplexity_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) interval.push_back("dead_" + std::to_string(q));
-  TrainLoopOptions lo;
-  lo.name = "train-vq";
-  lo.log_path = (fs::path(o.out_dir) / "train_log.csv").string();
-  lo.schedule = {t.steps, t.warmup_steps, t.lr, 0.1};
-  lo.log_every = t.log_every;
-  lo.checkpoint_every = t.checkpoint_every;
+  auto lo = loop_options("train-vq", o.out_dir, {t.steps, t.warmup_steps, t.lr, 0.1}, t.log_every, t.checkpoint_every, "frames");
   lo.stop_after = o.stop_after;
   lo.quiet = o.quiet;
   lo.step_delay_ms = o.step_delay_ms;
-  lo.items_name = "frames";
   TrainLoop loop(lo, metrics, interval);
 
   ck.model->train();
