@@ -65,7 +65,9 @@ torch::Tensor cond_for(HierarchicalCausalTransformer& model, const std::vector<s
 TEST(Rope, RotationKeepsNormsAndDependsOnlyOnRelativePosition) {
   torch::manual_seed(0);
   auto q = torch::randn({1, 2, 1, 8}), k = torch::randn({1, 2, 1, 8});
-  auto at = [](const torch::Tensor& x, int64_t p) { return apply_rope(x, torch::tensor({p}, torch::kLong), 10000.0); };
+  auto at = [](const torch::Tensor& x, int64_t p) {
+    return apply_rope(x, rotary_angles(torch::tensor({p}, torch::kLong), 8, 10000.0));
+  };
   EXPECT_LT(max_abs_diff(at(q, 5).norm(), q.norm()), 1e-5);
   // <R(m) q, R(n) k> depends on m - n only: (3, 1) and (103, 101).
   auto d1 = (at(q, 3) * at(k, 1)).sum(), d2 = (at(q, 103) * at(k, 101)).sum();

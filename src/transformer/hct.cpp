@@ -30,7 +30,7 @@ HierarchicalCausalTransformerImpl::HierarchicalCausalTransformerImpl(const T2MCo
     embeddings->push_back(emb);
     torch::nn::ModuleList block;
     for (int64_t l = 0; l < (q == 0 ? c.base_layers : c.residual_layers); ++l)
-      block->push_back(CausalLayer(d, c.heads, c.ff_mult, c.dropout, c.rope_base));
+      block->push_back(CausalLayer(d, c.heads, c.ff_mult, c.dropout));
     blocks->push_back(block);
     head_norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
     heads->push_back(torch::nn::Linear(d, q == 0 ? c.base_vocab() : c.codebook_size));
@@ -63,6 +63,7 @@ std::vector<torch::Tensor> HierarchicalCausalTransformerImpl::forward_sequence(c
   const int64_t T = x.size(1);
   const int64_t start = cache ? cache->next_position : 0;
   auto positions = torch::arange(start, start + T, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  const auto rope = rotary_angles(positions, cfg.dim / cfg.heads, cfg.rope_base);  // shared by all layers
   if (cache && cache->layers.empty()) cache->layers.resize(cfg.total_layers());
   std::vector<torch::Tensor> logits;
   torch::Tensor h = x;
@@ -71,7 +72,7 @@ std::vector<torch::Tensor> HierarchicalCausalTransformerImpl::forward_sequence(c
     h = h + level_emb[q];
     for (const auto& m : *blocks[q]->as<torch::nn::ModuleListImpl>()) {
       LayerCache* lc = cache ? &cache->layers[layer_index] : nullptr;
-      h = m->as<CausalLayerImpl>()->forward(h, positions, lc);
+      h = m->as<CausalLayerImpl>()->forward(h, rope, lc);
       ++layer_index;
     }
     auto n = head_norms[q]->as<torch::nn::LayerNormImpl>()->forward(h);

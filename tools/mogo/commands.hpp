@@ -18,6 +18,31 @@ struct GlobalOptions {
 // one clear line on stderr and exit code 1.
 void run_command(const GlobalOptions& g, const std::function<void()>& body);
 
+// Flags every trainer has; 0 keeps the preset's value.
+struct TrainFlags {
+  int64_t steps = 0, batch = 0, checkpoint_every = 0, log_every = 0;
+  double lr = 0;
+  uint64_t seed = 1234;
+};
+struct TrainControl {
+  int64_t* stop_after;
+  bool* resume;
+  bool* quiet;
+  int64_t* step_delay_ms;
+};
+void add_train_flags(CLI::App* cmd, TrainFlags& f, const TrainControl& c, const std::string& batch_unit);
+
+// Overrides a training config's (VQTrainConfig, T2MTrainConfig) preset values with the flags given.
+template <class TrainConfig>
+void apply_train_flags(const TrainFlags& f, TrainConfig& t) {
+  if (f.steps) t.steps = f.steps;
+  if (f.batch) t.batch_size = f.batch;
+  if (f.lr) t.lr = f.lr;
+  if (f.checkpoint_every) t.checkpoint_every = f.checkpoint_every;
+  if (f.log_every) t.log_every = f.log_every;
+  t.seed = f.seed;
+}
+
 void register_info(CLI::App& app, GlobalOptions& g);
 void register_features(CLI::App& app, GlobalOptions& g);
 void register_bvh(CLI::App& app, GlobalOptions& g);
