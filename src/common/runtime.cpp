@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -21,6 +22,17 @@ int configure_threads(int n) {
   using SetThreads = void (*)(int);
   if (auto* f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(n);
   return n;
+}
+
+std::string installed_file(const std::vector<std::string>& relative) {
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void*>(&installed_file), &info) || !info.dli_fname) return "";
+  std::error_code ec;
+  const auto dir = std::filesystem::canonical(info.dli_fname, ec).parent_path();
+  if (ec) return "";
+  for (const auto& r : relative)
+    if (std::filesystem::exists(dir / r, ec)) return (dir / r).lexically_normal().string();
+  return "";
 }
 
 std::string blas_in_use() {

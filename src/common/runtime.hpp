@@ -1,6 +1,7 @@
 // Process-wide runtime settings: LibTorch's thread count, the compute device, verbosity.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -16,6 +17,11 @@ std::string blas_in_use();
 
 // "auto" -> CUDA when available else CPU; "cpu"; "cuda" / "cuda:N" (error if unavailable).
 torch::Device pick_device(const std::string& name);
+
+// Where mogo's installed files are found: the directory of the binary holding this code (the
+// mogo program, or libmogo.so), then `relative` paths tried from it in order. Returns the first
+// that exists, or "" when none does (running from the build tree).
+std::string installed_file(const std::vector<std::string>& relative);
 
 void set_verbose(bool verbose);
 bool verbose();

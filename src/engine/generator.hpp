@@ -38,6 +38,11 @@ class Generator {
   std::vector<GeneratedMotion> generate(const std::vector<std::string>& texts, const GenerateOptions& opts,
                                         const std::vector<int64_t>& frames = {});
 
+  // Text conditions [B,d] of the transformer (texts checked as for generate).
+  torch::Tensor condition(const std::vector<std::string>& texts);
+  // Normalised features [T,D] of a raw motion -> its tokens [Q,ceil(T/4)].
+  torch::Tensor encode(const torch::Tensor& features);
+
   // Joint positions [T,J,3] (metres, Y up) of raw features [T,D].
   torch::Tensor joints(const torch::Tensor& features) const;
   // Features of tokens [Q,S] decoded with the first `layers` RVQ layers, cropped to `frames`.
@@ -53,6 +58,10 @@ class Generator {
   Skeleton skeleton_;
   torch::Device device_;
 };
+
+// The model used when none is named: $MOGO_MODEL, else the installed share/mogo/models/t2m-tiny.pt,
+// else the one in the source tree.
+std::string default_model_path();
 
 // Clamps a requested duration to [kMinSeconds, kMaxSeconds] with a warning; returns frames.
 int64_t seconds_to_frames(double seconds);

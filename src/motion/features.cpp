@@ -97,14 +97,51 @@ FeatureResult extract_features(const torch::Tensor& input, const Skeleton& skel)
   return {features.to(torch::kFloat), global_positions};
 }
 
-torch::Tensor recover_root_rotation(const torch::Tensor& features) {
+namespace {
+// Heading angle per frame: start.angle + cumsum of the angular velocity shifted by one frame. [...,T]
+torch::Tensor root_angles(const torch::Tensor& features, const RootState& start) {
   auto rot_vel = features.select(-1, 0).to(torch::kDouble);
-  // Angle: cumulative sum of the shifted per-frame half-angle velocity; q = (cos a, 0, sin a, 0).
   auto ang = torch::zeros_like(rot_vel);
   ang.index_put_({torch::indexing::Ellipsis, Slice(1, None)}, rot_vel.index({torch::indexing::Ellipsis, Slice(None, -1)}));
-  ang = torch::cumsum(ang, -1);
+  return torch::cumsum(ang, -1) + start.angle;
+}
+
+torch::Tensor y_rotation(const torch::Tensor& ang) {
   auto zeros = torch::zeros_like(ang);
   return torch::stack({torch::cos(ang), zeros, torch::sin(ang), zeros}, -1);
+}
+
+// Root positions [...,T,3]: start + cumsum of the XZ velocities (shifted by one frame) rotated
+// back to world axes by R_t^-1, and the height as given. data: double features.
+torch::Tensor root_positions(const torch::Tensor& data, const torch::Tensor& r_rot, const RootState& start) {
+  auto pos_shape = data.select(-1, 0).sizes().vec();  // [...,T,3]
+  pos_shape.push_back(3);
+  auto r_pos = torch::zeros(pos_shape, data.options());
+  auto prev = Slice(None, -1);
+  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 0}, data.index({torch::indexing::Ellipsis, prev, 1}));
+  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 2}, data.index({torch::indexing::Ellipsis, prev, 2}));
+  r_pos = torch::cumsum(rot::qrot(rot::qinv(r_rot), r_pos), -2);
+  r_pos.select(-1, 0).add_(start.x);
+  r_pos.select(-1, 2).add_(start.z);
+  r_pos.index_put_({torch::indexing::Ellipsis, 1}, data.select(-1, 3));
+  return r_pos;
+}
+}  // namespace
+
+torch::Tensor recover_root_rotation(const torch::Tensor& features, const RootState& start) {
+  return y_rotation(root_angles(features, start));  // q = (cos a, 0, sin a, 0)
+}
+
+RootState root_state_after(const torch::Tensor& features, const RootState& start) {
+  require(features.dim() == 2 && features.size(0) > 0, "root_state_after: features must be [T>0,D]");
+  auto last = features[-1].to(torch::kDouble);
+  auto ang = root_angles(features, start)[-1].item<double>() + last[0].item<double>();
+  // p[T] = p[T-1] + R_T^-1 (vx, 0, vz)_{T-1}: the same step recover_from_ric integrates.
+  auto data = features.to(torch::kDouble);
+  auto r_pos = root_positions(data, recover_root_rotation(data, start), start)[-1];
+  auto step = rot::qrot(rot::qinv(y_rotation(torch::tensor(ang, torch::kDouble))),
+                        torch::tensor({last[1].item<double>(), 0.0, last[2].item<double>()}, torch::kDouble));
+  return {ang, r_pos[0].item<double>() + step[0].item<double>(), r_pos[2].item<double>() + step[2].item<double>()};
 }
 
 torch::Tensor recover_all_frames(const torch::Tensor& features, int64_t J) {
@@ -118,25 +155,15 @@ torch::Tensor recover_all_frames(const torch::Tensor& features, int64_t J) {
   return torch::cat({joints, next.unsqueeze(0)}, 0).to(features.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat);
 }
 
-torch::Tensor recover_from_ric(const torch::Tensor& data_in, int64_t J) {
+torch::Tensor recover_from_ric(const torch::Tensor& data_in, int64_t J, const RootState& start) {
   const FeatureLayout L(J);
   require(data_in.dim() >= 2 && data_in.size(-1) == L.dim(),
           "recover_from_ric: features must be [...,T," + std::to_string(L.dim()) + "] for " + std::to_string(J) +
               " joints, got " + c10::str(data_in.sizes()));
   auto data = data_in.to(torch::kDouble);
-  auto r_rot = recover_root_rotation(data);  // [...,T,4]
+  auto r_rot = recover_root_rotation(data, start);  // [...,T,4]
+  auto r_pos = root_positions(data, r_rot, start);
   auto ang = data.select(-1, 0);
-  auto pos_shape = ang.sizes().vec();  // [...,T,3]
-  pos_shape.push_back(3);
-  auto r_pos = torch::zeros(pos_shape, data.options());
-  auto prev = Slice(None, -1);
-  auto vx = data.index({torch::indexing::Ellipsis, prev, 1});
-  auto vz = data.index({torch::indexing::Ellipsis, prev, 2});
-  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 0}, vx);
-  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 2}, vz);
-  r_pos = rot::qrot(rot::qinv(r_rot), r_pos);
-  r_pos = torch::cumsum(r_pos, -2);
-  r_pos.index_put_({torch::indexing::Ellipsis, 1}, data.select(-1, 3));
 
   auto ric = L.ric();
   auto pos = data.index({torch::indexing::Ellipsis, Slice(ric.begin, ric.end())});

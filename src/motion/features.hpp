@@ -20,13 +20,25 @@ torch::Tensor uniform_skeleton(const torch::Tensor& joints, const Skeleton& skel
 // joints: [T,J,3] metres, Y up, T >= 2.
 FeatureResult extract_features(const torch::Tensor& joints, const Skeleton& skel);
 
+// Where the root stands at a motion's first frame: heading angle about Y (the half angle of
+// HumanML3D's quaternion (cos a, 0, sin a, 0)) and ground position. Zero for a whole motion; a
+// stream decoded in chunks carries it from one chunk to the next (root_state_after).
+struct RootState {
+  double angle = 0, x = 0, z = 0;
+};
+
 // Inverse transform (HumanML3D's recover_from_ric): integrates root rotation and velocity and
 // rotates the root-relative positions back. features: [..., T, D] -> joints [..., T, J, 3].
-torch::Tensor recover_from_ric(const torch::Tensor& features, int64_t joints);
+// start: the root at frame 0 (one state for every row of a batch).
+torch::Tensor recover_from_ric(const torch::Tensor& features, int64_t joints, const RootState& start = {});
 
 // Root rotation per frame implied by the features' angular velocity (pure rotations about Y,
-// identity at frame 0). features: [..., T, D] -> [..., T, 4].
-torch::Tensor recover_root_rotation(const torch::Tensor& features);
+// start.angle at frame 0). features: [..., T, D] -> [..., T, 4].
+torch::Tensor recover_root_rotation(const torch::Tensor& features, const RootState& start = {});
+
+// The root state at the frame after the last of `features` [T,D] that began at `start`: chaining
+// recover_from_ric over consecutive chunks with it gives the joints of the whole motion.
+RootState root_state_after(const torch::Tensor& features, const RootState& start = {});
 
 // Like recover_from_ric, plus the frame after the last one: the features of frame t hold the
 // velocities from t to t+1, so T feature rows describe T+1 poses. This makes joints -> features

@@ -13,6 +13,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/runtime.hpp"
 
 namespace mogo::spm {
 
@@ -28,10 +29,12 @@ struct Api {
   int (*special)(void*, int);
 };
 
-// The shim's location: $MOGO_SPM_SHIM, else the build tree's copy.
+// The shim's location: $MOGO_SPM_SHIM, else installed beside libmogo.so (lib/mogo/) or the mogo
+// program (../lib/mogo/), else the build tree's copy.
 std::string shim_path() {
   if (const char* env = std::getenv("MOGO_SPM_SHIM")) return env;
-  return MOGO_SPM_SHIM_PATH;
+  auto installed = installed_file({"mogo/libmogo_sentencepiece.so", "../lib/mogo/libmogo_sentencepiece.so"});
+  return installed.empty() ? MOGO_SPM_SHIM_PATH : installed;
 }
 
 const Api& api() {

@@ -82,6 +82,45 @@ std::vector<torch::Tensor> HierarchicalCausalTransformerImpl::forward_sequence(c
   return logits;
 }
 
+namespace {
+// Rotates keys [B,H,1,dh] that carry position `from` so that they carry position `to`
+// (rotations about the same plane compose: R(to) = R(to - from) R(from)).
+torch::Tensor move_keys(const torch::Tensor& k, int64_t from, int64_t to, double base) {
+  if (from == to) return k;
+  auto delta = torch::full({1}, to - from, torch::TensorOptions().dtype(torch::kLong).device(k.device()));
+  return apply_rope(k, rotary_angles(delta, k.size(-1), base));
+}
+}  // namespace
+
+void HierarchicalCausalTransformerImpl::keep_recent(HCTCache& cache, int64_t steps) const {
+  require(steps >= 1, "transformer: the cache window must keep at least one step");
+  if (cache.length() <= steps + 1) return;
+  const int64_t oldest = cache.next_position - steps;  // first kept step's position
+  for (auto& l : cache.layers) {
+    const int64_t first_kept = l.length() - steps;
+    auto cond_k = move_keys(l.k.narrow(2, 0, 1), cache.condition_position, oldest - 1, cfg.rope_base);
+    l.k = torch::cat({cond_k, l.k.narrow(2, first_kept, steps)}, 2);
+    l.v = torch::cat({l.v.narrow(2, 0, 1), l.v.narrow(2, first_kept, steps)}, 2);
+  }
+  cache.condition_position = oldest - 1;
+}
+
+void HierarchicalCausalTransformerImpl::replace_condition(HCTCache& cache, const torch::Tensor& cond) {
+  require(cache.length() > 0, "transformer: replace_condition needs a started cache");
+  const int64_t B = cond.size(0);
+  HCTCache fresh;  // the condition alone, at position 0: its keys/values in every layer
+  forward_sequence(cond.unsqueeze(1), &fresh);
+  for (size_t i = 0; i < cache.layers.size(); ++i) {
+    auto& l = cache.layers[i];
+    require(l.k.size(0) >= B, "transformer: replace_condition has more rows than the cache");
+    // The cached tensors may be shared with a caller's copy of the cache: write to new ones.
+    l.k = l.k.clone();
+    l.v = l.v.clone();
+    l.k.narrow(0, 0, B).narrow(2, 0, 1).copy_(move_keys(fresh.layers[i].k, 0, cache.condition_position, cfg.rope_base));
+    l.v.narrow(0, 0, B).narrow(2, 0, 1).copy_(fresh.layers[i].v);
+  }
+}
+
 std::vector<torch::Tensor> HierarchicalCausalTransformerImpl::forward(const torch::Tensor& cond, const torch::Tensor& tokens) {
   auto x = cond.unsqueeze(1);  // [B,1,d]
   if (tokens.size(2) > 0) x = torch::cat({x, embed_steps(tokens)}, 1);

@@ -16,10 +16,12 @@
 
 namespace mogo {
 
-// Key/value cache of every layer of every block, and the next absolute position.
+// Key/value cache of every layer of every block, and the next absolute position. Entry 0 of every
+// layer is the condition (position 0 until the window slides; see keep_recent).
 struct HCTCache {
   std::vector<LayerCache> layers;
   int64_t next_position = 0;
+  int64_t condition_position = 0;  // the position whose rotation the condition's keys carry
   int64_t length() const { return layers.empty() ? 0 : layers[0].length(); }
   // Bytes held by the cached keys and values.
   int64_t bytes() const;
@@ -39,6 +41,16 @@ struct HierarchicalCausalTransformerImpl : torch::nn::Module {
   // Runs all blocks over x [B,T,d] (positions continue from the cache, or start at 0 without
   // one). Returns Q logits tensors: [B,T,K+1] for the base layer (last class = END), [B,T,K] else.
   std::vector<torch::Tensor> forward_sequence(const torch::Tensor& x, HCTCache* cache = nullptr);
+
+  // Sliding window: keeps the condition and the `steps` most recent steps of every layer, so that
+  // memory and time per step stay flat however long generation runs. Rotary scores depend only on
+  // position differences, so the condition's keys are re-rotated to sit just before the oldest kept
+  // step (as in StreamingLLM): every query sees its condition at most steps + 1 positions away, a
+  // distance seen in training when steps <= max_steps.
+  void keep_recent(HCTCache& cache, int64_t steps) const;
+  // Replaces the condition (entry 0) of the first cond.size(0) rows of the cache: the new text
+  // governs every following step; the steps already cached keep what they saw.
+  void replace_condition(HCTCache& cache, const torch::Tensor& cond);
 
   // Teacher forcing: cond [B,d], tokens [B,Q,S] -> Q logits over positions 0..S ([B,S+1,V_q]);
   // position p predicts step p.

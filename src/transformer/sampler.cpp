@@ -36,51 +36,94 @@ std::vector<torch::Tensor> last_logits(const std::vector<torch::Tensor>& all, in
 
 }  // namespace
 
+StepSampler::StepSampler(HierarchicalCausalTransformer model, const torch::Tensor& cond, const SamplingParams& p)
+    : model_(std::move(model)), p_(p), B_(cond.size(0)), guided_(p.guidance != 1.0),
+      gen_(at::make_generator<at::CPUGeneratorImpl>(p.seed)) {
+  pending_ = with_null(cond).unsqueeze(1);
+  seq_ = pending_;
+}
+
+torch::Tensor StepSampler::with_null(const torch::Tensor& cond) const {
+  return guided_ ? torch::cat({cond, model_->null_condition(cond.size(0)).to(cond.device())}, 0) : cond;
+}
+
+StepSampler::Step StepSampler::next(const std::vector<bool>& end_allowed) {
+  torch::NoGradGuard no_grad;
+  require(static_cast<int64_t>(end_allowed.size()) == B_, "sampler: one END flag per row");
+  require(pending_.defined(), "sampler: feed the drawn step before drawing the next");
+  const int64_t Q = model_->cfg.num_quantizers, END = model_->cfg.end_token();
+  auto all = p_.use_cache ? model_->forward_sequence(pending_, &cache_) : model_->forward_sequence(seq_);
+  pending_ = torch::Tensor();
+  started_ = true;
+  auto logits = last_logits(all, B_, p_.guidance);
+  auto base_logits = logits[0].to(torch::kCPU, torch::kFloat).clone();
+  for (int64_t b = 0; b < B_; ++b)
+    if (!end_allowed[b]) base_logits[b][END] = -std::numeric_limits<float>::infinity();
+  auto base = sample_from_logits(base_logits, p_.top_k, p_.temperature, gen_);
+  Step out{torch::zeros({B_, Q}, torch::kLong), std::vector<bool>(B_)};
+  out.tokens.select(1, 0).copy_(base.clamp_max(END - 1));
+  for (int64_t q = 1; q < Q; ++q) out.tokens.select(1, q).copy_(sample_from_logits(logits[q], p_.top_k, p_.temperature, gen_));
+  auto base_acc = base.accessor<int64_t, 1>();
+  for (int64_t b = 0; b < B_; ++b) out.end[b] = base_acc[b] == END;
+  return out;
+}
+
+void StepSampler::feed(const torch::Tensor& steps) {
+  torch::NoGradGuard no_grad;
+  auto device = seq_.device();
+  auto s = steps.to(device);
+  auto x = model_->embed_steps(guided_ ? torch::cat({s, s}, 0) : s);  // [B',n,d]
+  pending_ = pending_.defined() ? torch::cat({pending_, x}, 1) : x;
+  if (!p_.use_cache) seq_ = torch::cat({seq_, x}, 1);
+}
+
+void StepSampler::set_condition(const torch::Tensor& cond) {
+  torch::NoGradGuard no_grad;
+  require(cond.size(0) == B_, "sampler: one condition per row");
+  if (!started_) {  // the condition is still the first pending position
+    auto start = with_null(cond).unsqueeze(1);
+    pending_ = torch::cat({start, pending_.narrow(1, 1, pending_.size(1) - 1)}, 1);
+    seq_ = torch::cat({start, seq_.narrow(1, 1, seq_.size(1) - 1)}, 1);
+    return;
+  }
+  require(p_.use_cache, "sampler: changing the condition mid-sequence needs the key/value cache");
+  model_->replace_condition(cache_, cond);
+}
+
+void StepSampler::keep_recent(int64_t steps) {
+  require(p_.use_cache, "sampler: a sliding window needs the key/value cache");
+  model_->keep_recent(cache_, steps);
+}
+
 SampledTokens sample_tokens(HierarchicalCausalTransformer& model, const torch::Tensor& cond,
                             const std::vector<int64_t>& target_steps, int64_t max_steps, const SamplingParams& p) {
   torch::NoGradGuard no_grad;
-  const int64_t B = cond.size(0), Q = model->cfg.num_quantizers, END = model->cfg.end_token();
+  const int64_t B = cond.size(0), Q = model->cfg.num_quantizers;
   require(static_cast<int64_t>(target_steps.size()) == B, "sampler: one target length per condition row");
   int64_t S = 0;
   for (auto t : target_steps) S = std::max(S, t > 0 ? t : max_steps);
   require(S > 0, "sampler: nothing to generate (max_steps = 0)");
-  auto device = cond.device();
-  const bool cfg = p.guidance != 1.0;
-  // One batch of 2B rows under guidance: conditioned, then unconditioned.
-  auto start = cfg ? torch::cat({cond, model->null_condition(B).to(device)}, 0) : cond;
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(p.seed);
-
+  StepSampler sampler(model, cond, p);
   auto tokens = torch::zeros({B, Q, S}, torch::kLong);
   std::vector<int64_t> lengths(B, -1);  // -1: still running
-  HCTCache cache;
-  torch::Tensor seq = start.unsqueeze(1);  // uncached: the whole input so far [B',1+s,d]
-  torch::Tensor next = seq;                // cached: only the new position
   for (int64_t s = 0; s < S; ++s) {
-    auto logits = last_logits(p.use_cache ? model->forward_sequence(next, &cache) : model->forward_sequence(seq), B, p.guidance);
-    auto base_logits = logits[0].to(torch::kCPU, torch::kFloat).clone();
     // END: masked while a fixed-length row is short of its target or a free row is below min_steps.
-    for (int64_t b = 0; b < B; ++b) {
-      bool fixed = target_steps[b] > 0;
-      if ((fixed && s < target_steps[b]) || (!fixed && s < p.min_steps)) base_logits[b][END] = -std::numeric_limits<float>::infinity();
-    }
-    auto base = sample_from_logits(base_logits, p.top_k, p.temperature, gen);
-    tokens.select(2, s).select(1, 0).copy_(base.clamp_max(END - 1));
-    for (int64_t q = 1; q < Q; ++q) tokens.select(2, s).select(1, q).copy_(sample_from_logits(logits[q], p.top_k, p.temperature, gen));
+    std::vector<bool> end_allowed(B);
+    for (int64_t b = 0; b < B; ++b) end_allowed[b] = target_steps[b] > 0 ? s >= target_steps[b] : s >= p.min_steps;
+    auto step = sampler.next(end_allowed);
+    tokens.select(2, s).copy_(step.tokens);
     bool running = false;
     for (int64_t b = 0; b < B; ++b) {
       if (lengths[b] >= 0) continue;
       bool fixed = target_steps[b] > 0;
-      if (!fixed && base[b].item<int64_t>() == END) lengths[b] = s;
+      if (!fixed && step.end[b]) lengths[b] = s;
       else if (fixed && s + 1 >= target_steps[b]) lengths[b] = s + 1;
       else if (!fixed && s + 1 >= max_steps) lengths[b] = s + 1;
       else running = true;
     }
     if (!running) break;
     // The sampled step becomes the next input (rows that ended keep running harmlessly: causal).
-    auto step_tokens = tokens.narrow(2, s, 1).to(device);
-    auto x = model->embed_steps(cfg ? torch::cat({step_tokens, step_tokens}, 0) : step_tokens);  // [B',1,d]
-    next = x;
-    if (!p.use_cache) seq = torch::cat({seq, x}, 1);
+    sampler.feed(step.tokens.unsqueeze(2));
   }
   int64_t longest = 1;
   for (int64_t b = 0; b < B; ++b) {

@@ -21,6 +21,44 @@ struct SamplingParams {
   int64_t min_steps = 2;      // END is not allowed before this many steps (free-length generation)
 };
 
+// One autoregressive decoding state over B rows (2B under guidance: conditioned rows, then
+// unconditioned): the pending input, the key/value cache and the random stream. sample_tokens
+// and the streaming engine both step it, so that they draw the same tokens for the same seed.
+class StepSampler {
+ public:
+  StepSampler(HierarchicalCausalTransformer model, const torch::Tensor& cond, const SamplingParams& p);
+
+  // Runs the model over the pending input and draws one step: tokens [B,Q] (base clamped to a
+  // code) and whether each row drew END. end_allowed[b] = false masks END for row b.
+  struct Step {
+    torch::Tensor tokens;   // [B,Q] int64
+    std::vector<bool> end;  // per row
+  };
+  Step next(const std::vector<bool>& end_allowed);
+  // Appends steps [B,Q,n] to the pending input (the step just drawn, or a prefix of known steps).
+  void feed(const torch::Tensor& steps);
+  // New conditions [B,d]: before the first step they replace the start; afterwards they replace
+  // the cached condition and govern every later step. Needs the cache.
+  void set_condition(const torch::Tensor& cond);
+  // Sliding window over the cache (HierarchicalCausalTransformerImpl::keep_recent).
+  void keep_recent(int64_t steps);
+  const HCTCache& cache() const { return cache_; }
+  int64_t rows() const { return B_; }
+
+ private:
+  torch::Tensor with_null(const torch::Tensor& cond) const;
+
+  HierarchicalCausalTransformer model_;
+  SamplingParams p_;
+  int64_t B_;
+  bool guided_;
+  bool started_ = false;  // a step has been drawn
+  at::Generator gen_;
+  HCTCache cache_;
+  torch::Tensor seq_;      // uncached reference path: the whole input so far [B',1+s,d]
+  torch::Tensor pending_;  // cached path: the input not yet run [B',n,d]
+};
+
 struct SampledTokens {
   torch::Tensor tokens;          // [B,Q,S] int64 (S = the longest sequence; shorter rows padded with 0)
   std::vector<int64_t> lengths;  // per row: number of steps (END excluded)

@@ -63,4 +63,46 @@ DecoderImpl::DecoderImpl(const VQConfig& c) {
 
 torch::Tensor DecoderImpl::forward(const torch::Tensor& z) { return net->forward(z); }
 
+namespace {
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Explicit padding of a convolution; its variant type is c10's in LibTorch 1.x and std's in 2.x.
+template <class Variant>
+int64_t explicit_padding(const Variant& v) {
+  using namespace c10;
+  using namespace std;
+  const auto* p = get_if<torch::ExpandingArray<1>>(&v);
+  TORCH_CHECK(p, "latent_span: decoder convolutions must use explicit padding");
+  return (*p)->front();
+}
+
+// Output range -> input range of one layer (output i of a convolution reads inputs
+// i - pad .. i - pad + dil (k - 1); nearest up-sampling by s reads floor(i / s)).
+Span input_span(const std::shared_ptr<torch::nn::Module>& m, Span out) {
+  if (auto* c = m->as<nn::Conv1dImpl>()) {
+    const auto& o = c->options;
+    const int64_t k = o.kernel_size()->front(), d = o.dilation()->front(), s = o.stride()->front();
+    const int64_t pad = explicit_padding(o.padding());
+    return {out.first * s - pad, out.last * s - pad + d * (k - 1)};
+  }
+  if (auto* u = m->as<nn::UpsampleImpl>()) {
+    const auto s = static_cast<int64_t>(u->options.scale_factor()->front());
+    return {floor_div(out.first, s), floor_div(out.last, s)};
+  }
+  // Residual stacks: each block widens by its dilation (conv k3 then conv k1), in any order.
+  if (auto* r = m->as<Resnet1DImpl>()) {
+    for (const auto& b : *r->blocks) out = input_span(b->as<ResConv1DBlockImpl>()->conv1.ptr(), out);
+    return out;
+  }
+  return out;  // element-wise (ReLU)
+}
+}  // namespace
+
+Span DecoderImpl::latent_span(int64_t frame) const {
+  Span s{frame, frame};
+  const auto layers = net->children();
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) s = input_span(*it, s);
+  return s;
+}
+
 }  // namespace mogo

@@ -32,9 +32,18 @@ struct EncoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(Encoder);
 
+// Inclusive range of positions [first, last]; may reach past either end of a sequence (padding).
+struct Span {
+  int64_t first, last;
+};
+
 struct DecoderImpl : torch::nn::Module {
   explicit DecoderImpl(const VQConfig& c);
   torch::Tensor forward(const torch::Tensor& z);  // [B,C,T/4] -> [B,D,T]
+  // The latent steps output frame `frame` depends on (its receptive field), read off the layers
+  // themselves. A stream may emit a frame once its last latent exists, and decoding any window
+  // of latents that covers the span of every frame wanted gives those frames exactly.
+  Span latent_span(int64_t frame) const;
   torch::nn::Sequential net;
 };
 TORCH_MODULE(Decoder);

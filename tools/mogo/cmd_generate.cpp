@@ -1,21 +1,19 @@
 // `mogo generate`: text -> motion with a trained model (the shipped default unless -m).
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "commands.hpp"
 #include "common/error.hpp"
 #include "common/runtime.hpp"
 #include "engine/generator.hpp"
+#include "engine/timeline.hpp"
 #include "export/motion_writer.hpp"
+#include "motion/motion_reader.hpp"
 
 namespace mogo::cli {
-
-// The model used when -m is not given: $MOGO_MODEL, else the one shipped in the source tree.
-std::string default_model_path() {
-  if (const char* env = std::getenv("MOGO_MODEL")) return env;
-  return std::string(MOGO_SOURCE_DIR) + "/models/t2m-tiny.pt";
-}
 
 namespace {
 
@@ -24,6 +22,66 @@ std::string numbered(const std::string& path, int64_t i, int64_t n) {
   if (n <= 1) return path;
   std::filesystem::path p(path);
   return (p.parent_path() / (p.stem().string() + "_" + std::to_string(i) + p.extension().string())).string();
+}
+
+// One JSON line per final frame on stdout: {"frame", "time", "text", "joints": [[x,y,z] x J]},
+// positions in metres rounded to 0.1 mm.
+void print_frames(const MotionChunk& c, const std::string& text) {
+  auto j = c.joints.to(torch::kDouble).contiguous();
+  auto a = j.accessor<double, 3>();
+  for (int64_t i = 0; i < c.frames(); ++i) {
+    nlohmann::json joints = nlohmann::json::array();
+    for (int64_t k = 0; k < a.size(1); ++k)
+      joints.push_back({std::round(a[i][k][0] * 1e4) / 1e4, std::round(a[i][k][1] * 1e4) / 1e4, std::round(a[i][k][2] * 1e4) / 1e4});
+    const int64_t f = c.first_frame + i;
+    nlohmann::json line = {{"frame", f}, {"time", f / kFps}, {"text", text}, {"joints", joints}};
+    std::fputs((line.dump() + "\n").c_str(), stdout);
+  }
+  std::fflush(stdout);
+}
+
+struct StreamFlags {
+  std::string timeline, from, mapping;
+  double at = -1;
+  int64_t window = 0;
+  bool stream = false;
+  bool streaming() const { return stream || !timeline.empty() || !from.empty() || at >= 0; }
+};
+
+// The motion to continue (--from, cut at --at seconds; the whole clip without --at).
+torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel) {
+  if (f.from.empty()) {
+    require(f.at < 0, "--at needs --from (the motion to continue)");
+    return {};
+  }
+  auto features = read_motion_features(f.from, skel, f.mapping);
+  if (f.at < 0) return features;
+  require(std::isfinite(f.at) && f.at > 0, "--at must be a time in seconds > 0");
+  const auto frames = static_cast<int64_t>(std::llround(f.at * kFps));
+  require(frames <= features.size(0), "--at " + std::to_string(f.at) + " s is past the end of " + f.from + " (" +
+                                          std::to_string(features.size(0) / kFps) + " s)");
+  return features.narrow(0, 0, frames);
+}
+
+// Streams one motion (timeline, continuation, --stream); returns its raw features.
+torch::Tensor generate_streamed(Generator& gen, const std::optional<std::string>& text, const GenerateOptions& o,
+                                const StreamFlags& f) {
+  require(text.has_value() != !f.timeline.empty(), text ? "give either a text or --timeline, not both" : "give a text or --timeline");
+  const Timeline timeline = text ? Timeline{{0.0, *text}} : parse_timeline(f.timeline);
+  StreamOptions so;
+  so.sampling = o.sampling;
+  so.max_frames = o.seconds != 0 ? seconds_to_frames(o.seconds) : 0;
+  so.window = f.window;
+  so.layers = o.layers;
+  MotionStream stream(gen, timeline[0].text, so, continuation_prefix(f, gen.skeleton()));
+  std::vector<torch::Tensor> parts;
+  play_timeline(stream, timeline, gen.model().config.max_steps, [&](const MotionChunk& c) {
+    if (f.stream) print_frames(c, stream.text());
+    parts.push_back(c.features);
+    return true;
+  });
+  require(!parts.empty(), "the model ended the motion before its first frame");
+  return torch::cat(parts, 0);
 }
 
 }  // namespace
@@ -37,7 +95,8 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("generate", "Generate motion from a text: .bvh, .npy (features, or --joints) or .json");
-  cmd->add_option("text", o->text, "what the person does, e.g. \"a person walks forward happily\"")->required();
+  auto sf = std::make_shared<StreamFlags>();
+  cmd->add_option("text", o->text, "what the person does, e.g. \"a person walks forward happily\"");
   cmd->add_option("-o,--output", o->output, "output file (.bvh, .npy, .json)")->capture_default_str();
   cmd->add_option("-m,--model", o->model, "model file (default: $MOGO_MODEL or models/t2m-tiny.pt)");
   cmd->add_option("--seconds", o->gen.seconds, "length in seconds (default: until the model ends the motion)");
@@ -47,20 +106,39 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--guidance", o->gen.sampling.guidance, "classifier-free guidance scale (1: off)")->capture_default_str();
   cmd->add_option("--samples", o->samples, "number of motions (files numbered _0, _1, ...)")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_flag("--joints", o->joints, ".npy output holds joint positions [T,J,3] instead of features");
-  cmd->callback([&g, o] {
+  cmd->add_option("--timeline", sf->timeline, "texts over time, \"0:walk forward;6:a person jumps;9:a person sits down\" (seconds)");
+  cmd->add_flag("--stream", sf->stream, "write each frame to stdout as a JSON line as soon as it is final");
+  cmd->add_option("--from", sf->from, "continue this motion (.bvh of the model's rig, or .npy features/joints)");
+  cmd->add_option("--at", sf->at, "continue --from at this time in seconds (default: its end)");
+  cmd->add_option("--mapping", sf->mapping, "joint mapping JSON for a --from BVH with other joint names (data/skeletons/)");
+  cmd->add_option("--window", sf->window, "key/value cache window in latent steps (default: the model's training length)")->check(CLI::NonNegativeNumber);
+  cmd->callback([&g, o, sf, cmd] {
     run_command(g, [&] {
       check_motion_extension(o->output);
       require(o->gen.sampling.temperature >= 0, "--temperature must be >= 0");
       require(o->gen.sampling.top_k >= 0, "--top-k must be >= 0");
       const std::string path = o->model.empty() ? default_model_path() : o->model;
+      std::optional<std::string> text;  // an empty text given is an error of its own ("prompt is empty")
+      if (cmd->count("text") > 0) text = o->text;
       auto gen = Generator::load(path, pick_device(g.device));
+      const bool to_file = !sf->stream || cmd->count("-o") > 0;
+      FILE* report = sf->stream ? stderr : stdout;  // stdout carries the frames when streaming
+      if (sf->streaming()) {
+        require(o->samples == 1, "--samples works only without --timeline, --stream and --from");
+        auto features = generate_streamed(gen, text, o->gen, *sf);
+        if (to_file) write_motion(o->output, features, gen.skeleton(), o->joints);
+        std::fprintf(report, "%s: %lld frames (%.2f s)\n", to_file ? o->output.c_str() : "stream",
+                     (long long)features.size(0), features.size(0) / kFps);
+        return;
+      }
+      require(text.has_value(), "give the text to generate from, e.g. mogo generate \"a person walks forward\"");
       std::vector<std::string> texts(static_cast<size_t>(o->samples), o->text);
       auto motions = gen.generate(texts, o->gen);
       for (size_t i = 0; i < motions.size(); ++i) {
         auto out = numbered(o->output, static_cast<int64_t>(i), o->samples);
         write_motion(out, motions[i].features, gen.skeleton(), o->joints);
-        std::printf("%s: %lld frames (%.2f s)\n", out.c_str(), (long long)motions[i].features.size(0),
-                    motions[i].features.size(0) / kFps);
+        std::fprintf(report, "%s: %lld frames (%.2f s)\n", out.c_str(), (long long)motions[i].features.size(0),
+                     motions[i].features.size(0) / kFps);
       }
     });
   });

@@ -52,9 +52,7 @@ void register_eval_vq(CLI::App& app, GlobalOptions& g);
 void register_eval(CLI::App& app, GlobalOptions& g);
 void register_train_t2m(CLI::App& app, GlobalOptions& g);
 void register_generate(CLI::App& app, GlobalOptions& g);
-
-// The model `generate` and `eval --model` use by default: $MOGO_MODEL, else models/t2m-tiny.pt.
-std::string default_model_path();
+void register_eval_stream(CLI::App& app, GlobalOptions& g);
 
 inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_info(app, g);
@@ -66,6 +64,7 @@ inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_eval(app, g);
   register_train_t2m(app, g);
   register_generate(app, g);
+  register_eval_stream(app, g);
 }
 
 }  // namespace mogo::cli

@@ -1,0 +1,45 @@
+/* Streams 5 seconds of "a person waves" from the default model and prints the root trajectory.
+ *   cc simple.c $(pkg-config --cflags --libs mogo) -o simple && ./simple [model.pt] */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mogo.h"
+
+int main(int argc, char** argv) {
+  mogo_model* model = mogo_model_load(argc > 1 ? argv[1] : NULL, mogo_model_default_params());
+  if (!model) {
+    fprintf(stderr, "cannot load the model: %s\n", mogo_last_error());
+    return 1;
+  }
+  mogo_session_params params = mogo_session_default_params();
+  params.seconds = 5.0f; /* the stream ends after 5 s of motion */
+  mogo_session* session = mogo_session_open(model, "a person waves", params);
+  if (!session) {
+    fprintf(stderr, "cannot open a session: %s\n", mogo_last_error());
+    mogo_model_free(model);
+    return 1;
+  }
+  const int n_joints = mogo_model_n_joints(model);
+  float* joints = malloc(sizeof(float) * 16 * (size_t)n_joints * 3);
+  int status = 0;
+  printf("frame time_s root_x root_y root_z\n");
+  for (;;) {
+    int64_t first = 0;
+    int n = mogo_session_pull(session, joints, 16, &first);
+    if (n < 0) {
+      fprintf(stderr, "generation failed: %s\n", mogo_last_error());
+      status = 1;
+      break;
+    }
+    if (n == 0) break; /* the stream has ended */
+    for (int i = 0; i < n; ++i) {
+      const float* root = joints + (size_t)i * n_joints * 3; /* joint 0 is the root */
+      printf("%lld %.2f %.4f %.4f %.4f\n", (long long)(first + i), (first + i) / mogo_model_fps(model), root[0], root[1],
+             root[2]);
+    }
+  }
+  free(joints);
+  mogo_session_free(session);
+  mogo_model_free(model);
+  return status;
+}

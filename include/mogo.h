@@ -1,0 +1,131 @@
+/* mogo: text to 3D human motion, streamed frame by frame. The C API of libmogo.
+ *
+ *   mogo_model*   a loaded text-to-motion model (read-only once loaded; share it between threads)
+ *   mogo_session* one stream of motion under a text that may change at any time; one thread at a
+ *                 time per session (two sessions may run on two threads at once)
+ *
+ * Conventions: functions returning a pointer return NULL on failure; functions returning
+ * mogo_status return MOGO_OK (0) or an error code; after any failure mogo_last_error() says what
+ * went wrong (per thread). No C++ exception crosses this API. Frames are 20 per second; joint
+ * positions are in metres, Y up, the character facing +Z at frame 0.
+ *
+ * Minimal use (see examples/simple.c):
+ *   mogo_model* m = mogo_model_load(NULL, mogo_model_default_params());
+ *   mogo_session* s = mogo_session_open(m, "a person waves", mogo_session_default_params());
+ *   float joints[64 * 22 * 3]; int64_t first;
+ *   int n = mogo_session_pull(s, joints, 64, &first);      (n frames of n_joints x 3 floats)
+ *   mogo_session_free(s); mogo_model_free(m);
+ */
+#ifndef MOGO_H
+#define MOGO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MOGO_API __attribute__((visibility("default")))
+#else
+#define MOGO_API
+#endif
+
+typedef struct mogo_model mogo_model;
+typedef struct mogo_session mogo_session;
+
+typedef enum {
+  MOGO_OK = 0,
+  MOGO_ERR_INVALID_ARGUMENT = 1, /* NULL or freed handle, bad parameter, empty text */
+  MOGO_ERR_MODEL = 2,            /* model file missing, corrupt or of another format */
+  MOGO_ERR_CANCELLED = 3,        /* mogo_session_cancel, or a callback that returned non-zero */
+  MOGO_ERR_RUNTIME = 4           /* anything else (out of memory, device errors) */
+} mogo_status;
+
+/* ---- model ---------------------------------------------------------------------------------- */
+
+typedef struct {
+  int n_threads; /* CPU threads for the whole process (0: all cores) */
+  int use_gpu;   /* 1: run on CUDA when this build and machine have it (default 0) */
+} mogo_model_params;
+
+MOGO_API mogo_model_params mogo_model_default_params(void);
+
+/* path: a mogo-t2m model file; NULL or "" loads the default model ($MOGO_MODEL, else the one
+ * shipped with mogo). */
+MOGO_API mogo_model* mogo_model_load(const char* path, mogo_model_params params);
+MOGO_API void mogo_model_free(mogo_model* model); /* NULL is ignored */
+
+MOGO_API int mogo_model_n_joints(const mogo_model* model);          /* -1 on a bad handle */
+MOGO_API int mogo_model_n_features(const mogo_model* model);        /* per-frame feature size */
+MOGO_API const char* mogo_model_joint_name(const mogo_model* model, int joint);  /* NULL if out of range */
+MOGO_API int mogo_model_joint_parent(const mogo_model* model, int joint);        /* -1 for the root */
+MOGO_API double mogo_model_fps(const mogo_model* model);                         /* 20 */
+
+/* ---- session -------------------------------------------------------------------------------- */
+
+typedef struct {
+  uint64_t seed;
+  float temperature; /* sampling temperature (0: greedy) */
+  int top_k;         /* sample among the k most likely codes (0: all) */
+  float guidance;    /* classifier-free guidance scale (1: off) */
+  float seconds;     /* > 0: the stream ends after this much motion; 0: it never ends by itself */
+  int stop_at_end;   /* 1: end when the model ends the motion (after a change of text too) */
+  int window;        /* key/value cache window in latent steps (0: the model's training length) */
+} mogo_session_params;
+
+MOGO_API mogo_session_params mogo_session_default_params(void);
+
+/* Opens a stream of motion for `text`. The model must outlive the session. */
+MOGO_API mogo_session* mogo_session_open(mogo_model* model, const char* text, mogo_session_params params);
+/* Continues a given motion: `features` holds n_frames x mogo_model_n_features() raw HumanML3D
+ * features (e.g. read from a clip); the stream first returns them, then their continuation. */
+MOGO_API mogo_session* mogo_session_open_from(mogo_model* model, const char* text, mogo_session_params params,
+                                              const float* features, int64_t n_frames);
+MOGO_API void mogo_session_free(mogo_session* session); /* NULL is ignored; not while a call on it runs */
+
+/* The new text conditions every latent step drawn from now on (4 frames a step). */
+MOGO_API mogo_status mogo_session_set_text(mogo_session* session, const char* text);
+
+/* Pull: generates until at least one frame is final, then copies up to max_frames frames into
+ * `joints` (max_frames x n_joints x 3 floats) and the index of the first into *first_frame (may
+ * be NULL). Returns the number of frames copied; 0 once the stream has ended and every frame
+ * was returned; -status on failure. Frames not copied are kept for the next pull. */
+MOGO_API int mogo_session_pull(mogo_session* session, float* joints, int max_frames, int64_t* first_frame);
+
+/* Callback: one call per final frame; joints (n_joints x 3) and features are valid during the
+ * call only. Return non-zero to stop (run then returns MOGO_ERR_CANCELLED). */
+typedef struct {
+  int64_t index;         /* frame number in the stream */
+  double time;           /* index / fps, seconds */
+  int n_joints;
+  const float* joints;
+  int n_features;
+  const float* features;
+} mogo_frame;
+typedef int (*mogo_frame_callback)(const mogo_frame* frame, void* user_data);
+
+/* Generates `seconds` more of motion (or until the stream ends) and passes each frame to
+ * `callback`. */
+MOGO_API mogo_status mogo_session_run(mogo_session* session, double seconds, mogo_frame_callback callback, void* user_data);
+
+/* Asks a pull or run in progress on another thread to stop at its next step (it returns
+ * MOGO_ERR_CANCELLED); without one in progress, the next pull or run is cancelled. */
+MOGO_API mogo_status mogo_session_cancel(mogo_session* session);
+
+MOGO_API int mogo_session_done(const mogo_session* session);             /* 1 when every frame was returned */
+MOGO_API int64_t mogo_session_frames(const mogo_session* session);       /* frames returned so far; -1 on a bad handle */
+MOGO_API const char* mogo_session_text(const mogo_session* session);     /* the current text */
+MOGO_API int64_t mogo_session_cache_bytes(const mogo_session* session);  /* key/value cache size */
+
+/* ---- errors and version --------------------------------------------------------------------- */
+
+MOGO_API const char* mogo_last_error(void); /* this thread's last failure ("" if none) */
+MOGO_API const char* mogo_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MOGO_H */

@@ -1,0 +1,284 @@
+// The C API (include/mogo.h) over the C++ engine: handles are checked against a registry of live
+// objects (so NULL and freed handles are reported, not dereferenced), every entry point catches
+// everything, and errors are kept per thread for mogo_last_error().
+#include "mogo.h"
+
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+#include "common/error.hpp"
+#include "common/runtime.hpp"
+#include "engine/generator.hpp"
+#include "engine/stream.hpp"
+
+struct mogo_model {
+  std::unique_ptr<mogo::Generator> generator;
+  mogo::Skeleton skeleton;
+};
+
+struct mogo_session {
+  mogo_model* model;
+  std::unique_ptr<mogo::MotionStream> stream;
+  std::deque<std::pair<torch::Tensor, torch::Tensor>> pending;  // final frames not yet handed out: joints [J,3], features [D]
+  int64_t next_index = 0;      // stream index of pending.front()
+  int64_t returned = 0;        // frames handed out
+  std::atomic<bool> cancel{false};
+};
+
+namespace {
+
+thread_local std::string t_error;
+
+std::mutex g_mutex;
+std::unordered_set<const void*> g_live;  // models and sessions not yet freed
+
+void remember(const void* h) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_live.insert(h);
+}
+void forget(const void* h) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_live.erase(h);
+}
+bool live(const void* h) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return h && g_live.count(h) > 0;
+}
+
+struct ApiError {
+  mogo_status status;
+  std::string what;
+};
+
+void fail_if(bool bad, mogo_status status, const std::string& what) {
+  if (bad) throw ApiError{status, what};
+}
+
+void check_handle(const void* h, const char* kind) {
+  fail_if(!h, MOGO_ERR_INVALID_ARGUMENT, std::string(kind) + " is NULL");
+  fail_if(!live(h), MOGO_ERR_INVALID_ARGUMENT, std::string(kind) + " was freed or never opened");
+}
+
+// Runs `body`, turning every exception into a status and this thread's last error.
+template <class F>
+mogo_status guarded(F&& body) {
+  try {
+    torch::NoGradGuard no_grad;  // per thread
+    body();
+    t_error.clear();
+    return MOGO_OK;
+  } catch (const ApiError& e) {
+    t_error = e.what;
+    return e.status;
+  } catch (const mogo::Error& e) {
+    t_error = e.what();
+    return MOGO_ERR_INVALID_ARGUMENT;
+  } catch (const std::exception& e) {
+    t_error = e.what();
+    return MOGO_ERR_RUNTIME;
+  } catch (...) {
+    t_error = "unknown error";
+    return MOGO_ERR_RUNTIME;
+  }
+}
+
+std::string text_arg(const char* text) {
+  fail_if(!text, MOGO_ERR_INVALID_ARGUMENT, "text is NULL");
+  return text;
+}
+
+mogo::StreamOptions stream_options(const mogo_session_params& p) {
+  fail_if(!(p.temperature >= 0), MOGO_ERR_INVALID_ARGUMENT, "temperature must be >= 0");
+  fail_if(p.top_k < 0, MOGO_ERR_INVALID_ARGUMENT, "top_k must be >= 0");
+  fail_if(!(p.guidance >= 0), MOGO_ERR_INVALID_ARGUMENT, "guidance must be >= 0");
+  fail_if(!(p.seconds >= 0) || p.seconds > 1e7, MOGO_ERR_INVALID_ARGUMENT, "seconds must be in [0, 1e7]");
+  fail_if(p.window < 0, MOGO_ERR_INVALID_ARGUMENT, "window must be >= 0");
+  mogo::StreamOptions o;
+  o.sampling.seed = p.seed;
+  o.sampling.temperature = p.temperature;
+  o.sampling.top_k = p.top_k;
+  o.sampling.guidance = p.guidance;
+  o.max_frames = p.seconds > 0 ? std::max<int64_t>(1, std::llround(p.seconds * mogo::kFps)) : 0;
+  o.stop_at_end = p.stop_at_end != 0;
+  o.window = p.window;
+  return o;
+}
+
+mogo_session* open_session(mogo_model* model, const char* text, const mogo_session_params& params, const torch::Tensor& prefix) {
+  mogo_session* out = nullptr;
+  guarded([&] {
+    check_handle(model, "model");
+    auto s = std::make_unique<mogo_session>();
+    s->model = model;
+    s->stream = std::make_unique<mogo::MotionStream>(*model->generator, text_arg(text), stream_options(params), prefix);
+    out = s.release();
+    remember(out);
+  });
+  return out;
+}
+
+// Draws steps until a frame is pending or the stream is done. Cancellable between steps.
+void fill(mogo_session* s) {
+  while (s->pending.empty() && !s->stream->done()) {
+    fail_if(s->cancel.exchange(false), MOGO_ERR_CANCELLED, "cancelled");
+    auto chunk = s->stream->step();
+    for (int64_t i = 0; i < chunk.frames(); ++i)
+      s->pending.emplace_back(chunk.joints[i].contiguous(), chunk.features[i].contiguous());
+  }
+}
+
+mogo_session* session_arg(mogo_session* s) {
+  check_handle(s, "session");
+  return s;
+}
+
+}  // namespace
+
+extern "C" {
+
+mogo_model_params mogo_model_default_params(void) { return mogo_model_params{0, 0}; }
+
+mogo_session_params mogo_session_default_params(void) {
+  mogo::SamplingParams d;
+  return mogo_session_params{d.seed, static_cast<float>(d.temperature), static_cast<int>(d.top_k),
+                             static_cast<float>(d.guidance), 0.0f, 0, 0};
+}
+
+mogo_model* mogo_model_load(const char* path, mogo_model_params params) {
+  mogo_model* out = nullptr;
+  auto status = guarded([&] {
+    fail_if(params.n_threads < 0, MOGO_ERR_INVALID_ARGUMENT, "n_threads must be >= 0");
+    mogo::configure_threads(params.n_threads);
+    const std::string file = path && *path ? path : mogo::default_model_path();
+    auto device = mogo::pick_device(params.use_gpu ? "auto" : "cpu");
+    auto m = std::make_unique<mogo_model>();
+    try {
+      m->generator = std::make_unique<mogo::Generator>(mogo::Generator::load(file, device));
+    } catch (const std::exception& e) {
+      throw ApiError{MOGO_ERR_MODEL, e.what()};
+    }
+    m->skeleton = m->generator->skeleton();
+    out = m.release();
+    remember(out);
+  });
+  return status == MOGO_OK ? out : nullptr;
+}
+
+void mogo_model_free(mogo_model* model) {
+  if (!model || !live(model)) return;
+  forget(model);
+  delete model;
+}
+
+int mogo_model_n_joints(const mogo_model* model) { return live(model) ? static_cast<int>(model->skeleton.num_joints()) : -1; }
+
+int mogo_model_n_features(const mogo_model* model) {
+  return live(model) ? static_cast<int>(model->generator->model().feature_dim()) : -1;
+}
+
+const char* mogo_model_joint_name(const mogo_model* model, int joint) {
+  if (!live(model) || joint < 0 || joint >= model->skeleton.num_joints()) return nullptr;
+  return model->skeleton.joint_names[joint].c_str();
+}
+
+int mogo_model_joint_parent(const mogo_model* model, int joint) {
+  if (!live(model) || joint < 0 || joint >= model->skeleton.num_joints()) return -1;
+  return static_cast<int>(model->skeleton.parents[joint]);
+}
+
+double mogo_model_fps(const mogo_model* model) { return live(model) ? mogo::kFps : -1.0; }
+
+mogo_session* mogo_session_open(mogo_model* model, const char* text, mogo_session_params params) {
+  return open_session(model, text, params, {});
+}
+
+mogo_session* mogo_session_open_from(mogo_model* model, const char* text, mogo_session_params params,
+                                     const float* features, int64_t n_frames) {
+  torch::Tensor prefix;
+  if (guarded([&] {
+        check_handle(model, "model");
+        fail_if(!features, MOGO_ERR_INVALID_ARGUMENT, "features is NULL");
+        fail_if(n_frames < 4 || n_frames > 10000000, MOGO_ERR_INVALID_ARGUMENT, "n_frames must be in [4, 1e7]");
+        const int64_t D = model->generator->model().feature_dim();
+        prefix = torch::from_blob(const_cast<float*>(features), {n_frames, D}, torch::kFloat).clone();
+        fail_if(!torch::isfinite(prefix).all().item<bool>(), MOGO_ERR_INVALID_ARGUMENT, "features hold NaN or infinite values");
+      }) != MOGO_OK)
+    return nullptr;
+  return open_session(model, text, params, prefix);
+}
+
+void mogo_session_free(mogo_session* session) {
+  if (!session || !live(session)) return;
+  forget(session);
+  delete session;
+}
+
+mogo_status mogo_session_set_text(mogo_session* session, const char* text) {
+  return guarded([&] { session_arg(session)->stream->set_text(text_arg(text)); });
+}
+
+int mogo_session_pull(mogo_session* session, float* joints, int max_frames, int64_t* first_frame) {
+  int copied = 0;
+  auto status = guarded([&] {
+    auto* s = session_arg(session);
+    fail_if(!joints, MOGO_ERR_INVALID_ARGUMENT, "joints buffer is NULL");
+    fail_if(max_frames <= 0, MOGO_ERR_INVALID_ARGUMENT, "max_frames must be > 0");
+    fill(s);
+    if (first_frame) *first_frame = s->returned;
+    const size_t per = static_cast<size_t>(s->model->skeleton.num_joints()) * 3;
+    while (copied < max_frames && !s->pending.empty()) {
+      std::memcpy(joints + per * static_cast<size_t>(copied), s->pending.front().first.data_ptr<float>(), per * sizeof(float));
+      s->pending.pop_front();
+      ++copied;
+      ++s->returned;
+    }
+  });
+  return status == MOGO_OK ? copied : -static_cast<int>(status);
+}
+
+mogo_status mogo_session_run(mogo_session* session, double seconds, mogo_frame_callback callback, void* user_data) {
+  return guarded([&] {
+    auto* s = session_arg(session);
+    fail_if(!callback, MOGO_ERR_INVALID_ARGUMENT, "callback is NULL");
+    fail_if(!(seconds > 0) || seconds > 1e7, MOGO_ERR_INVALID_ARGUMENT, "seconds must be in (0, 1e7]");
+    const int64_t until = s->returned + std::max<int64_t>(1, std::llround(seconds * mogo::kFps));
+    while (s->returned < until) {
+      fill(s);
+      if (s->pending.empty()) break;  // the stream ended
+      auto& [j, f] = s->pending.front();
+      mogo_frame frame{s->returned, s->returned / mogo::kFps, static_cast<int>(j.size(0)), j.data_ptr<float>(),
+                       static_cast<int>(f.size(0)), f.data_ptr<float>()};
+      const int stop = callback(&frame, user_data);
+      s->pending.pop_front();
+      ++s->returned;
+      fail_if(stop != 0, MOGO_ERR_CANCELLED, "cancelled by the frame callback");
+    }
+  });
+}
+
+mogo_status mogo_session_cancel(mogo_session* session) {
+  return guarded([&] { session_arg(session)->cancel = true; });
+}
+
+int mogo_session_done(const mogo_session* session) {
+  return live(session) && session->pending.empty() && session->stream->done() ? 1 : 0;
+}
+
+int64_t mogo_session_frames(const mogo_session* session) { return live(session) ? session->returned : -1; }
+
+const char* mogo_session_text(const mogo_session* session) {
+  return live(session) ? session->stream->text().c_str() : nullptr;
+}
+
+int64_t mogo_session_cache_bytes(const mogo_session* session) { return live(session) ? session->stream->cache_bytes() : -1; }
+
+const char* mogo_last_error(void) { return t_error.c_str(); }
+
+const char* mogo_version(void) { return MOGO_VERSION; }
+
+}  // extern "C"

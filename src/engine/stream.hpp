@@ -1,0 +1,87 @@
+// Streaming generation: motion that leaves frame by frame as the causal transformer draws latent
+// steps, for as long as the caller wants, under a text that may change at any step, optionally
+// continuing a motion the caller brings.
+//
+// A frame is emitted once, final: output frame f of the RVQ-VAE decoder depends on the latent
+// steps Decoder::latent_span(f) only, so f leaves as soon as the last of them exists, decoded from
+// a window of latents that covers its span; the frames equal those of decoding the whole sequence.
+// The key/value cache slides (keep_recent), so time and memory per step stay flat.
+#pragma once
+#include <string>
+
+#include <torch/torch.h>
+
+#include "engine/generator.hpp"
+#include "motion/features.hpp"
+
+namespace mogo {
+
+struct StreamOptions {
+  SamplingParams sampling;
+  int64_t max_frames = 0;     // > 0: frames generated (after any given motion), then the stream ends
+  bool stop_at_end = false;   // end when the model draws END, min_steps after the last text change
+  int64_t window = 0;         // key/value cache window in latent steps (0: the model's max_steps)
+  int64_t layers = 0;         // RVQ layers decoded (0: all)
+  int64_t seam_frames = 8;    // continuation: frames over which the join to the given motion is blended
+};
+
+// Consecutive frames of a stream.
+struct MotionChunk {
+  int64_t first_frame = 0;    // index of the chunk's first frame in the stream
+  torch::Tensor features;     // [n,D] raw HumanML3D features, 20 fps
+  torch::Tensor joints;       // [n,J,3] metres, Y up
+  int64_t frames() const { return features.defined() ? features.size(0) : 0; }
+};
+
+class MotionStream {
+ public:
+  // prefix: a motion to continue, raw features [T,D]; its first floor(T/4)*4 frames are kept
+  // (emitted first, unchanged) and tokenised as the transformer's context.
+  MotionStream(Generator& generator, const std::string& text, const StreamOptions& options,
+               const torch::Tensor& prefix = {});
+
+  // Draws one latent step (unless the stream has ended) and returns the frames that became final:
+  // none while the decoder waits for look-ahead, every remaining frame once the stream ends.
+  MotionChunk step();
+  // The new text conditions every step drawn from now on.
+  void set_text(const std::string& text);
+  void set_stop_at_end(bool stop) { options_.stop_at_end = stop; }
+  // Ends the stream: no more steps are drawn; the next step() returns the remaining frames.
+  void finish() { ended_ = true; }
+
+  bool done() const { return ended_ && emitted_ == end_frame(); }
+  const std::string& text() const { return text_; }
+  int64_t steps() const { return total_steps_; }          // latent steps so far, the prefix's included
+  int64_t frames_emitted() const { return emitted_; }
+  int64_t prefix_frames() const { return prefix_frames_; }
+  int64_t cache_bytes() const { return sampler_.cache().bytes(); }
+  int64_t cache_length() const { return sampler_.cache().length(); }
+  int64_t held_steps() const { return tokens_.size(1); }  // latent steps kept for decoding
+  int64_t downsample() const { return gen_.model().vq_config.downsample(); }
+  bool fixed_length() const { return options_.max_frames > 0; }
+
+ private:
+  int64_t end_frame() const;
+  int64_t ready_frames() const;                     // frames [0, ready) are final
+  void draw();
+  torch::Tensor decode_frames(int64_t f0, int64_t f1);  // raw features of frames [f0,f1)
+  torch::Tensor frames(int64_t f0, int64_t f1);         // prefix or decoded (seam blended)
+  void forget_old_tokens();
+
+  Generator& gen_;
+  StreamOptions options_;
+  std::string text_;
+  StepSampler sampler_;
+  torch::Tensor tokens_;      // [Q,n] latent steps tok_first_ .. tok_first_+n-1
+  int64_t tok_first_ = 0;
+  int64_t total_steps_ = 0;
+  int64_t steps_since_text_ = 0;
+  int64_t emitted_ = 0;
+  bool ended_ = false;
+  torch::Tensor prefix_;      // [P,D] raw features of the given motion (P = prefix_frames_)
+  int64_t prefix_frames_ = 0;
+  torch::Tensor seam_delta_;  // [D] given - decoded at the last given frame
+  RootState root_;
+};
+
+}  // namespace mogo

@@ -1,0 +1,71 @@
+#include "engine/timeline.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "common/error.hpp"
+
+namespace mogo {
+
+namespace {
+std::string trim(const std::string& s) {
+  const char* ws = " \t\r\n\f\v";
+  auto b = s.find_first_not_of(ws);
+  return b == std::string::npos ? "" : s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+}  // namespace
+
+Timeline parse_timeline(const std::string& spec) {
+  Timeline out;
+  size_t begin = 0;
+  while (begin <= spec.size()) {
+    size_t end = spec.find(';', begin);
+    if (end == std::string::npos) end = spec.size();
+    const std::string entry = trim(spec.substr(begin, end - begin));
+    begin = end + 1;
+    if (entry.empty() && end == spec.size() && !out.empty()) break;  // trailing ';'
+    const std::string where = "timeline entry " + std::to_string(out.size() + 1) + " \"" + entry + "\"";
+    const size_t colon = entry.find(':');
+    require(colon != std::string::npos, where + ": expected TIME:TEXT, e.g. \"0:a person walks forward\"");
+    const std::string time = trim(entry.substr(0, colon));
+    char* rest = nullptr;
+    const double at = std::strtod(time.c_str(), &rest);
+    require(!time.empty() && rest && *rest == '\0' && std::isfinite(at) && at >= 0,
+            where + ": the time must be a number of seconds >= 0, found \"" + time + "\"");
+    TimelineEntry e{at, trim(entry.substr(colon + 1))};
+    require(!e.text.empty(), where + ": the text is empty");
+    require(!out.empty() || at == 0, where + ": the first text must start at 0");
+    require(out.empty() || at > out.back().at, where + ": times must increase");
+    out.push_back(e);
+  }
+  require(!out.empty(), "the timeline is empty");
+  return out;
+}
+
+int64_t seconds_to_steps(double seconds, int64_t downsample) {
+  return static_cast<int64_t>(std::llround(seconds * kFps / static_cast<double>(downsample)));
+}
+
+void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_steps,
+                   const std::function<bool(const MotionChunk&)>& on_chunk) {
+  const int64_t down = stream.downsample();
+  const int64_t start = stream.steps();  // the given motion's steps
+  size_t next = 1;
+  int64_t last_start = timeline.size() == 1 ? start : -1;
+  stream.set_stop_at_end(timeline.size() == 1 && !stream.fixed_length());
+  while (!stream.done()) {
+    const int64_t drawn = stream.steps() - start;
+    if (next < timeline.size() && drawn >= seconds_to_steps(timeline[next].at, down)) {
+      stream.set_text(timeline[next].text);
+      if (++next == timeline.size()) {
+        last_start = stream.steps();
+        stream.set_stop_at_end(!stream.fixed_length());
+      }
+    }
+    if (!stream.fixed_length() && last_start >= 0 && stream.steps() - last_start >= last_steps) stream.finish();
+    auto chunk = stream.step();
+    if (chunk.frames() > 0 && !on_chunk(chunk)) return;
+  }
+}
+
+}  // namespace mogo

@@ -1,0 +1,48 @@
+// How well streaming joins motion: prompt changes mid-stream and continuations of given clips,
+// measured on the test split (docs/streaming.md).
+//   - seam smoothness: mean joint acceleration and jerk (finite differences at 20 fps, mean over
+//     joints) in a window around the join, against the same window statistic inside ordinary
+//     generated motion (and, for continuations, inside the real clip at the same frame);
+//   - the segment after a prompt change as a motion set for the protocol (R-precision against the
+//     new text), beside the same texts generated from scratch.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "data/motion_dataset.hpp"
+#include "engine/generator.hpp"
+#include "eval/protocol.hpp"
+
+namespace mogo {
+
+struct SeamOptions {
+  SamplingParams sampling;
+  double lead_seconds = 3.0;      // prompt change: seconds under the first text before the switch
+  double continue_at = 2.0;       // continuation: seconds of the real clip given
+  double window_seconds = 0.5;    // the seam window is the join +- this
+  int64_t max_frames = 196;       // segment lengths: the test clips' lengths, capped here
+  int64_t clips = 0;              // > 0: only the first N test clips
+};
+
+// Mean over the window of per-frame acceleration (m/s^2) and jerk (m/s^3); peak = the window's maximum.
+struct Smoothness {
+  double accel = 0, jerk = 0, accel_peak = 0, jerk_peak = 0;
+  int64_t n = 0;  // windows averaged
+  void add(const Smoothness& s);
+  Smoothness mean() const;
+};
+
+// joints [T,J,3] at 20 fps; the window [center - w, center + w] (clamped inside the motion).
+Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_t w);
+
+struct SeamReport {
+  MotionSet switched;            // after the switch, under the new text (the test clip's caption)
+  MotionSet scratch;             // the same texts and lengths generated from scratch
+  Smoothness switch_seam, continue_seam, ordinary, real_at_join;
+  int64_t pairs = 0, continuations = 0;
+  nlohmann::json to_json() const;
+  std::string table() const;
+};
+
+SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOptions& o);
+
+}  // namespace mogo

@@ -1,0 +1,231 @@
+// The C API through libmogo.so alone: normal use, and misuse (NULL and freed handles, bad model
+// files, bad parameters, cancellation, two sessions on two threads at once).
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "mogo.h"
+
+namespace {
+
+mogo_model* load_default() {
+  mogo_model_params p = mogo_model_default_params();
+  p.n_threads = 1;
+  mogo_model* m = mogo_model_load(nullptr, p);
+  EXPECT_NE(m, nullptr) << mogo_last_error();
+  return m;
+}
+
+mogo_session_params params(float seconds, uint64_t seed = 7) {
+  mogo_session_params p = mogo_session_default_params();
+  p.seconds = seconds;
+  p.seed = seed;
+  return p;
+}
+
+// Every frame of a session, pulled in small batches: [frames * joints * 3].
+std::vector<float> pull_all(mogo_session* s, int n_joints) {
+  std::vector<float> all, buf(5 * n_joints * 3);
+  for (;;) {
+    int64_t first = -1;
+    int n = mogo_session_pull(s, buf.data(), 5, &first);
+    EXPECT_GE(n, 0) << mogo_last_error();
+    if (n <= 0) break;
+    EXPECT_EQ(first * n_joints * 3, static_cast<int64_t>(all.size()));
+    all.insert(all.end(), buf.begin(), buf.begin() + n * n_joints * 3);
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST(CApi, DefaultsAndModelInfo) {
+  mogo_model* m = load_default();
+  ASSERT_NE(m, nullptr);
+  EXPECT_GT(mogo_model_n_joints(m), 1);
+  EXPECT_EQ(mogo_model_n_features(m), 12 * mogo_model_n_joints(m) - 1);
+  EXPECT_EQ(mogo_model_joint_parent(m, 0), -1);
+  EXPECT_NE(mogo_model_joint_name(m, 0), nullptr);
+  EXPECT_EQ(mogo_model_joint_name(m, 999), nullptr);
+  EXPECT_DOUBLE_EQ(mogo_model_fps(m), 20.0);
+  EXPECT_STRNE(mogo_version(), "");
+  mogo_session_params p = mogo_session_default_params();
+  EXPECT_GT(p.guidance, 1.0f);
+  EXPECT_EQ(p.seconds, 0.0f);
+  mogo_model_free(m);
+}
+
+TEST(CApi, FixedLengthStreamEndsWithEveryFrame) {
+  mogo_model* m = load_default();
+  mogo_session* s = mogo_session_open(m, "a person waves", params(2.0f));
+  ASSERT_NE(s, nullptr) << mogo_last_error();
+  const int J = mogo_model_n_joints(m);
+  auto all = pull_all(s, J);
+  EXPECT_EQ(all.size(), static_cast<size_t>(40 * J * 3));
+  for (float v : all) ASSERT_TRUE(std::isfinite(v));
+  EXPECT_EQ(mogo_session_done(s), 1);
+  EXPECT_EQ(mogo_session_frames(s), 40);
+  float buf[64 * 3];
+  EXPECT_EQ(mogo_session_pull(s, buf, 1, nullptr), 0);  // ended: nothing more, no error
+  mogo_session_free(s);
+  mogo_model_free(m);
+}
+
+TEST(CApi, NullHandlesAreErrorsNotCrashes) {
+  float buf[64 * 3];
+  EXPECT_EQ(mogo_session_open(nullptr, "a person waves", params(1)), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("model is NULL"), std::string::npos) << mogo_last_error();
+  EXPECT_EQ(mogo_session_pull(nullptr, buf, 1, nullptr), -MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(mogo_last_error()).find("session is NULL"), std::string::npos);
+  EXPECT_EQ(mogo_session_set_text(nullptr, "x"), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_cancel(nullptr), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_run(nullptr, 1.0, [](const mogo_frame*, void*) { return 0; }, nullptr), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_model_n_joints(nullptr), -1);
+  EXPECT_EQ(mogo_session_frames(nullptr), -1);
+  EXPECT_EQ(mogo_session_text(nullptr), nullptr);
+  mogo_session_free(nullptr);
+  mogo_model_free(nullptr);
+
+  mogo_model* m = load_default();
+  EXPECT_EQ(mogo_session_open(m, nullptr, params(1)), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("text is NULL"), std::string::npos);
+  EXPECT_EQ(mogo_session_open(m, "   ", params(1)), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("empty"), std::string::npos) << mogo_last_error();
+  mogo_session* s = mogo_session_open(m, "a person waves", params(1));
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(mogo_session_pull(s, nullptr, 1, nullptr), -MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_pull(s, buf, 0, nullptr), -MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_run(s, 1.0, nullptr, nullptr), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_set_text(s, ""), MOGO_ERR_INVALID_ARGUMENT);
+  mogo_session_free(s);
+  mogo_model_free(m);
+}
+
+TEST(CApi, FreedHandlesAreReported) {
+  mogo_model* m = load_default();
+  mogo_session* s = mogo_session_open(m, "a person waves", params(1));
+  ASSERT_NE(s, nullptr);
+  mogo_session_free(s);
+  float buf[64 * 3];
+  EXPECT_EQ(mogo_session_pull(s, buf, 1, nullptr), -MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(mogo_last_error()).find("freed"), std::string::npos) << mogo_last_error();
+  EXPECT_EQ(mogo_session_set_text(s, "a person jumps"), MOGO_ERR_INVALID_ARGUMENT);
+  mogo_session_free(s);  // a second free is ignored
+  mogo_model_free(m);
+  EXPECT_EQ(mogo_session_open(m, "a person waves", params(1)), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("freed"), std::string::npos);
+  mogo_model_free(m);
+}
+
+TEST(CApi, BadModelFilesAndParameters) {
+  mogo_model_params p = mogo_model_default_params();
+  p.n_threads = 1;
+  EXPECT_EQ(mogo_model_load("/nonexistent/model.pt", p), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("/nonexistent/model.pt"), std::string::npos) << mogo_last_error();
+  const std::string junk = testing::TempDir() + "/junk_model.pt";
+  std::ofstream(junk) << "this is not a model";
+  EXPECT_EQ(mogo_model_load(junk.c_str(), p), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("junk_model.pt"), std::string::npos) << mogo_last_error();
+  p.n_threads = -3;
+  EXPECT_EQ(mogo_model_load(nullptr, p), nullptr);
+
+  mogo_model* m = load_default();
+  mogo_session_params bad = params(1);
+  bad.temperature = -1;
+  EXPECT_EQ(mogo_session_open(m, "a person waves", bad), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("temperature"), std::string::npos);
+  bad = params(1);
+  bad.seconds = NAN;
+  EXPECT_EQ(mogo_session_open(m, "a person waves", bad), nullptr);
+  mogo_model_free(m);
+}
+
+TEST(CApi, TwoSessionsOnTwoThreadsMatchRunningThemAlone) {
+  mogo_model* m = load_default();
+  const int J = mogo_model_n_joints(m);
+  auto run = [&](const char* text, uint64_t seed) {
+    mogo_session* s = mogo_session_open(m, text, params(3.0f, seed));
+    EXPECT_NE(s, nullptr);
+    auto frames = pull_all(s, J);
+    mogo_session_free(s);
+    return frames;
+  };
+  const auto alone_a = run("a person waves", 1), alone_b = run("a person jumps", 2);
+  std::vector<float> a, b;
+  std::thread ta([&] { a = run("a person waves", 1); });
+  std::thread tb([&] { b = run("a person jumps", 2); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a, alone_a);
+  EXPECT_EQ(b, alone_b);
+  EXPECT_NE(a, b);
+  mogo_model_free(m);
+}
+
+TEST(CApi, CancelFromAnotherThreadAndFromTheCallback) {
+  mogo_model* m = load_default();
+  mogo_session* s = mogo_session_open(m, "a person walks forward", params(0.0f));  // never ends by itself
+  ASSERT_NE(s, nullptr);
+  std::atomic<int> seen{0};
+  mogo_status result = MOGO_OK;
+  std::thread worker([&] {
+    result = mogo_session_run(
+        s, 1e6, [](const mogo_frame* f, void* u) { static_cast<std::atomic<int>*>(u)->store(static_cast<int>(f->index) + 1); return 0; },
+        &seen);
+  });
+  while (seen.load() < 10) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(mogo_session_cancel(s), MOGO_OK);
+  worker.join();
+  EXPECT_EQ(result, MOGO_ERR_CANCELLED);
+  // The session stays usable after a cancel; a callback can stop a run too.
+  int calls = 0;
+  EXPECT_EQ(mogo_session_run(s, 10.0, [](const mogo_frame*, void* u) { return ++*static_cast<int*>(u) == 3 ? 1 : 0; }, &calls),
+            MOGO_ERR_CANCELLED);
+  EXPECT_EQ(calls, 3);
+  mogo_session_free(s);
+  mogo_model_free(m);
+}
+
+TEST(CApi, SetTextAndContinueGivenFeatures) {
+  mogo_model* m = load_default();
+  const int D = mogo_model_n_features(m);
+  mogo_session* s = mogo_session_open(m, "a person walks forward", params(0.0f));
+  ASSERT_NE(s, nullptr);
+  struct Collected {
+    std::vector<float> features;
+    int frames = 0;
+  } got;
+  auto collect = [](const mogo_frame* f, void* u) {
+    auto* c = static_cast<Collected*>(u);
+    c->features.insert(c->features.end(), f->features, f->features + f->n_features);
+    ++c->frames;
+    return 0;
+  };
+  ASSERT_EQ(mogo_session_run(s, 2.0, collect, &got), MOGO_OK) << mogo_last_error();
+  EXPECT_EQ(got.frames, 40);
+  ASSERT_EQ(mogo_session_set_text(s, "a person jumps"), MOGO_OK);
+  EXPECT_STREQ(mogo_session_text(s), "a person jumps");
+  ASSERT_EQ(mogo_session_run(s, 1.0, collect, &got), MOGO_OK);
+  EXPECT_EQ(mogo_session_frames(s), 60);
+  EXPECT_GT(mogo_session_cache_bytes(s), 0);
+  mogo_session_free(s);
+
+  // Continue those 3 s: the given frames come back first, unchanged, then 1 s more.
+  mogo_session* c = mogo_session_open_from(m, "a person sits down", params(1.0f), got.features.data(), 60);
+  ASSERT_NE(c, nullptr) << mogo_last_error();
+  Collected cont;
+  ASSERT_EQ(mogo_session_run(c, 100.0, collect, &cont), MOGO_OK) << mogo_last_error();
+  EXPECT_EQ(cont.frames, 80);
+  for (int i = 0; i < 60 * D; ++i) ASSERT_EQ(cont.features[i], got.features[i]) << i;
+  EXPECT_EQ(mogo_session_open_from(m, "a person sits down", params(1.0f), got.features.data(), 2), nullptr);
+  EXPECT_EQ(mogo_session_open_from(m, "a person sits down", params(1.0f), nullptr, 60), nullptr);
+  mogo_session_free(c);
+  mogo_model_free(m);
+}

@@ -1,0 +1,299 @@
+// Streaming: the decoder's receptive field, streamed == offline frames, the sliding window (flat
+// memory, relative positions), prompt changes at the right step, continuing a given motion,
+// timelines, and the CLI's --timeline / --stream / --from.
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "engine/stream.hpp"
+#include "engine/timeline.hpp"
+#include "motion/features.hpp"
+#include "motion/npy.hpp"
+#include "test_util.hpp"
+
+using namespace mogo;
+
+namespace {
+
+Generator& shipped() {
+  static Generator g = [] {
+    torch::set_num_threads(1);
+    return Generator::load(test::source_dir() + "/models/t2m-tiny.pt");
+  }();
+  return g;
+}
+
+torch::Tensor stream_all(MotionStream& s, std::vector<MotionChunk>* chunks = nullptr) {
+  std::vector<torch::Tensor> parts;
+  while (!s.done()) {
+    auto c = s.step();
+    if (c.frames() == 0) continue;
+    EXPECT_EQ(c.first_frame, s.frames_emitted() - c.frames());
+    parts.push_back(c.features);
+    if (chunks) chunks->push_back(c);
+  }
+  return torch::cat(parts, 0);
+}
+
+StreamOptions fixed(double seconds, uint64_t seed = 3) {
+  StreamOptions o;
+  o.sampling.seed = seed;
+  o.max_frames = static_cast<int64_t>(seconds * kFps);
+  return o;
+}
+
+}  // namespace
+
+TEST(RootState, ChunkedRecoveryEqualsTheWholeMotion) {
+  auto f = npy::load(test::reference_dir() + "/new_joint_vecs_012314.npy").to(torch::kFloat);
+  auto whole = recover_from_ric(f, 22);
+  RootState root;
+  std::vector<torch::Tensor> parts;
+  for (int64_t a = 0; a < f.size(0); a += 7) {
+    auto chunk = f.narrow(0, a, std::min<int64_t>(7, f.size(0) - a));
+    parts.push_back(recover_from_ric(chunk, 22, root));
+    root = root_state_after(chunk, root);
+  }
+  EXPECT_LT(test::max_abs_diff(torch::cat(parts, 0), whole), 1e-5);
+}
+
+TEST(Decoder, LatentSpanIsTheReceptiveField) {
+  // Poison one latent with NaN: exactly the frames whose span holds it turn NaN.
+  auto& vq = shipped().model().vq;
+  torch::NoGradGuard g;
+  const int64_t S = 16;
+  for (int64_t s : {0, 5, 15}) {
+    auto z = torch::randn({1, vq->cfg.code_dim, S});
+    z[0].select(1, s).fill_(std::numeric_limits<float>::quiet_NaN());
+    auto nan_frame = torch::isnan(vq->decoder(z)[0]).any(0);  // [T]
+    for (int64_t f = 0; f < S * 4; ++f) {
+      auto span = vq->decoder->latent_span(f);
+      EXPECT_EQ(nan_frame[f].item<bool>(), span.first <= s && s <= span.last) << "frame " << f << " latent " << s;
+    }
+  }
+  auto span0 = vq->decoder->latent_span(0);
+  EXPECT_LT(span0.first, 0);
+  EXPECT_GT(span0.last, 0);
+}
+
+TEST(Stream, FramesEqualOfflineGenerationWithTheSameSeed) {
+  auto& gen = shipped();
+  GenerateOptions o;
+  o.seconds = 6;
+  o.sampling.seed = 3;
+  auto offline = gen.generate({"a person walks forward and waves"}, o)[0].features;
+  MotionStream s(gen, "a person walks forward and waves", fixed(6));
+  std::vector<MotionChunk> chunks;
+  auto streamed = stream_all(s, &chunks);
+  ASSERT_EQ(streamed.sizes(), offline.sizes());
+  EXPECT_LT(test::max_abs_diff(streamed, offline), 1e-4);
+  EXPECT_GT(chunks.size(), 5u);  // frames left step by step, not all at the end
+  // Joints of the chunks, chained through the root state, equal those of the whole motion.
+  std::vector<torch::Tensor> joints;
+  for (auto& c : chunks) joints.push_back(c.joints);
+  EXPECT_LT(test::max_abs_diff(torch::cat(joints, 0), gen.joints(offline)), 1e-3);
+
+  // Free length: the stream ends at the model's END, like offline generation.
+  GenerateOptions free;
+  free.sampling.seed = 4;
+  auto off_free = gen.generate({"a person jumps"}, free)[0].features;
+  StreamOptions so;
+  so.sampling.seed = 4;
+  MotionStream fs(gen, "a person jumps", so);
+  std::vector<torch::Tensor> parts;
+  play_timeline(fs, {{0.0, "a person jumps"}}, gen.model().config.max_steps, [&](const MotionChunk& c) {
+    parts.push_back(c.features);
+    return true;
+  });
+  auto streamed_free = torch::cat(parts, 0);
+  ASSERT_EQ(streamed_free.sizes(), off_free.sizes());
+  EXPECT_LT(test::max_abs_diff(streamed_free, off_free), 1e-4);
+}
+
+TEST(Stream, SlidingWindowKeepsMemoryFlat) {
+  auto& gen = shipped();
+  StreamOptions o;
+  o.window = 12;
+  MotionStream s(gen, "a person walks forward", o);
+  int64_t bytes_at_full = 0, max_held = 0;
+  torch::Tensor heights;
+  std::vector<torch::Tensor> roots;
+  while (s.steps() < 150) {  // 30 s, past the 9.8 s training length
+    auto c = s.step();
+    ASSERT_LE(s.cache_length(), 1 + o.window);
+    if (s.steps() == o.window + 1) bytes_at_full = s.cache_bytes();
+    if (s.steps() > o.window + 1) ASSERT_EQ(s.cache_bytes(), bytes_at_full);
+    max_held = std::max(max_held, s.held_steps());
+    if (c.frames()) roots.push_back(c.joints.select(1, 0));
+  }
+  EXPECT_GT(bytes_at_full, 0);
+  EXPECT_LT(max_held, 60);  // only the decoder's look-back and look-ahead are kept
+  auto root = torch::cat(roots, 0);
+  EXPECT_TRUE(torch::isfinite(root).all().item<bool>());
+  auto h = root.select(1, 1);
+  EXPECT_GT(h.min().item<double>(), 0.3);  // the pelvis stays at standing height, no drift
+  EXPECT_LT(h.max().item<double>(), 1.6);
+}
+
+TEST(Stream, KeepRecentPreservesRelativePositions) {
+  // One-layer model: a layer's keys/values depend on its own input only, so after the window
+  // slides, the next step must equal a fresh pass over [condition, kept steps, new step].
+  auto c = T2MConfig::preset("micro", 16, 1);
+  c.base_layers = 1;
+  c.text.vocab_size = 64;
+  torch::manual_seed(0);
+  HierarchicalCausalTransformer m(c);
+  m->eval();
+  torch::NoGradGuard g;
+  auto cond = torch::randn({1, 1, c.dim});
+  auto steps = torch::randn({1, 10, c.dim});
+  HCTCache cache;
+  m->forward_sequence(torch::cat({cond, steps}, 1), &cache);
+  m->keep_recent(cache, 4);
+  EXPECT_EQ(cache.length(), 5);
+  auto x = torch::randn({1, 1, c.dim});
+  auto cached = m->forward_sequence(x, &cache)[0];
+  auto fresh = m->forward_sequence(torch::cat({cond, steps.narrow(1, 6, 4), x}, 1))[0].narrow(1, 5, 1);
+  EXPECT_LT(test::max_abs_diff(cached, fresh), 1e-4);
+}
+
+TEST(Stream, SetTextTakesEffectFromTheNextStep) {
+  auto& gen = shipped();
+  auto o = fixed(10);
+  MotionStream a(gen, "a person walks forward", o), b(gen, "a person walks forward", o);
+  const int64_t switch_step = 30;  // past the decoder's look-ahead (about 22 steps)
+  std::vector<torch::Tensor> fa, fb;
+  while (!a.done()) {
+    if (a.steps() == switch_step) a.set_text("a person sits down");
+    EXPECT_EQ(a.text(), a.steps() < switch_step ? "a person walks forward" : "a person sits down");
+    auto ca = a.step(), cb = b.step();
+    if (ca.frames()) fa.push_back(ca.features);
+    if (cb.frames()) fb.push_back(cb.features);
+  }
+  auto xa = torch::cat(fa, 0), xb = torch::cat(fb, 0);
+  // Frames decoded only from steps before the switch are identical; the rest differ.
+  auto& dec = gen.model().vq->decoder;
+  int64_t same = 0;
+  while (dec->latent_span(same).last < switch_step) ++same;
+  ASSERT_GT(same, 0);
+  EXPECT_LT(test::max_abs_diff(xa.narrow(0, 0, same), xb.narrow(0, 0, same)), 1e-5);
+  EXPECT_GT(test::max_abs_diff(xa.narrow(0, same, xa.size(0) - same), xb.narrow(0, same, xb.size(0) - same)), 1e-2);
+
+  // Changing the text before the first step is the same as opening with it.
+  MotionStream c(gen, "a person walks forward", o), d(gen, "a person sits down", o);
+  c.set_text("a person sits down");
+  EXPECT_LT(test::max_abs_diff(stream_all(c), stream_all(d)), 1e-5);
+}
+
+TEST(Stream, ContinuesAGivenMotionWithoutAJump) {
+  auto& gen = shipped();
+  GenerateOptions go;
+  go.seconds = 4;
+  go.sampling.seed = 9;
+  auto given = gen.generate({"a person walks forward"}, go)[0].features.narrow(0, 0, 50);  // cut at 2.5 s
+  MotionStream s(gen, "a person turns around", fixed(3), given);
+  EXPECT_EQ(s.prefix_frames(), 48);  // whole latent steps of the given motion
+  std::vector<MotionChunk> chunks;
+  auto all = stream_all(s, &chunks);
+  ASSERT_EQ(all.size(0), 48 + 60);
+  EXPECT_TRUE(torch::equal(all.narrow(0, 0, 48), given.narrow(0, 0, 48)));
+  std::vector<torch::Tensor> joints;
+  for (auto& c : chunks) joints.push_back(c.joints);
+  auto j = torch::cat(joints, 0);
+  // The step across the seam is no larger than the steps inside generated motion.
+  auto step = (j.narrow(0, 1, j.size(0) - 1) - j.narrow(0, 0, j.size(0) - 1)).norm(2, -1).mean(-1);  // [T-1]
+  const double seam = step[47].item<double>();
+  const double typical = step.narrow(0, 50, 50).max().item<double>();
+  EXPECT_LT(seam, typical * 1.5 + 0.005) << "seam step " << seam << " m, generated steps up to " << typical;
+  EXPECT_THROW(MotionStream(gen, "a person walks", fixed(1), given.narrow(0, 0, 3)), Error);
+}
+
+TEST(Timeline, ParsesAndRejectsBadEntries) {
+  auto t = parse_timeline("0:walk forward happily; 6:a person jumps;9.5: a person sits down;");
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[1].at, 6.0);
+  EXPECT_EQ(t[2].text, "a person sits down");
+  EXPECT_EQ(seconds_to_steps(6.0, 4), 30);
+  auto message = [](const std::string& spec) {
+    try {
+      parse_timeline(spec);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("1:walk").find("first text must start at 0"), std::string::npos);
+  EXPECT_NE(message("0:walk;5:jump;3:sit").find("times must increase"), std::string::npos);
+  EXPECT_NE(message("0:walk;jump").find("expected TIME:TEXT"), std::string::npos);
+  EXPECT_NE(message("0:walk;x:jump").find("number of seconds"), std::string::npos);
+  EXPECT_NE(message("0:walk;4:  ").find("text is empty"), std::string::npos);
+  EXPECT_NE(message("").find("expected TIME:TEXT"), std::string::npos);
+}
+
+TEST(Timeline, EachTextTakesOverAtItsStep) {
+  auto& gen = shipped();
+  MotionStream s(gen, "a person walks forward", fixed(5));
+  std::vector<std::pair<int64_t, std::string>> seen;  // (steps drawn, text) per chunk
+  play_timeline(s, parse_timeline("0:a person walks forward;2:a person jumps;3.2:a person sits down"), 49,
+                [&](const MotionChunk&) {
+                  seen.emplace_back(s.steps(), s.text());
+                  return true;
+                });
+  EXPECT_EQ(s.frames_emitted(), 100);
+  for (auto& [steps, text] : seen) {
+    // the text in force when step `steps - 1` was drawn
+    const int64_t drawn = steps - 1;
+    const char* want = drawn < 10 ? "a person walks forward" : drawn < 16 ? "a person jumps" : "a person sits down";
+    if (steps < 25) EXPECT_EQ(text, want) << "after step " << steps;
+  }
+}
+
+TEST(GenerateCli, TimelineStreamAndContinuation) {
+  test::TempDir dir;
+  auto r = test::run_cli("--threads 1 generate --timeline \"0:a person walks forward;2:a person jumps\" --seconds 4 -o " +
+                         (dir / "t.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(npy::load(dir / "t.npy").size(0), 80);
+
+  // --stream: one JSON line per frame on stdout, in order, as frames become final.
+  std::string cmd = std::string(MOGO_CLI_PATH) + " --threads 1 generate \"a person waves\" --seconds 3 --stream 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::array<char, 1 << 16> line{};
+  int64_t frames = 0;
+  while (fgets(line.data(), line.size(), pipe)) {
+    auto j = nlohmann::json::parse(line.data());
+    EXPECT_EQ(j["frame"].get<int64_t>(), frames);
+    EXPECT_EQ(j["joints"].size(), 21u);
+    EXPECT_EQ(j["text"], "a person waves");
+    ++frames;
+  }
+  EXPECT_EQ(pclose(pipe), 0);
+  EXPECT_EQ(frames, 60);
+
+  // --from a BVH of the model's rig, continued at 1 s for 2 s.
+  ASSERT_EQ(test::run_cli("--threads 1 generate \"a person walks forward\" --seconds 3 -o " + (dir / "a.bvh")).exit_code, 0);
+  auto c = test::run_cli("--threads 1 generate \"a person sits down\" --from " + (dir / "a.bvh") + " --at 1 --seconds 2 -o " +
+                         (dir / "c.npy"));
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_EQ(npy::load(dir / "c.npy").size(0), 20 + 40);
+}
+
+TEST(GenerateCli, StreamingFlagsRejectBadInput) {
+  test::TempDir dir;
+  auto expect_error = [&](const std::string& args, const std::string& needle) {
+    auto r = test::run_cli("--threads 1 generate " + args + " -o " + (dir / "x.bvh"));
+    EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(needle), std::string::npos) << args << "\n" << r.output;
+  };
+  expect_error("\"a person walks\" --at 2", "--at needs --from");
+  expect_error("--timeline \"3:walk\"", "first text must start at 0");
+  expect_error("\"a person walks\" --timeline \"0:walk\"", "not both");
+  expect_error("\"a person walks\" --from /nonexistent.bvh", "/nonexistent.bvh");
+  ASSERT_EQ(test::run_cli("--threads 1 generate \"a person walks\" --seconds 2 -o " + (dir / "a.npy")).exit_code, 0);
+  expect_error("\"a person walks\" --from " + (dir / "a.npy") + " --at 5", "past the end");
+  expect_error("\"a person walks\" --from " + (dir / "a.npy") + " --at 0.1", "at least 4 frames");
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.bvh"));
+}
