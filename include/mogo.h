@@ -73,6 +73,8 @@ typedef struct {
   float seconds;     /* > 0: the stream ends after this much motion; 0: it never ends by itself */
   int stop_at_end;   /* 1: end when the model ends the motion (after a change of text too) */
   int window;        /* key/value cache window in latent steps (0: the model's training length) */
+  int switch_context; /* at a change of text, latent steps of the old action the model keeps
+                         seeing (-1: the whole window; default: see mogo_session_default_params) */
 } mogo_session_params;
 
 MOGO_API mogo_session_params mogo_session_default_params(void);

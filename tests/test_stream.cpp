@@ -112,29 +112,47 @@ TEST(Stream, FramesEqualOfflineGenerationWithTheSameSeed) {
   EXPECT_LT(test::max_abs_diff(streamed_free, off_free), 1e-4);
 }
 
-TEST(Stream, SlidingWindowKeepsMemoryFlat) {
+TEST(Stream, TenMinutesWithFlatMemoryNoDriftNoSinking) {
   auto& gen = shipped();
-  StreamOptions o;
-  o.window = 12;
-  MotionStream s(gen, "a person walks forward", o);
+  MotionStream s(gen, "a person walks forward", StreamOptions{});  // default window: the training length
+  const int64_t window = gen.model().config.max_steps, steps = 10 * 60 * 20 / 4;
+  const auto& skel = gen.skeleton();
+  const std::vector<int64_t> feet = {skel.feet_left[0], skel.feet_left[1], skel.feet_right[0], skel.feet_right[1]};
   int64_t bytes_at_full = 0, max_held = 0;
-  torch::Tensor heights;
-  std::vector<torch::Tensor> roots;
-  while (s.steps() < 150) {  // 30 s, past the 9.8 s training length
+  double rss_at_full = 0;
+  std::vector<double> height_per_minute(10, 0.0), lowest_foot(10, 1e9);
+  std::vector<int64_t> frames_per_minute(10, 0);
+  while (s.steps() < steps) {
     auto c = s.step();
-    ASSERT_LE(s.cache_length(), 1 + o.window);
-    if (s.steps() == o.window + 1) bytes_at_full = s.cache_bytes();
-    if (s.steps() > o.window + 1) ASSERT_EQ(s.cache_bytes(), bytes_at_full);
+    ASSERT_LE(s.cache_length(), 1 + window);
+    if (s.steps() == window + 1) {
+      bytes_at_full = s.cache_bytes();
+      rss_at_full = test::resident_mb();
+    }
+    if (s.steps() > window + 1) {
+      ASSERT_EQ(s.cache_bytes(), bytes_at_full);
+    }
     max_held = std::max(max_held, s.held_steps());
-    if (c.frames()) roots.push_back(c.joints.select(1, 0));
+    for (int64_t i = 0; i < c.frames(); ++i) {
+      const auto minute = std::min<int64_t>(9, (c.first_frame + i) / (60 * 20));
+      auto pose = c.joints[i];
+      ASSERT_TRUE(torch::isfinite(pose).all().item<bool>()) << "frame " << c.first_frame + i;
+      height_per_minute[minute] += pose[0][1].item<double>();
+      ++frames_per_minute[minute];
+      for (auto f : feet) lowest_foot[minute] = std::min(lowest_foot[minute], pose[f][1].item<double>());
+    }
   }
   EXPECT_GT(bytes_at_full, 0);
   EXPECT_LT(max_held, 60);  // only the decoder's look-back and look-ahead are kept
-  auto root = torch::cat(roots, 0);
-  EXPECT_TRUE(torch::isfinite(root).all().item<bool>());
-  auto h = root.select(1, 1);
-  EXPECT_GT(h.min().item<double>(), 0.3);  // the pelvis stays at standing height, no drift
-  EXPECT_LT(h.max().item<double>(), 1.6);
+  EXPECT_LT(test::resident_mb() - rss_at_full, 64.0) << "resident memory grew over 10 minutes of motion";
+  const double first = height_per_minute[0] / static_cast<double>(frames_per_minute[0]);
+  for (int m = 0; m < 10; ++m) {
+    ASSERT_GT(frames_per_minute[m], 0);
+    const double mean = height_per_minute[m] / static_cast<double>(frames_per_minute[m]);
+    EXPECT_NEAR(mean, first, 0.15) << "root height drifted by minute " << m + 1;
+    EXPECT_GT(mean, 0.5);
+    EXPECT_GT(lowest_foot[m], -0.08) << "feet sink through the floor in minute " << m + 1;
+  }
 }
 
 TEST(Stream, KeepRecentPreservesRelativePositions) {
@@ -246,7 +264,9 @@ TEST(Timeline, EachTextTakesOverAtItsStep) {
     // the text in force when step `steps - 1` was drawn
     const int64_t drawn = steps - 1;
     const char* want = drawn < 10 ? "a person walks forward" : drawn < 16 ? "a person jumps" : "a person sits down";
-    if (steps < 25) EXPECT_EQ(text, want) << "after step " << steps;
+    if (steps < 25) {
+      EXPECT_EQ(text, want) << "after step " << steps;
+    }
   }
 }
 

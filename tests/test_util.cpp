@@ -1,10 +1,20 @@
 #include "test_util.hpp"
 
-#include <array>
-#include <cstdio>
+#include <unistd.h>
 #include <sys/wait.h>
 
+#include <array>
+#include <cstdio>
+#include <fstream>
+
 namespace mogo::test {
+
+double resident_mb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
 
 CommandResult run_cli(const std::string& args) {
   std::string cmd = std::string(MOGO_CLI_PATH) + " " + args + " 2>&1";

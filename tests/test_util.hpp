@@ -43,6 +43,9 @@ CommandResult run_cli(const std::string& args);
 nlohmann::json check_bvh_with_threejs(const std::string& bvh_path, std::string* output = nullptr);
 inline bool threejs_available() { return std::filesystem::exists(source_dir() + "/web/node_modules/three"); }
 
+// Resident memory of this process now, MB (/proc/self/statm).
+double resident_mb();
+
 inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
 }

@@ -98,6 +98,7 @@ mogo::StreamOptions stream_options(const mogo_session_params& p) {
   fail_if(!(p.guidance >= 0), MOGO_ERR_INVALID_ARGUMENT, "guidance must be >= 0");
   fail_if(!(p.seconds >= 0) || p.seconds > 1e7, MOGO_ERR_INVALID_ARGUMENT, "seconds must be in [0, 1e7]");
   fail_if(p.window < 0, MOGO_ERR_INVALID_ARGUMENT, "window must be >= 0");
+  fail_if(p.switch_context < -1, MOGO_ERR_INVALID_ARGUMENT, "switch_context must be >= -1");
   mogo::StreamOptions o;
   o.sampling.seed = p.seed;
   o.sampling.temperature = p.temperature;
@@ -106,6 +107,7 @@ mogo::StreamOptions stream_options(const mogo_session_params& p) {
   o.max_frames = p.seconds > 0 ? std::max<int64_t>(1, std::llround(p.seconds * mogo::kFps)) : 0;
   o.stop_at_end = p.stop_at_end != 0;
   o.window = p.window;
+  o.switch_context = p.switch_context;
   return o;
 }
 
@@ -145,8 +147,9 @@ mogo_model_params mogo_model_default_params(void) { return mogo_model_params{0, 
 
 mogo_session_params mogo_session_default_params(void) {
   mogo::SamplingParams d;
+  mogo::StreamOptions s;
   return mogo_session_params{d.seed, static_cast<float>(d.temperature), static_cast<int>(d.top_k),
-                             static_cast<float>(d.guidance), 0.0f, 0, 0};
+                             static_cast<float>(d.guidance), 0.0f, 0, 0, static_cast<int>(s.switch_context)};
 }
 
 mogo_model* mogo_model_load(const char* path, mogo_model_params params) {

@@ -31,6 +31,9 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
 
 void MotionStream::set_text(const std::string& text) {
   sampler_.set_condition(gen_.condition({text}));
+  // Fewer steps of the old action in view let the new text take over sooner; the decoder still
+  // joins the motion across the change (its window reaches back past it).
+  if (options_.switch_context >= 0 && sampler_.cache().length() > 0) sampler_.keep_recent(options_.switch_context);
   text_ = text;
   steps_since_text_ = 0;
 }

@@ -23,6 +23,9 @@ struct StreamOptions {
   int64_t window = 0;         // key/value cache window in latent steps (0: the model's max_steps)
   int64_t layers = 0;         // RVQ layers decoded (0: all)
   int64_t seam_frames = 8;    // continuation: frames over which the join to the given motion is blended
+  // At a text change, the steps the transformer keeps seeing (-1: the whole window). 0 measured
+  // best (docs/streaming.md): the new text takes over fully, the decoder still joins the motion.
+  int64_t switch_context = 0;
 };
 
 // Consecutive frames of a stream.

@@ -50,7 +50,7 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
   const int64_t w = static_cast<int64_t>(std::llround(o.window_seconds * kFps));
   std::vector<const MotionClip*> clips;
   for (const auto& c : test.clips())
-    if (!c.captions.empty() && (o.clips <= 0 || static_cast<int64_t>(clips.size()) < o.clips)) clips.push_back(&c);
+    if (!c.captions.empty()) clips.push_back(&c);
   require(clips.size() >= 2, "measure_seams: the split needs at least 2 captioned clips");
 
   std::vector<std::string> texts, firsts;
@@ -78,6 +78,7 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
     so.sampling = o.sampling;
     so.sampling.seed = o.sampling.seed + 1000 + i;
     so.max_frames = lead + frames[i];
+    so.switch_context = o.switch_context;
     MotionStream s(g, firsts[i], so);
     std::vector<torch::Tensor> f, jt;
     while (!s.done()) {

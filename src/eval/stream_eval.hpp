@@ -20,7 +20,7 @@ struct SeamOptions {
   double continue_at = 2.0;       // continuation: seconds of the real clip given
   double window_seconds = 0.5;    // the seam window is the join +- this
   int64_t max_frames = 196;       // segment lengths: the test clips' lengths, capped here
-  int64_t clips = 0;              // > 0: only the first N test clips
+  int64_t switch_context = 0;     // StreamOptions::switch_context
 };
 
 // Mean over the window of per-frame acceleration (m/s^2) and jerk (m/s^3); peak = the window's maximum.

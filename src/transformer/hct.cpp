@@ -93,8 +93,8 @@ torch::Tensor move_keys(const torch::Tensor& k, int64_t from, int64_t to, double
 }  // namespace
 
 void HierarchicalCausalTransformerImpl::keep_recent(HCTCache& cache, int64_t steps) const {
-  require(steps >= 1, "transformer: the cache window must keep at least one step");
-  if (cache.length() <= steps + 1) return;
+  require(steps >= 0, "transformer: the cache window must be >= 0 steps");
+  if (cache.length() == 0 || cache.length() <= steps + 1) return;
   const int64_t oldest = cache.next_position - steps;  // first kept step's position
   for (auto& l : cache.layers) {
     const int64_t first_kept = l.length() - steps;

@@ -24,7 +24,7 @@ void register_eval_stream(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--model", o->model, "text-to-motion model (default: $MOGO_MODEL or models/t2m-tiny.pt)");
   cmd->add_option("--lead", o->seams.lead_seconds, "seconds under the first text before the prompt change")->capture_default_str();
   cmd->add_option("--continue-at", o->seams.continue_at, "seconds of each real clip given to continue")->capture_default_str();
-  cmd->add_option("--clips", o->seams.clips, "only the first N test clips (0: all)")->capture_default_str();
+  cmd->add_option("--switch-context", o->seams.switch_context, "steps of the old action kept in view at a prompt change (-1: all)")->capture_default_str();
   cmd->add_option("--gen-seed", o->seams.sampling.seed, "sampling seed")->capture_default_str();
   cmd->add_option("--repeats", o->p.repeats, "protocol repetitions for the confidence intervals")->capture_default_str();
   cmd->add_option("--json", o->json, "also write the results as JSON here");

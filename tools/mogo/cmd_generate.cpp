@@ -44,6 +44,7 @@ struct StreamFlags {
   std::string timeline, from, mapping;
   double at = -1;
   int64_t window = 0;
+  int64_t switch_context = StreamOptions{}.switch_context;
   bool stream = false;
   bool streaming() const { return stream || !timeline.empty() || !from.empty() || at >= 0; }
 };
@@ -72,6 +73,7 @@ torch::Tensor generate_streamed(Generator& gen, const std::optional<std::string>
   so.sampling = o.sampling;
   so.max_frames = o.seconds != 0 ? seconds_to_frames(o.seconds) : 0;
   so.window = f.window;
+  so.switch_context = f.switch_context;
   so.layers = o.layers;
   MotionStream stream(gen, timeline[0].text, so, continuation_prefix(f, gen.skeleton()));
   std::vector<torch::Tensor> parts;
@@ -111,6 +113,8 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--from", sf->from, "continue this motion (.bvh of the model's rig, or .npy features/joints)");
   cmd->add_option("--at", sf->at, "continue --from at this time in seconds (default: its end)");
   cmd->add_option("--mapping", sf->mapping, "joint mapping JSON for a --from BVH with other joint names (data/skeletons/)");
+  cmd->add_option("--switch-context", sf->switch_context, "latent steps of the old action kept in view at a --timeline change (-1: all)")
+      ->capture_default_str()->check(CLI::Range(int64_t{-1}, int64_t{1000}));
   cmd->add_option("--window", sf->window, "key/value cache window in latent steps (default: the model's training length)")->check(CLI::NonNegativeNumber);
   cmd->callback([&g, o, sf, cmd] {
     run_command(g, [&] {
