@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   const int64_t frames_per_minute = static_cast<int64_t>(60 * kFps);
   double h_min = 1e9, h_max = -1e9, foot_min = 1e9;
   std::printf("%-7s %-22s %-18s\n", "minute", "root height min..max", "lowest foot joint");
-  while (s.steps() < steps) {
+  while (!s.done()) {
+    if (s.steps() == steps) s.finish();  // the last frames: decoded with the motion's true end
     auto ts = Clock::now();
     auto c = s.step();
     const double ms = ms_since(ts);
