@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libsentencepiece-dev libcpp-httplib-dev
   libprotobuf-dev xz-utils
+  libtinygltf-dev         # glTF 2.0 export (.glb / .gltf + .bin)
 )
 
 # npm packages of the web viewer (three.js), pinned by web/package-lock.json.

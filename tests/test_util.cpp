@@ -30,12 +30,17 @@ CommandResult run_cli(const std::string& args) {
 }
 
 nlohmann::json check_bvh_with_threejs(const std::string& bvh_path, std::string* output) {
+  return run_web_tool("check_bvh.mjs", bvh_path, output);
+}
+
+nlohmann::json run_web_tool(const std::string& script, const std::string& file, std::string* output) {
   if (!threejs_available()) return nlohmann::json::object();
-  std::string cmd = "node " + source_dir() + "/web/tools/check_bvh.mjs " + bvh_path + " 2>&1";
+  std::string cmd = "node " + source_dir() + "/web/tools/" + script + " " + file + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
-  char buf[512];
-  while (p && fgets(buf, sizeof buf, p)) out += buf;
+  std::array<char, 1 << 16> buf{};
+  size_t n;
+  while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
   int status = p ? pclose(p) : -1;
   if (output) *output = out;
   if (status != 0) return {{"error", out}};

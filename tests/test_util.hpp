@@ -41,6 +41,9 @@ CommandResult run_cli(const std::string& args);
 // Loads a BVH file with three.js BVHLoader (web/tools/check_bvh.mjs under node) and returns its
 // report {"bones", "frames", "root"}; an empty object when three.js is not installed.
 nlohmann::json check_bvh_with_threejs(const std::string& bvh_path, std::string* output = nullptr);
+// Runs web/tools/<script> under node on a file and parses the JSON it prints ({"error"} on failure;
+// an empty object when three.js is not installed).
+nlohmann::json run_web_tool(const std::string& script, const std::string& file, std::string* output = nullptr);
 inline bool threejs_available() { return std::filesystem::exists(source_dir() + "/web/node_modules/three"); }
 
 // Resident memory of this process now, MB (/proc/self/statm).

@@ -10,6 +10,7 @@
 namespace mogo {
 
 void Smoothness::add(const Smoothness& s) {
+  speed += s.speed * static_cast<double>(s.n);
   accel += s.accel * static_cast<double>(s.n);
   jerk += s.jerk * static_cast<double>(s.n);
   accel_peak += s.accel_peak * static_cast<double>(s.n);
@@ -20,7 +21,7 @@ void Smoothness::add(const Smoothness& s) {
 Smoothness Smoothness::mean() const {
   if (n == 0) return *this;
   const double k = static_cast<double>(n);
-  return {accel / k, jerk / k, accel_peak / k, jerk_peak / k, n};
+  return {speed / k, accel / k, jerk / k, accel_peak / k, jerk_peak / k, n};
 }
 
 Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_t w) {
@@ -29,14 +30,17 @@ Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_
   auto d1 = p.narrow(0, 1, p.size(0) - 1) - p.narrow(0, 0, p.size(0) - 1);
   auto d2 = d1.narrow(0, 1, d1.size(0) - 1) - d1.narrow(0, 0, d1.size(0) - 1);  // index t-1 for frame t
   auto d3 = d2.narrow(0, 1, d2.size(0) - 1) - d2.narrow(0, 0, d2.size(0) - 1);
+  auto speed = d1.norm(2, -1).mean(-1) * kFps;  // index t: frames t .. t+1
   auto accel = d2.norm(2, -1).mean(-1) * (kFps * kFps);
   auto jerk = d3.norm(2, -1).mean(-1) * (kFps * kFps * kFps);
   const int64_t a0 = std::clamp<int64_t>(center - w - 1, 0, accel.size(0) - 1);
   const int64_t a1 = std::clamp<int64_t>(center + w - 1, a0, accel.size(0) - 1);
   const int64_t j0 = std::clamp<int64_t>(center - w - 1, 0, jerk.size(0) - 1);
   const int64_t j1 = std::clamp<int64_t>(center + w - 2, j0, jerk.size(0) - 1);
+  const int64_t v0 = std::clamp<int64_t>(center - w, 0, speed.size(0) - 1);
+  const int64_t v1 = std::clamp<int64_t>(center + w - 1, v0, speed.size(0) - 1);
   auto a = accel.narrow(0, a0, a1 - a0 + 1), j = jerk.narrow(0, j0, j1 - j0 + 1);
-  return {a.mean().item<double>(), j.mean().item<double>(), a.max().item<double>(), j.max().item<double>(), 1};
+  return {speed.narrow(0, v0, v1 - v0 + 1).mean().item<double>(), a.mean().item<double>(), j.mean().item<double>(), a.max().item<double>(), j.max().item<double>(), 1};
 }
 
 SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOptions& o) {
@@ -111,7 +115,7 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
 namespace {
 nlohmann::json smoothness_json(const Smoothness& s) {
   auto m = s.mean();
-  return {{"accel", m.accel}, {"jerk", m.jerk}, {"accel_peak", m.accel_peak}, {"jerk_peak", m.jerk_peak}, {"windows", m.n}};
+  return {{"speed", m.speed}, {"accel", m.accel}, {"jerk", m.jerk}, {"accel_peak", m.accel_peak}, {"jerk_peak", m.jerk_peak}, {"windows", m.n}};
 }
 }  // namespace
 
@@ -122,11 +126,11 @@ nlohmann::json SeamReport::to_json() const {
 }
 
 std::string SeamReport::table() const {
-  std::string out = "window around the join           mean accel  mean jerk   peak accel  peak jerk   windows\n";
+  std::string out = "window around the join           speed  mean accel  mean jerk   peak accel  peak jerk   windows\n";
   auto row = [&](const char* name, const Smoothness& s) {
     auto m = s.mean();
     char buf[200];
-    std::snprintf(buf, sizeof buf, "%-32s %-11.2f %-11.1f %-11.2f %-11.1f %lld\n", name, m.accel, m.jerk, m.accel_peak,
+    std::snprintf(buf, sizeof buf, "%-32s %-6.2f %-11.2f %-11.1f %-11.2f %-11.1f %lld\n", name, m.speed, m.accel, m.jerk, m.accel_peak,
                   m.jerk_peak, (long long)m.n);
     out += buf;
   };

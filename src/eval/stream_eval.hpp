@@ -1,6 +1,6 @@
 // How well streaming joins motion: prompt changes mid-stream and continuations of given clips,
 // measured on the test split (docs/streaming.md).
-//   - seam smoothness: mean joint acceleration and jerk (finite differences at 20 fps, mean over
+//   - seam smoothness: mean joint speed, acceleration and jerk (finite differences at 20 fps, mean over
 //     joints) in a window around the join, against the same window statistic inside ordinary
 //     generated motion (and, for continuations, inside the real clip at the same frame);
 //   - the segment after a prompt change as a motion set for the protocol (R-precision against the
@@ -23,9 +23,10 @@ struct SeamOptions {
   int64_t switch_context = 0;     // StreamOptions::switch_context
 };
 
-// Mean over the window of per-frame acceleration (m/s^2) and jerk (m/s^3); peak = the window's maximum.
+// Mean over the window of per-frame joint speed (m/s), acceleration (m/s^2) and jerk (m/s^3);
+// peak = the window's maximum.
 struct Smoothness {
-  double accel = 0, jerk = 0, accel_peak = 0, jerk_peak = 0;
+  double speed = 0, accel = 0, jerk = 0, accel_peak = 0, jerk_peak = 0;
   int64_t n = 0;  // windows averaged
   void add(const Smoothness& s);
   Smoothness mean() const;

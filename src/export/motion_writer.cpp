@@ -5,6 +5,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "export/gltf.hpp"
 #include "motion/bvh.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
@@ -23,8 +24,8 @@ std::string extension(const std::string& path) {
 
 void check_motion_extension(const std::string& path) {
   auto e = extension(path);
-  require(e == ".bvh" || e == ".npy" || e == ".json",
-          path + ": unknown output type '" + e + "' (expected .bvh, .npy or .json)");
+  require(e == ".bvh" || e == ".glb" || e == ".gltf" || e == ".npy" || e == ".json",
+          path + ": unknown output type '" + e + "' (expected .bvh, .glb, .gltf, .npy or .json)");
 }
 
 nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, double fps) {
@@ -43,17 +44,23 @@ nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, do
   return {{"fps", fps}, {"units", "metres, Y up"}, {"joints", skel.joint_names}, {"parents", skel.parents}, {"frames", frames}};
 }
 
-void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, bool joints_npy, double fps) {
+void write_joints(const std::string& path, const torch::Tensor& joints_in, const Skeleton& skel, const ExportOptions& o) {
   check_motion_extension(path);
   const auto e = extension(path);
-  if (e == ".npy" && !joints_npy) {
+  auto joints = joints_in.to(torch::kCPU, torch::kFloat);
+  if (e == ".npy") npy::save(path, joints);
+  else if (e == ".bvh") bvh::save(path, joints, skel, {o.fps, o.position_channels, o.rotation_order});
+  else if (e == ".glb" || e == ".gltf") save_gltf(path, joints, skel, o.fps);
+  else write_file_atomically(path, motion_json(joints, skel, o.fps).dump() + "\n");
+}
+
+void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, const ExportOptions& o) {
+  check_motion_extension(path);
+  if (extension(path) == ".npy" && !o.joints_npy) {
     npy::save(path, features.to(torch::kCPU, torch::kFloat));
     return;
   }
-  auto joints = recover_from_ric(features.to(torch::kCPU, torch::kFloat), skel.num_joints());
-  if (e == ".npy") npy::save(path, joints);
-  else if (e == ".bvh") bvh::save(path, joints, skel, fps);
-  else write_file_atomically(path, motion_json(joints, skel, fps).dump() + "\n");
+  write_joints(path, recover_from_ric(features.to(torch::kCPU, torch::kFloat), skel.num_joints()), skel, o);
 }
 
 }  // namespace mogo

@@ -1,5 +1,6 @@
-// Writing a generated motion by file extension: .bvh (joints -> BVH), .npy (features [T,D], or
-// joints [T,J,3]), .json (frames of joint positions plus the skeleton). Every write is atomic.
+// Writing a motion by file extension: .bvh (rotation channels solved from the joints), .glb /
+// .gltf (glTF 2.0 with a skinned body), .npy (features [T,D], or joints [T,J,3]), .json (frames of
+// joint positions plus the skeleton). Every write is atomic. docs/export.md has the details.
 #pragma once
 #include <string>
 
@@ -10,14 +11,22 @@
 
 namespace mogo {
 
-// features: [T,D] raw HumanML3D features at `fps`. joints_npy: .npy gets joint positions.
-void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, bool joints_npy = false,
-                  double fps = 20.0);
+struct ExportOptions {
+  double fps = 20.0;
+  bool joints_npy = false;            // .npy gets joint positions instead of features
+  bool position_channels = false;     // BVH: every joint also gets position channels
+  std::string rotation_order = "ZXY";  // BVH: Euler channel order
+};
+
+// features: [T,D] raw HumanML3D features at `fps`.
+void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, const ExportOptions& o = {});
+// joints: [T,J,3] metres, Y up (.npy: the joints themselves).
+void write_joints(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, const ExportOptions& o = {});
 
 // {"fps", "joints": [names], "parents": [...], "frames": [[[x,y,z] per joint] per frame]} (metres, Y up).
 nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
 
-// Throws Error unless `path` ends in .bvh, .npy or .json.
+// Throws Error unless `path` ends in .bvh, .glb, .gltf, .npy or .json.
 void check_motion_extension(const std::string& path);
 
 }  // namespace mogo

@@ -9,6 +9,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "motion/quaternion.hpp"
+#include "motion/skeletal_animation.hpp"
 
 namespace mogo::bvh {
 
@@ -293,103 +294,59 @@ torch::Tensor load_joints(const std::string& path, const Mapping& m, double fps)
 
 namespace {
 
-// Global rotation per joint from positions: each joint's frame turns its first child's rest
-// direction onto the observed bone with the least twist relative to the parent's frame; the
-// root's frame comes from the facing (hips and shoulders) and the spine direction.
-torch::Tensor global_rotations(const torch::Tensor& joints, const Skeleton& s) {
-  const int64_t T = joints.size(0), J = s.num_joints();
-  std::vector<int64_t> first_child(J, -1);
-  for (const auto& chain : s.chains)
-    for (size_t k = 1; k < chain.size(); ++k)
-      if (first_child[chain[k - 1]] < 0) first_child[chain[k - 1]] = chain[k];
-  auto opts = joints.options();
-  std::vector<torch::Tensor> G(J);
-  // Root: rotation about Y taking +Z onto the facing direction.
-  const auto& f = s.face_joints;
-  auto across = (joints.select(1, f[0]) - joints.select(1, f[1])) + (joints.select(1, f[2]) - joints.select(1, f[3]));
-  auto up = torch::tensor({0.0, 1.0, 0.0}, opts).expand({T, 3});
-  auto forward = rot::cross3(up, across);
-  auto z = torch::tensor({0.0, 0.0, 1.0}, opts).expand({T, 3});
-  G[0] = rot::qbetween(z, forward);
-  for (const auto& chain : s.chains) {
-    for (size_t k = 1; k < chain.size(); ++k) {
-      int64_t j = chain[k];
-      int64_t p = s.parents[j];
-      int64_t c = first_child[j];
-      if (c < 0) {
-        G[j] = G[p];
-        continue;
-      }
-      auto rest_dir = rot::qrot(G[p], s.raw_offsets[c].to(opts).expand({T, 3}));
-      auto bone = joints.select(1, c) - joints.select(1, j);
-      G[j] = rot::qmul(rot::qbetween(rest_dir, bone), G[p]);
-    }
-  }
-  return torch::stack(G, 1);  // [T,J,4]
-}
-
-void write_hierarchy(std::ostringstream& out, const Skeleton& s, const torch::Tensor& offsets_cm, int64_t j,
-                     const std::vector<std::vector<int64_t>>& children, int depth) {
-  std::string ind(2 * depth, ' ');
+void write_hierarchy(std::ostringstream& out, const SkeletalAnimation& a, int64_t j, const std::vector<std::vector<int64_t>>& children,
+                     const WriteOptions& o, int depth) {
+  const std::string ind(2 * depth, ' ');
+  const auto& s = a.skeleton;
+  auto cm = [](double metres) { return metres * 100.0; };
+  char buf[160];
   out << ind << (depth == 0 ? "ROOT " : "JOINT ") << s.joint_names[j] << "\n" << ind << "{\n";
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "%s  OFFSET %.6f %.6f %.6f\n", ind.c_str(), offsets_cm[j][0].item<double>(),
-                offsets_cm[j][1].item<double>(), offsets_cm[j][2].item<double>());
-  out << buf << ind << "  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation\n";
+  std::snprintf(buf, sizeof buf, "%s  OFFSET %.6f %.6f %.6f\n", ind.c_str(), cm(a.offsets[j][0].item<double>()),
+                cm(a.offsets[j][1].item<double>()), cm(a.offsets[j][2].item<double>()));
+  out << buf << ind << "  CHANNELS ";
+  if (j == 0 || o.position_channels) out << "6 Xposition Yposition Zposition ";
+  else out << "3 ";
+  out << o.rotation_order[0] << "rotation " << o.rotation_order[1] << "rotation " << o.rotation_order[2] << "rotation\n";
   if (children[j].empty()) {
-    out << ind << "  End Site\n" << ind << "  {\n" << ind << "    OFFSET 0.000000 0.000000 0.000000\n" << ind << "  }\n";
+    // A short end bone along the leaf's rest direction, so that tools draw the last bone.
+    auto tip = a.offsets[j] / a.offsets[j].norm().clamp_min(1e-9) * 5.0;
+    std::snprintf(buf, sizeof buf, "%s  End Site\n%s  {\n%s    OFFSET %.6f %.6f %.6f\n%s  }\n", ind.c_str(), ind.c_str(), ind.c_str(),
+                  tip[0].item<double>(), tip[1].item<double>(), tip[2].item<double>(), ind.c_str());
+    out << buf;
   }
-  for (int64_t c : children[j]) write_hierarchy(out, s, offsets_cm, c, children, depth + 1);
+  for (int64_t c : children[j]) write_hierarchy(out, a, c, children, o, depth + 1);
   out << ind << "}\n";
 }
 
 }  // namespace
 
-std::string write(const torch::Tensor& joints_in, const Skeleton& s, double fps) {
-  const int64_t J = s.num_joints();
-  require(joints_in.dim() == 3 && joints_in.size(1) == J && joints_in.size(2) == 3,
-          "bvh::write: joints must be [T," + std::to_string(J) + ",3], got " + c10::str(joints_in.sizes()));
-  require(joints_in.size(0) >= 1, "bvh::write: no frames");
-  auto joints = joints_in.to(torch::kDouble);
-  const int64_t T = joints.size(0);
-  const double cm = 100.0;
-  auto rest = s.target_offsets.defined() ? s.target_offsets.to(torch::kDouble) : s.offsets_from_pose(joints[0]);
-  auto offsets_cm = rest * cm;
-  std::vector<std::vector<int64_t>> children(J);
-  for (int64_t j = 1; j < J; ++j) children[s.parents[j]].push_back(j);
-
-  auto G = global_rotations(joints, s);  // [T,J,4]
-  // Local rotation and translation in the parent's frame.
-  std::vector<torch::Tensor> local_rot(J), local_pos(J);
-  for (int64_t j = 0; j < J; ++j) {
-    if (j == 0) {
-      local_rot[j] = G.select(1, 0);
-      local_pos[j] = joints.select(1, 0) * cm;
-    } else {
-      auto Gp = G.select(1, s.parents[j]);
-      local_rot[j] = rot::qmul(rot::qinv(Gp), G.select(1, j));
-      local_pos[j] = rot::qrot(rot::qinv(Gp), joints.select(1, j) - joints.select(1, s.parents[j])) * cm;
-    }
-  }
+std::string write(const torch::Tensor& joints, const Skeleton& s, const WriteOptions& o) {
+  rot::matrix_to_euler(torch::eye(3, torch::kDouble), o.rotation_order);  // validates the order
+  require(o.fps > 0 && std::isfinite(o.fps), "bvh::write: fps must be > 0");
+  const auto a = solve_animation(joints, s, o.fps);
+  const int64_t J = s.num_joints(), T = a.frames();
+  const auto children = children_of(s);
   std::ostringstream out;
   out << "HIERARCHY\n";
-  write_hierarchy(out, s, offsets_cm, 0, children, 0);
+  write_hierarchy(out, a, 0, children, o, 0);
   out << "MOTION\nFrames: " << T << "\n";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "Frame Time: %.8f\n", 1.0 / fps);
+  std::snprintf(buf, sizeof buf, "Frame Time: %.8f\n", 1.0 / o.fps);
   out << buf;
-  // Channel order per joint follows the depth-first hierarchy order.
-  std::vector<int64_t> order;
+  // Channels per joint in depth-first hierarchy order: [position (root, or all with
+  // position_channels)] then the local rotation as continuous Euler angles.
+  auto G = global_rotations(a);
+  auto p = joints.to(torch::kDouble);
+  std::vector<torch::Tensor> cols;
   std::function<void(int64_t)> visit = [&](int64_t j) {
-    order.push_back(j);
+    if (j == 0) cols.push_back(a.root_positions * 100.0);
+    else if (o.position_channels)
+      cols.push_back(rot::qrot(rot::qinv(G.select(1, s.parents[j])), p.select(1, j) - p.select(1, s.parents[j])) * 100.0);
+    cols.push_back(rot::unwrap_euler(rot::matrix_to_euler(rot::quat_to_matrix(a.rotations.select(1, j)), o.rotation_order)));
     for (int64_t c : children[j]) visit(c);
   };
   visit(0);
-  std::vector<torch::Tensor> cols;
-  for (int64_t j : order) {
-    cols.push_back(local_pos[j]);
-    cols.push_back(rot::matrix_to_euler(rot::quat_to_matrix(local_rot[j]), "ZYX"));
-  }
+  (void)J;
   auto table = torch::cat(cols, 1).contiguous();
   auto acc = table.accessor<double, 2>();
   std::string line;
@@ -404,8 +361,8 @@ std::string write(const torch::Tensor& joints_in, const Skeleton& s, double fps)
   return out.str();
 }
 
-void save(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps) {
-  write_file_atomically(path, write(joints, skel, fps));
+void save(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, const WriteOptions& o) {
+  write_file_atomically(path, write(joints, skel, o));
 }
 
 }  // namespace mogo::bvh

@@ -61,11 +61,17 @@ struct Mapping {
 torch::Tensor load_joints(const std::string& path, const Mapping& mapping, double fps = 20.0);
 torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& mapping, double fps, const std::string& source);
 
-// Writes joint positions [T, J, 3] (metres, Y up) as BVH text: the skeleton's target_offsets
-// as rest pose, every joint with position + rotation channels (rotations by inverse kinematics
-// from the positions, so tools that read only rotations see the motion; positions make the
-// re-import exact). Units: centimetres.
-std::string write(const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
-void save(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
+struct WriteOptions {
+  double fps = 20.0;
+  bool position_channels = false;    // every joint also gets X/Y/Zposition (exact positions, any tool)
+  std::string rotation_order = "ZXY";  // Euler channel order, R = R_1 R_2 R_3 (e.g. Zrotation Xrotation Yrotation)
+};
+
+// Writes joint positions [T, J, 3] (metres, Y up) as BVH text, centimetres: a rest skeleton with
+// the motion's own bone lengths, the root's position, and every joint's local rotation solved so
+// that forward kinematics reproduces the joints (see motion/skeletal_animation.hpp), as Euler
+// angles unwrapped over time (no channel moves by more than 180 degrees between frames).
+std::string write(const torch::Tensor& joints, const Skeleton& skel, const WriteOptions& options = {});
+void save(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, const WriteOptions& options = {});
 
 }  // namespace mogo::bvh

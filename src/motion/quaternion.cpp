@@ -150,10 +150,40 @@ torch::Tensor matrix_to_euler(const torch::Tensor& m, const std::string& order) 
   int a = axis_index(order[0]), b = axis_index(order[1]), c = axis_index(order[2]);
   double s = ((b - a + 3) % 3 == 1) ? 1.0 : -1.0;  // +1 for cyclic orders (XYZ, YZX, ZXY)
   auto R = [&](int i, int j) { return m.index({Ellipsis, i, j}); };
-  auto t1 = torch::asin(torch::clamp(s * R(a, c), -1.0, 1.0));
+  // cos(t1) from the two entries it scales (robust near +-90 degrees, where asin is not).
+  auto cos1 = torch::sqrt(R(a, a) * R(a, a) + R(a, b) * R(a, b));
+  auto t1 = torch::atan2(s * R(a, c), cos1);
   auto t0 = torch::atan2(-s * R(b, c), R(c, c));
   auto t2 = torch::atan2(-s * R(a, b), R(a, a));
+  // Gimbal lock (cos t1 = 0): only t0 +- t2 is defined; take t2 = 0 and read t0 off R_1(t0) R_2(t1).
+  auto locked = cos1 < 1e-9;
+  t0 = torch::where(locked, torch::atan2(s * R(c, b), R(b, b)), t0);
+  t2 = torch::where(locked, torch::zeros_like(t2), t2);
   return torch::stack({t0, t1, t2}, -1) * (180.0 / M_PI);
+}
+
+torch::Tensor unwrap_euler(const torch::Tensor& degrees) {
+  auto out = degrees.to(torch::kDouble).contiguous().clone();
+  auto a = out.accessor<double, 2>();
+  auto nearest = [](double x, double ref) { return x - 360.0 * std::round((x - ref) / 360.0); };
+  for (int64_t t = 1; t < out.size(0); ++t) {
+    double best[3], best_cost = 1e300;
+    const double first[3] = {a[t][0], a[t][1], a[t][2]};
+    const double second[3] = {a[t][0] + 180.0, 180.0 - a[t][1], a[t][2] + 180.0};
+    for (const double* cand : {first, second}) {
+      double c[3], cost = 0;
+      for (int k = 0; k < 3; ++k) {
+        c[k] = nearest(cand[k], a[t - 1][k]);
+        cost += std::abs(c[k] - a[t - 1][k]);
+      }
+      if (cost < best_cost) {
+        best_cost = cost;
+        std::copy(c, c + 3, best);
+      }
+    }
+    for (int k = 0; k < 3; ++k) a[t][k] = best[k];
+  }
+  return out.to(degrees.scalar_type());
 }
 
 }  // namespace mogo::rot

@@ -32,5 +32,10 @@ torch::Tensor cont6d_to_quat(const torch::Tensor& c6);      // [...,6] -> [...,4
 torch::Tensor euler_to_quat(const torch::Tensor& degrees, const std::string& order);  // [...,3]
 // Inverse for any of the six orders; angles in degrees, [...,3,3] -> [...,3] in `order`.
 torch::Tensor matrix_to_euler(const torch::Tensor& m, const std::string& order);
+// Makes a sequence of Euler angles [T,3] (degrees) continuous: per frame, of the two triplets
+// that give the same rotation, (a, b, c) and (a + 180, 180 - b, c + 180), each channel shifted by
+// whole turns to the nearest of the previous frame, the one closer to the previous frame.
+// No channel then moves by more than 180 degrees between frames.
+torch::Tensor unwrap_euler(const torch::Tensor& degrees);
 
 }  // namespace mogo::rot

@@ -1,9 +1,12 @@
-// `mogo bvh-import` (BVH -> joints/features .npy) and `mogo bvh-export` (features/joints .npy -> BVH).
+// `mogo bvh-import` (BVH -> joints/features .npy) and `mogo export` (alias bvh-export: features/joints
+// .npy -> BVH, glTF, JSON), with the exporters' flags.
 #include <cstdio>
 
 #include "commands.hpp"
 #include "common/error.hpp"
+#include "export/motion_writer.hpp"
 #include "motion/bvh.hpp"
+#include "motion/skeletal_animation.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
 
@@ -32,14 +35,21 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
     });
   });
 
-  auto e = std::make_shared<Opts>();
-  auto* exp = app.add_subcommand("bvh-export", "Features [T,D] or joints [T,J,3] .npy -> BVH (20 fps, centimetres)");
+  struct ExportOpts {
+    std::string input, output, skeleton;
+    ExportOptions out;
+  };
+  auto e = std::make_shared<ExportOpts>();
+  auto* exp = app.add_subcommand("export", "Features [T,D] or joints [T,J,3] .npy -> .bvh (rotations), .glb/.gltf, .json, .npy");
+  exp->alias("bvh-export");
   exp->add_option("input", e->input, ".npy features or joints")->required()->check(CLI::ExistingFile);
-  exp->add_option("output", e->output, "BVH output")->required();
+  exp->add_option("output", e->output, "output file (.bvh, .glb, .gltf, .json, .npy joints)")->required();
   exp->add_option("--skeleton", e->skeleton, "skeleton .json (e.g. a prepared dataset's skeleton.json) or humanml3d")->required();
-  exp->add_option("--fps", e->fps, "frame rate")->capture_default_str();
+  exp->add_option("--fps", e->out.fps, "frame rate")->capture_default_str();
+  add_export_flags(exp, e->out);
   exp->callback([&g, e] {
     run_command(g, [&] {
+      check_motion_extension(e->output);
       Skeleton s = e->skeleton == "humanml3d" ? Skeleton::humanml3d() : Skeleton::load(e->skeleton);
       auto x = npy::load(e->input);
       torch::Tensor joints;
@@ -48,12 +58,24 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
                                                    " dims, skeleton '" + s.name + "' needs " + std::to_string(s.layout().dim()));
         joints = recover_from_ric(x, s.num_joints());
       } else {
+        require(x.dim() == 3 && x.size(1) == s.num_joints() && x.size(2) == 3,
+                e->input + ": joints must be [T," + std::to_string(s.num_joints()) + ",3], got " + c10::str(x.sizes()));
         joints = x;
       }
-      bvh::save(e->output, joints, s, e->fps);
+      write_joints(e->output, joints, s, e->out);
       std::printf("%s: %lld frames\n", e->output.c_str(), (long long)joints.size(0));
+      // Rotation-only formats reproduce the joints only as far as a rigid skeleton can.
+      auto fit = fit_error(solve_animation(joints, s, e->out.fps), joints);
+      std::printf("rotations alone reproduce the joints within %.2f mm on average, %.2f mm at most\n", fit.mean * 1000, fit.max * 1000);
     });
   });
+}
+
+void add_export_flags(CLI::App* cmd, ExportOptions& o) {
+  cmd->add_flag("--position-channels", o.position_channels, "BVH: position channels on every joint too (default: rotations only, root position)");
+  cmd->add_option("--rotation-order", o.rotation_order, "BVH: Euler channel order (XYZ, XZY, YXZ, YZX, ZXY, ZYX)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX"}));
 }
 
 }  // namespace mogo::cli

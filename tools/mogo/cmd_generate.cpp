@@ -93,13 +93,13 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
     std::string text, output = "motion.bvh", model;
     GenerateOptions gen;
     int64_t samples = 1;
-    bool joints = false;
+    ExportOptions out;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("generate", "Generate motion from a text: .bvh, .npy (features, or --joints) or .json");
   auto sf = std::make_shared<StreamFlags>();
   cmd->add_option("text", o->text, "what the person does, e.g. \"a person walks forward happily\"");
-  cmd->add_option("-o,--output", o->output, "output file (.bvh, .npy, .json)")->capture_default_str();
+  cmd->add_option("-o,--output", o->output, "output file (.bvh, .glb, .gltf, .npy, .json)")->capture_default_str();
   cmd->add_option("-m,--model", o->model, "model file (default: $MOGO_MODEL or models/t2m-tiny.pt)");
   cmd->add_option("--seconds", o->gen.seconds, "length in seconds (default: until the model ends the motion)");
   cmd->add_option("--seed", o->gen.sampling.seed, "random seed")->capture_default_str();
@@ -107,7 +107,8 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--temperature", o->gen.sampling.temperature, "sampling temperature (0: greedy)")->capture_default_str();
   cmd->add_option("--guidance", o->gen.sampling.guidance, "classifier-free guidance scale (1: off)")->capture_default_str();
   cmd->add_option("--samples", o->samples, "number of motions (files numbered _0, _1, ...)")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_flag("--joints", o->joints, ".npy output holds joint positions [T,J,3] instead of features");
+  cmd->add_flag("--joints", o->out.joints_npy, ".npy output holds joint positions [T,J,3] instead of features");
+  add_export_flags(cmd, o->out);
   cmd->add_option("--timeline", sf->timeline, "texts over time, \"0:walk forward;6:a person jumps;9:a person sits down\" (seconds)");
   cmd->add_flag("--stream", sf->stream, "write each frame to stdout as a JSON line as soon as it is final");
   cmd->add_option("--from", sf->from, "continue this motion (.bvh of the model's rig, or .npy features/joints)");
@@ -130,7 +131,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       if (sf->streaming()) {
         require(o->samples == 1, "--samples works only without --timeline, --stream and --from");
         auto features = generate_streamed(gen, text, o->gen, *sf);
-        if (to_file) write_motion(o->output, features, gen.skeleton(), o->joints);
+        if (to_file) write_motion(o->output, features, gen.skeleton(), o->out);
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", to_file ? o->output.c_str() : "stream",
                      (long long)features.size(0), features.size(0) / kFps);
         return;
@@ -140,7 +141,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       auto motions = gen.generate(texts, o->gen);
       for (size_t i = 0; i < motions.size(); ++i) {
         auto out = numbered(o->output, static_cast<int64_t>(i), o->samples);
-        write_motion(out, motions[i].features, gen.skeleton(), o->joints);
+        write_motion(out, motions[i].features, gen.skeleton(), o->out);
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", out.c_str(), (long long)motions[i].features.size(0),
                      motions[i].features.size(0) / kFps);
       }

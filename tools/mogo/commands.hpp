@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "export/motion_writer.hpp"
+
 namespace mogo::cli {
 
 struct GlobalOptions {
@@ -42,6 +44,9 @@ void apply_train_flags(const TrainFlags& f, TrainConfig& t) {
   if (f.log_every) t.log_every = f.log_every;
   t.seed = f.seed;
 }
+
+// --position-channels and --rotation-order, for every command that writes motion files.
+void add_export_flags(CLI::App* cmd, ExportOptions& o);
 
 void register_info(CLI::App& app, GlobalOptions& g);
 void register_features(CLI::App& app, GlobalOptions& g);

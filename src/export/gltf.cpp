@@ -1,0 +1,233 @@
+#include "export/gltf.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <tiny_gltf.h>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+
+namespace mogo {
+
+namespace {
+
+namespace tg = tinygltf;
+
+// Appends a typed array to buffer 0 as a new buffer view (4-byte aligned); returns the view.
+template <class T>
+int add_view(tg::Model& m, const std::vector<T>& data, int target = 0) {
+  auto& bytes = m.buffers[0].data;
+  while (bytes.size() % 4) bytes.push_back(0);
+  tg::BufferView v;
+  v.buffer = 0;
+  v.byteOffset = bytes.size();
+  v.byteLength = data.size() * sizeof(T);
+  v.target = target;
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  bytes.insert(bytes.end(), p, p + v.byteLength);
+  m.bufferViews.push_back(v);
+  return static_cast<int>(m.bufferViews.size()) - 1;
+}
+
+int add_accessor(tg::Model& m, int view, int component, size_t count, int type, std::vector<double> min = {},
+                 std::vector<double> max = {}) {
+  tg::Accessor a;
+  a.bufferView = view;
+  a.componentType = component;
+  a.count = count;
+  a.type = type;
+  a.minValues = std::move(min);
+  a.maxValues = std::move(max);
+  m.accessors.push_back(a);
+  return static_cast<int>(m.accessors.size()) - 1;
+}
+
+// Per-component min and max of `n`-vectors (required on POSITION and animation inputs).
+std::pair<std::vector<double>, std::vector<double>> bounds(const std::vector<float>& v, int n) {
+  std::vector<double> lo(n, 1e300), hi(n, -1e300);
+  for (size_t i = 0; i < v.size(); ++i) {
+    lo[i % n] = std::min(lo[i % n], static_cast<double>(v[i]));
+    hi[i % n] = std::max(hi[i % n], static_cast<double>(v[i]));
+  }
+  return {lo, hi};
+}
+
+std::vector<float> floats(const torch::Tensor& t) {
+  auto c = t.to(torch::kFloat).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+// Rest pose: every rotation identity, so a joint's rest position is the sum of its chain's offsets.
+torch::Tensor rest_positions(const SkeletalAnimation& a) {
+  auto rest = torch::zeros({a.skeleton.num_joints(), 3}, torch::kDouble);
+  for (int64_t j : parents_first(a.skeleton))
+    if (j > 0) rest[j] = rest[a.skeleton.parents[j]] + a.offsets[j].to(torch::kDouble);
+  return rest;
+}
+
+// A box around each bone (parent -> child) in the rest pose, skinned to the parent joint.
+void add_body(tg::Model& m, const SkeletalAnimation& a, const torch::Tensor& rest) {
+  std::vector<float> positions;
+  std::vector<uint16_t> joints;
+  std::vector<float> weights;
+  std::vector<uint32_t> indices;
+  const auto& s = a.skeleton;
+  for (int64_t j = 1; j < s.num_joints(); ++j) {
+    const int64_t p = s.parents[j];
+    auto from = rest[p], to = rest[j];
+    auto axis = to - from;
+    const double length = axis.norm().item<double>();
+    if (length < 1e-6) continue;
+    axis = axis / length;
+    // Two directions across the bone.
+    auto helper = std::abs(axis[1].item<double>()) < 0.9 ? torch::tensor({0.0, 1.0, 0.0}, torch::kDouble)
+                                                          : torch::tensor({1.0, 0.0, 0.0}, torch::kDouble);
+    auto u = torch::cross(axis, helper, 0);
+    u = u / u.norm();
+    auto v = torch::cross(axis, u, 0);
+    const double half = std::clamp(0.12 * length, 0.012, 0.05);
+    const auto base = static_cast<uint32_t>(positions.size() / 3);
+    for (int end = 0; end < 2; ++end)
+      for (int k = 0; k < 4; ++k) {
+        const double su = (k == 0 || k == 3) ? -half : half, sv = k < 2 ? -half : half;
+        auto c = (end ? to : from) + u * su + v * sv;
+        for (int d = 0; d < 3; ++d) positions.push_back(static_cast<float>(c[d].item<double>()));
+        joints.insert(joints.end(), {static_cast<uint16_t>(p), 0, 0, 0});
+        weights.insert(weights.end(), {1.0f, 0.0f, 0.0f, 0.0f});
+      }
+    // 6 faces x 2 triangles over corners 0-3 (at the parent) and 4-7 (at the child).
+    const uint32_t faces[12][3] = {{0, 1, 2}, {0, 2, 3}, {4, 6, 5}, {4, 7, 6}, {0, 4, 5}, {0, 5, 1},
+                                   {1, 5, 6}, {1, 6, 2}, {2, 6, 7}, {2, 7, 3}, {3, 7, 4}, {3, 4, 0}};
+    for (const auto& f : faces)
+      for (uint32_t i : f) indices.push_back(base + i);
+  }
+  auto [lo, hi] = bounds(positions, 3);
+  tg::Primitive prim;
+  prim.mode = TINYGLTF_MODE_TRIANGLES;
+  prim.attributes["POSITION"] = add_accessor(m, add_view(m, positions, TINYGLTF_TARGET_ARRAY_BUFFER), TINYGLTF_COMPONENT_TYPE_FLOAT,
+                                             positions.size() / 3, TINYGLTF_TYPE_VEC3, lo, hi);
+  prim.attributes["JOINTS_0"] = add_accessor(m, add_view(m, joints, TINYGLTF_TARGET_ARRAY_BUFFER),
+                                             TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT, joints.size() / 4, TINYGLTF_TYPE_VEC4);
+  prim.attributes["WEIGHTS_0"] = add_accessor(m, add_view(m, weights, TINYGLTF_TARGET_ARRAY_BUFFER), TINYGLTF_COMPONENT_TYPE_FLOAT,
+                                              weights.size() / 4, TINYGLTF_TYPE_VEC4);
+  prim.indices = add_accessor(m, add_view(m, indices, TINYGLTF_TARGET_ELEMENT_ARRAY_BUFFER), TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT,
+                              indices.size(), TINYGLTF_TYPE_SCALAR);
+  tg::Material mat;
+  mat.name = "body";
+  mat.pbrMetallicRoughness.baseColorFactor = {0.55, 0.62, 0.75, 1.0};
+  mat.pbrMetallicRoughness.metallicFactor = 0.0;
+  mat.pbrMetallicRoughness.roughnessFactor = 0.8;
+  m.materials.push_back(mat);
+  prim.material = 0;
+  tg::Mesh mesh;
+  mesh.name = "body";
+  mesh.primitives.push_back(prim);
+  m.meshes.push_back(mesh);
+}
+
+tg::Model build_model(const SkeletalAnimation& a) {
+  const auto& s = a.skeleton;
+  const int64_t J = s.num_joints(), T = a.frames();
+  tg::Model m;
+  m.asset.version = "2.0";
+  m.asset.generator = "mogo";
+  m.buffers.resize(1);
+  const auto children = children_of(s);
+  const auto rest = rest_positions(a);
+  // Nodes 0..J-1: the joints (their rest translation; rotations come from the animation).
+  for (int64_t j = 0; j < J; ++j) {
+    tg::Node n;
+    n.name = s.joint_names[j];
+    auto t = j == 0 ? a.root_positions[0] : a.offsets[j];
+    n.translation = {t[0].item<double>(), t[1].item<double>(), t[2].item<double>()};
+    for (auto c : children[j]) n.children.push_back(static_cast<int>(c));
+    m.nodes.push_back(n);
+  }
+  add_body(m, a, rest);
+  // The skinned mesh node, and the skin: inverse bind matrices undo each joint's rest translation.
+  std::vector<float> ibm;
+  for (int64_t j = 0; j < J; ++j) {
+    float mat[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};  // column-major
+    for (int d = 0; d < 3; ++d) mat[12 + d] = static_cast<float>(-rest[j][d].item<double>());
+    ibm.insert(ibm.end(), mat, mat + 16);
+  }
+  tg::Skin skin;
+  skin.name = s.name;
+  skin.skeleton = 0;
+  for (int64_t j = 0; j < J; ++j) skin.joints.push_back(static_cast<int>(j));
+  skin.inverseBindMatrices = add_accessor(m, add_view(m, ibm), TINYGLTF_COMPONENT_TYPE_FLOAT, J, TINYGLTF_TYPE_MAT4);
+  m.skins.push_back(skin);
+  tg::Node body;
+  body.name = "body";
+  body.mesh = 0;
+  body.skin = 0;
+  m.nodes.push_back(body);
+
+  // Animation: shared key times, a rotation sampler per joint (x, y, z, w; signs kept continuous
+  // so that interpolation takes the short way), the root's translation.
+  std::vector<float> times(T);
+  for (int64_t t = 0; t < T; ++t) times[t] = static_cast<float>(t / a.fps);
+  const int input = add_accessor(m, add_view(m, times), TINYGLTF_COMPONENT_TYPE_FLOAT, T, TINYGLTF_TYPE_SCALAR,
+                                 {0.0}, {static_cast<double>(times.back())});
+  tg::Animation anim;
+  anim.name = "motion";
+  auto add_channel = [&](int node, const std::string& path, const std::vector<float>& values, int type) {
+    tg::AnimationSampler sampler;
+    sampler.input = input;
+    sampler.output = add_accessor(m, add_view(m, values), TINYGLTF_COMPONENT_TYPE_FLOAT, T, type);
+    sampler.interpolation = "LINEAR";
+    anim.samplers.push_back(sampler);
+    tg::AnimationChannel ch;
+    ch.sampler = static_cast<int>(anim.samplers.size()) - 1;
+    ch.target_node = node;
+    ch.target_path = path;
+    anim.channels.push_back(ch);
+  };
+  for (int64_t j = 0; j < J; ++j) {
+    auto q = a.rotations.select(1, j).to(torch::kDouble).clone();  // [T,4] (w,x,y,z)
+    for (int64_t t = 1; t < T; ++t)
+      if ((q[t] * q[t - 1]).sum().item<double>() < 0) q[t].neg_();
+    add_channel(static_cast<int>(j), "rotation", floats(torch::cat({q.narrow(1, 1, 3), q.narrow(1, 0, 1)}, 1)), TINYGLTF_TYPE_VEC4);
+  }
+  add_channel(0, "translation", floats(a.root_positions), TINYGLTF_TYPE_VEC3);
+  m.animations.push_back(anim);
+  tg::Scene scene;
+  scene.name = "motion";
+  scene.nodes = {0, static_cast<int>(J)};
+  m.scenes.push_back(scene);
+  m.defaultScene = 0;
+  return m;
+}
+
+std::string serialize(const tg::Model& m, bool binary) {
+  tg::TinyGLTF writer;
+  std::ostringstream out;
+  require(writer.WriteGltfSceneToStream(&m, out, /*prettyPrint=*/!binary, binary), "glTF: tinygltf could not serialise the scene");
+  return out.str();
+}
+
+}  // namespace
+
+std::string gltf_binary(const SkeletalAnimation& a) { return serialize(build_model(a), true); }
+
+void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps) {
+  const auto model = build_model(solve_animation(joints, skel, fps));
+  std::filesystem::path p(path);
+  if (p.extension() == ".glb") {
+    write_file_atomically(path, serialize(model, true));
+    return;
+  }
+  // .gltf: the JSON names <stem>.bin beside it instead of embedding the buffer as a data URI.
+  auto json = nlohmann::json::parse(serialize(model, false));
+  const std::string bin = p.stem().string() + ".bin";
+  json["buffers"][0].erase("uri");
+  json["buffers"][0]["uri"] = bin;
+  const auto& bytes = model.buffers[0].data;
+  write_file_atomically((p.parent_path() / bin).string(), std::string(bytes.begin(), bytes.end()));
+  write_file_atomically(path, json.dump(2) + "\n");
+}
+
+}  // namespace mogo

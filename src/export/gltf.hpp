@@ -1,0 +1,19 @@
+// glTF 2.0 export of a motion (through Debian's tinygltf): the joint hierarchy as nodes with the
+// rest offsets as translations, one rotation animation sampler per joint and a translation
+// sampler for the root at the motion's frame rate, and a skinned body (a box per bone, each box
+// bound to its bone) so that any viewer shows a figure. Metres, Y up, the character facing +Z at
+// frame 0 (glTF's conventions). .glb: one binary file; .gltf: JSON plus <name>.bin beside it.
+#pragma once
+#include <string>
+
+#include "motion/skeletal_animation.hpp"
+
+namespace mogo {
+
+// The binary glTF (GLB) bytes of an animation.
+std::string gltf_binary(const SkeletalAnimation& a);
+
+// Writes joints [T,J,3] (metres) as .glb or .gltf (+ .bin), atomically.
+void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
+
+}  // namespace mogo
