@@ -11,13 +11,15 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libsentencepiece-dev libcpp-httplib-dev
   libprotobuf-dev xz-utils
   libtinygltf-dev         # glTF 2.0 export (.glb / .gltf + .bin)
+  chromium                # the web viewer's browser test (driven by puppeteer-core from npm)
 )
 
-# npm packages of the web viewer (three.js), pinned by web/package-lock.json.
+# npm packages of the web viewer (three.js) and its browser test (puppeteer-core, which drives
+# Debian's chromium and downloads no browser), pinned by web/package-lock.json.
 install_web() {
   local root
   root="$(cd "$(dirname "$0")/.." && pwd)"
-  if [ ! -d "$root/web/node_modules/three" ]; then
+  if [ ! -d "$root/web/node_modules/three" ] || [ ! -d "$root/web/node_modules/puppeteer-core" ]; then
     (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 }

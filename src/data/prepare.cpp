@@ -99,8 +99,10 @@ PrepareSummary prepare_dataset(const PrepareOptions& o) {
         require(joints.size(0) >= o.min_frames, "only " + std::to_string(joints.size(0)) + " frames at " +
                                                    std::to_string(static_cast<int>(o.fps)) + " fps (min " +
                                                    std::to_string(o.min_frames) + ")");
-        std::vector<std::pair<std::string, ClipResult>> outputs = {{id, process(joints, skel)}};
-        if (o.mirror) outputs.push_back({"M" + id, process(mirror_joints(joints, mirror_of), skel)});
+        std::vector<std::pair<std::string, ClipResult>> outputs;
+        outputs.reserve(2);
+        outputs.emplace_back(id, process(joints, skel));
+        if (o.mirror) outputs.emplace_back("M" + id, process(mirror_joints(joints, mirror_of), skel));
         for (auto& [oid, r] : outputs) {
           require(torch::isfinite(r.features).all().item<bool>(), "features contain NaN/inf");
           npy::save((out / "new_joints" / (oid + ".npy")).string(), r.joints);

@@ -167,7 +167,7 @@ torch::Tensor unwrap_euler(const torch::Tensor& degrees) {
   auto a = out.accessor<double, 2>();
   auto nearest = [](double x, double ref) { return x - 360.0 * std::round((x - ref) / 360.0); };
   for (int64_t t = 1; t < out.size(0); ++t) {
-    double best[3], best_cost = 1e300;
+    double best[3] = {a[t][0], a[t][1], a[t][2]}, best_cost = 1e300;
     const double first[3] = {a[t][0], a[t][1], a[t][2]};
     const double second[3] = {a[t][0] + 180.0, 180.0 - a[t][1], a[t][2] + 180.0};
     for (const double* cand : {first, second}) {

@@ -58,6 +58,7 @@ void register_eval(CLI::App& app, GlobalOptions& g);
 void register_train_t2m(CLI::App& app, GlobalOptions& g);
 void register_generate(CLI::App& app, GlobalOptions& g);
 void register_eval_stream(CLI::App& app, GlobalOptions& g);
+void register_serve(CLI::App& app, GlobalOptions& g);
 
 inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_info(app, g);
@@ -70,6 +71,7 @@ inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_train_t2m(app, g);
   register_generate(app, g);
   register_eval_stream(app, g);
+  register_serve(app, g);
 }
 
 }  // namespace mogo::cli

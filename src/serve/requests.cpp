@@ -1,0 +1,75 @@
+#include "serve/requests.hpp"
+
+#include <cmath>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace mogo::serve {
+
+namespace {
+
+using nlohmann::json;
+
+json parse_object(const std::string& body, const std::set<std::string>& known) {
+  json j;
+  try {
+    j = json::parse(body);
+  } catch (const json::exception& e) {
+    throw RequestError("body", std::string("the body is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw RequestError("body", "the body must be a JSON object");
+  for (auto& [k, v] : j.items())
+    if (!known.count(k)) throw RequestError(k, "unknown field '" + k + "'");
+  return j;
+}
+
+std::string text_field(const json& j) {
+  if (!j.contains("text")) throw RequestError("text", "'text' is required");
+  if (!j["text"].is_string()) throw RequestError("text", "'text' must be a string");
+  auto t = j["text"].get<std::string>();
+  if (t.find_first_not_of(" \t\r\n\f\v") == std::string::npos) throw RequestError("text", "'text' is empty: describe a motion");
+  if (t.size() > kMaxTextChars) throw RequestError("text", "'text' is longer than " + std::to_string(kMaxTextChars) + " characters");
+  return t;
+}
+
+double number(const json& j, const std::string& k, double lo, double hi, bool lo_open = false) {
+  if (!j[k].is_number()) throw RequestError(k, "'" + k + "' must be a number");
+  const double v = j[k].get<double>();
+  if (!std::isfinite(v) || v > hi || v < lo || (lo_open && v == lo))
+    throw RequestError(k, "'" + k + "' must be in " + (lo_open ? "(" : "[") + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
+}
+
+int64_t integer(const json& j, const std::string& k, double lo, double hi) {
+  if (!j[k].is_number_integer()) throw RequestError(k, "'" + k + "' must be an integer");
+  return static_cast<int64_t>(number(j, k, lo, hi));
+}
+
+}  // namespace
+
+MotionRequest parse_motion_request(const std::string& body, bool stream, double max_stream_seconds) {
+  auto j = parse_object(body, {"text", "seconds", "seed", "top_k", "temperature", "guidance", "format"});
+  MotionRequest r;
+  r.text = text_field(j);
+  if (j.contains("seconds")) {
+    r.has_seconds = true;
+    r.seconds = stream ? number(j, "seconds", 0, max_stream_seconds) : number(j, "seconds", 0, 120, true);
+  }
+  if (j.contains("seed")) r.sampling.seed = static_cast<uint64_t>(integer(j, "seed", 0, 9.0e15));
+  if (j.contains("top_k")) r.sampling.top_k = integer(j, "top_k", 0, 100000);
+  if (j.contains("temperature")) r.sampling.temperature = number(j, "temperature", 0, 10);
+  if (j.contains("guidance")) r.sampling.guidance = number(j, "guidance", 0, 50);
+  if (j.contains("format")) {
+    if (stream) throw RequestError("format", "'format' applies to /v1/generate only (streams send JSON events)");
+    if (!j["format"].is_string()) throw RequestError("format", "'format' must be a string");
+    r.format = j["format"].get<std::string>();
+    if (r.format != "json" && r.format != "bvh" && r.format != "npy" && r.format != "glb")
+      throw RequestError("format", "unknown format '" + r.format + "' (json, bvh, npy, glb)");
+  }
+  return r;
+}
+
+std::string parse_text_request(const std::string& body) { return text_field(parse_object(body, {"text"})); }
+
+}  // namespace mogo::serve

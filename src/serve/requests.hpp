@@ -1,0 +1,31 @@
+// The JSON bodies `mogo serve` accepts, validated field by field: a wrong type, a number out of
+// range, an unknown format or field, an empty text -> RequestError naming the field (HTTP 400).
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include "transformer/sampler.hpp"
+
+namespace mogo::serve {
+
+struct RequestError : std::runtime_error {
+  RequestError(std::string field_, const std::string& what) : std::runtime_error(what), field(std::move(field_)) {}
+  std::string field;
+};
+
+constexpr size_t kMaxTextChars = 2000;
+
+struct MotionRequest {
+  std::string text;
+  bool has_seconds = false;
+  double seconds = 0;          // generate: (0, 120]; stream: 0 = until the client leaves (capped by the server)
+  SamplingParams sampling;
+  std::string format = "json";  // generate: json | bvh | npy | glb
+};
+
+// POST /v1/generate (stream = false) and POST /v1/stream (stream = true) bodies.
+MotionRequest parse_motion_request(const std::string& body, bool stream, double max_stream_seconds);
+// POST /v1/stream/{id}/text body: {"text": "..."} -> the text.
+std::string parse_text_request(const std::string& body);
+
+}  // namespace mogo::serve

@@ -1,0 +1,370 @@
+#include "serve/server.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "engine/stream.hpp"
+#include "export/gltf.hpp"
+#include "export/motion_writer.hpp"
+#include "motion/bvh.hpp"
+#include "motion/npy.hpp"
+#include "serve/requests.hpp"
+
+namespace mogo::serve {
+
+namespace {
+
+using nlohmann::json;
+
+// At most `slots` generations run; at most `waiting` more wait. A Ticket is a place in that
+// bounded line; it becomes a slot with enter() and gives everything back when destroyed.
+class SlotPool {
+ public:
+  SlotPool(int slots, int waiting) : slots_(slots), waiting_(waiting) {}
+
+  class Ticket {
+   public:
+    explicit Ticket(SlotPool& p) : pool_(p) {}
+    ~Ticket() { pool_.release(entered_); }
+    // Waits for a slot; false when `give_up` says so first (client gone, shutdown).
+    bool enter(const std::function<bool()>& give_up) {
+      std::unique_lock<std::mutex> lock(pool_.m_);
+      while (pool_.running_ >= pool_.slots_) {
+        if (give_up()) return false;
+        pool_.cv_.wait_for(lock, std::chrono::milliseconds(50));
+      }
+      ++pool_.running_;
+      --pool_.queued_;
+      entered_ = true;
+      return true;
+    }
+
+   private:
+    SlotPool& pool_;
+    bool entered_ = false;
+  };
+
+  // A ticket, or nothing when the line is full.
+  std::unique_ptr<Ticket> reserve() {
+    std::lock_guard<std::mutex> lock(m_);
+    if (queued_ + running_ >= slots_ + waiting_) return nullptr;
+    ++queued_;
+    return std::make_unique<Ticket>(*this);
+  }
+  int busy() const {
+    std::lock_guard<std::mutex> lock(m_);
+    return queued_ + running_;
+  }
+
+ private:
+  void release(bool entered) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      if (entered) --running_;
+      else --queued_;
+    }
+    cv_.notify_all();
+  }
+  const int slots_, waiting_;
+  mutable std::mutex m_;
+  std::condition_variable cv_;
+  int running_ = 0, queued_ = 0;
+};
+
+// A running stream, as far as another request can reach it: a text to switch to, a cancel flag.
+struct StreamControl {
+  std::mutex m;
+  std::optional<std::string> next_text;
+  std::string text;
+  int64_t frames = 0;
+};
+
+json error_body(const std::string& field, const std::string& message) { return {{"error", message}, {"field", field}}; }
+
+void reply_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump() + "\n", "application/json");
+}
+
+json frames_json(const torch::Tensor& joints) {
+  auto a = joints.to(torch::kDouble).contiguous();
+  auto acc = a.accessor<double, 3>();
+  json frames = json::array();
+  for (int64_t t = 0; t < acc.size(0); ++t) {
+    json f = json::array();
+    for (int64_t k = 0; k < acc.size(1); ++k)
+      f.push_back({std::round(acc[t][k][0] * 1e4) / 1e4, std::round(acc[t][k][1] * 1e4) / 1e4, std::round(acc[t][k][2] * 1e4) / 1e4});
+    frames.push_back(std::move(f));
+  }
+  return frames;
+}
+
+std::string sse(const std::string& event, const json& data) { return "event: " + event + "\ndata: " + data.dump() + "\n\n"; }
+
+int64_t parameters(const torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace
+
+struct MotionServer::Impl {
+  Impl(Generator& g, ServerOptions o) : gen(g), opt(std::move(o)), pool(opt.parallel, opt.queue) {}
+
+  Generator& gen;
+  ServerOptions opt;
+  SlotPool pool;
+  httplib::Server http;
+  int bound_port = -1;
+  std::atomic<bool> stopping{false};
+  std::mutex streams_m;
+  std::map<std::string, std::shared_ptr<StreamControl>> streams;
+  std::mt19937_64 ids{std::random_device{}()};
+
+  void routes();
+  void generate(const httplib::Request& req, httplib::Response& res);
+  void stream(const httplib::Request& req, httplib::Response& res);
+  void change_text(const httplib::Request& req, httplib::Response& res);
+  void export_frames(const httplib::Request& req, httplib::Response& res);
+  json model_card();
+  std::string new_stream_id() {
+    std::lock_guard<std::mutex> lock(streams_m);
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(ids()));
+    return buf;
+  }
+};
+
+json MotionServer::Impl::model_card() {
+  const auto& m = gen.model();
+  const auto skel = gen.skeleton();
+  std::error_code ec;
+  const auto bytes = opt.model_file.empty() ? 0 : static_cast<int64_t>(std::filesystem::file_size(opt.model_file, ec));
+  return {{"name", opt.model_name},
+          {"file_bytes", ec ? 0 : bytes},
+          {"parameters", {{"transformer", parameters(*m.transformer)}, {"rvq_vae", parameters(*m.vq)}}},
+          {"fps", kFps},
+          {"feature_dim", m.feature_dim()},
+          {"skeleton", {{"name", skel.name}, {"joints", skel.joint_names}, {"parents", skel.parents}}},
+          {"units", "metres, Y up, facing +Z at frame 0"},
+          {"max_generate_seconds", 120},
+          {"max_stream_seconds", opt.max_stream_seconds},
+          {"training_steps", m.step},
+          {"licence", "CC BY-NC 4.0, inherited from the training data (Bandai Namco Research Motion datasets): "
+                      "non-commercial use only, with attribution"}};
+}
+
+void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response& res) {
+  auto r = parse_motion_request(req.body, false, opt.max_stream_seconds);
+  auto ticket = pool.reserve();
+  if (!ticket) {
+    res.set_header("Retry-After", "2");
+    return reply_json(res, 503, error_body("", "the server is busy: every generation slot and queue place is taken"));
+  }
+  if (!ticket->enter([&] { return stopping.load(); })) return reply_json(res, 503, error_body("", "the server is shutting down"));
+  GenerateOptions go;
+  go.seconds = r.has_seconds ? r.seconds : 0;
+  go.sampling = r.sampling;
+  auto motion = gen.generate({r.text}, go)[0];
+  auto joints = gen.joints(motion.features);
+  const auto skel = gen.skeleton();
+  if (r.format == "bvh") return res.set_content(bvh::write(joints, skel), "text/plain");
+  if (r.format == "npy") return res.set_content(npy::serialize(joints), "application/octet-stream");
+  if (r.format == "glb") return res.set_content(gltf_binary(solve_animation(joints, skel)), "model/gltf-binary");
+  reply_json(res, 200, motion_json(joints, skel));
+}
+
+void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& res) {
+  auto r = parse_motion_request(req.body, true, opt.max_stream_seconds);
+  std::shared_ptr<SlotPool::Ticket> ticket = pool.reserve();
+  if (!ticket) {
+    res.set_header("Retry-After", "2");
+    return reply_json(res, 503, error_body("", "the server is busy: every generation slot and queue place is taken"));
+  }
+  const auto id = new_stream_id();
+  auto control = std::make_shared<StreamControl>();
+  control->text = r.text;
+  {
+    std::lock_guard<std::mutex> lock(streams_m);
+    streams[id] = control;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Stream-Id", id);
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [this, r, id, control, ticket](size_t, httplib::DataSink& sink) {
+        auto send = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
+        const auto skel = gen.skeleton();
+        if (!send(sse("start", {{"id", id}, {"fps", kFps}, {"text", r.text}, {"joints", skel.joint_names}, {"parents", skel.parents}})))
+          return false;
+        auto gone = [&] { return stopping.load() || !sink.is_writable(); };
+        if (!ticket->enter(gone)) return false;
+        StreamOptions so;
+        so.sampling = r.sampling;
+        // seconds > 0: that long; 0: until the client leaves (capped); absent: until the model ends it.
+        so.max_frames = static_cast<int64_t>(std::llround((r.has_seconds && r.seconds > 0 ? r.seconds : opt.max_stream_seconds) * kFps));
+        so.stop_at_end = !r.has_seconds;
+        torch::NoGradGuard no_grad;
+        MotionStream s(gen, r.text, so);
+        int64_t text_start = 0;
+        while (!s.done() && !stopping) {
+          if (!sink.is_writable()) return false;  // the client left: its generation stops here
+          {
+            std::lock_guard<std::mutex> lock(control->m);
+            if (control->next_text) {
+              s.set_text(*control->next_text);
+              control->text = *control->next_text;
+              control->next_text.reset();
+              text_start = s.steps();
+            }
+          }
+          if (!r.has_seconds && s.steps() - text_start >= gen.model().config.max_steps) s.finish();
+          auto chunk = s.step();
+          if (chunk.frames() == 0) continue;
+          {
+            std::lock_guard<std::mutex> lock(control->m);
+            control->frames = s.frames_emitted();
+          }
+          if (!send(sse("frames", {{"t0", chunk.first_frame}, {"text", s.text()}, {"joints", frames_json(chunk.joints)}}))) return false;
+        }
+        send(sse("done", {{"frames", s.frames_emitted()}, {"reason", stopping ? "shutdown" : "end"}}));
+        sink.done();
+        return true;
+      },
+      [this, id](bool) {
+        std::lock_guard<std::mutex> lock(streams_m);
+        streams.erase(id);
+      });
+}
+
+void MotionServer::Impl::change_text(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  const auto text = parse_text_request(req.body);
+  std::shared_ptr<StreamControl> c;
+  {
+    std::lock_guard<std::mutex> lock(streams_m);
+    auto it = streams.find(id);
+    if (it != streams.end()) c = it->second;
+  }
+  if (!c) return reply_json(res, 404, error_body("id", "no running stream '" + id + "'"));
+  std::lock_guard<std::mutex> lock(c->m);
+  c->next_text = text;
+  reply_json(res, 200, {{"id", id}, {"text", text}, {"frames_sent", c->frames}});
+}
+
+void MotionServer::Impl::export_frames(const httplib::Request& req, httplib::Response& res) {
+  json j;
+  try {
+    j = json::parse(req.body);
+  } catch (const json::exception& e) {
+    throw RequestError("body", std::string("the body is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw RequestError("body", "the body must be a JSON object");
+  for (auto& [k, v] : j.items())
+    if (k != "frames" && k != "format") throw RequestError(k, "unknown field '" + k + "'");
+  const auto skel = gen.skeleton();
+  const int64_t J = skel.num_joints();
+  if (!j.contains("frames") || !j["frames"].is_array() || j["frames"].empty())
+    throw RequestError("frames", "'frames' must be a non-empty array of frames");
+  const std::string format = j.value("format", "bvh");
+  if (format != "bvh" && format != "glb" && format != "json") throw RequestError("format", "unknown format '" + format + "' (bvh, glb, json)");
+  const auto& f = j["frames"];
+  auto joints = torch::empty({static_cast<int64_t>(f.size()), J, 3}, torch::kDouble);
+  auto acc = joints.accessor<double, 3>();
+  for (size_t t = 0; t < f.size(); ++t) {
+    if (!f[t].is_array() || static_cast<int64_t>(f[t].size()) != J)
+      throw RequestError("frames", "frame " + std::to_string(t) + " must hold " + std::to_string(J) + " joints");
+    for (int64_t k = 0; k < J; ++k) {
+      const auto& p = f[t][k];
+      if (!p.is_array() || p.size() != 3 || !p[0].is_number() || !p[1].is_number() || !p[2].is_number())
+        throw RequestError("frames", "frame " + std::to_string(t) + ", joint " + std::to_string(k) + " must be [x, y, z]");
+      for (int d = 0; d < 3; ++d) acc[t][k][d] = p[d].get<double>();
+    }
+  }
+  if (!torch::isfinite(joints).all().item<bool>()) throw RequestError("frames", "'frames' hold non-finite numbers");
+  if (format == "bvh") return res.set_content(bvh::write(joints, skel), "text/plain");
+  if (format == "glb") return res.set_content(gltf_binary(solve_animation(joints, skel)), "model/gltf-binary");
+  reply_json(res, 200, motion_json(joints, skel));
+}
+
+void MotionServer::Impl::routes() {
+  // Every handler's errors become JSON: RequestError -> 400 naming the field, mogo::Error -> 400,
+  // anything else -> 500 (never a stack trace, never a dropped connection).
+  auto guarded = [](auto handler) {
+    return [handler](const httplib::Request& req, httplib::Response& res) {
+      try {
+        handler(req, res);
+      } catch (const RequestError& e) {
+        reply_json(res, 400, error_body(e.field, e.what()));
+      } catch (const Error& e) {
+        reply_json(res, 400, error_body("", e.what()));
+      } catch (const std::exception& e) {
+        log_warning(std::string("serve: ") + e.what());
+        reply_json(res, 500, error_body("", std::string("internal error: ") + e.what()));
+      }
+    };
+  };
+  http.Get("/health", guarded([this](const httplib::Request&, httplib::Response& res) {
+    reply_json(res, 200, {{"status", stopping ? "stopping" : "ok"}, {"busy", pool.busy()}});
+  }));
+  http.Get("/v1/model", guarded([this](const httplib::Request&, httplib::Response& res) { reply_json(res, 200, model_card()); }));
+  http.Post("/v1/generate", guarded([this](const httplib::Request& q, httplib::Response& s) { generate(q, s); }));
+  http.Post("/v1/stream", guarded([this](const httplib::Request& q, httplib::Response& s) { stream(q, s); }));
+  http.Post(R"(/v1/stream/([0-9a-f]+)/text)", guarded([this](const httplib::Request& q, httplib::Response& s) { change_text(q, s); }));
+  http.Post("/v1/export", guarded([this](const httplib::Request& q, httplib::Response& s) { export_frames(q, s); }));
+  const auto web = opt.web_dir.empty() ? std::string(MOGO_SOURCE_DIR) + "/web" : opt.web_dir;
+  // Static files from the bundled web folder only (httplib refuses paths that climb out of it).
+  require(http.set_mount_point("/", web + "/public"), "serve: no web page at " + web + "/public");
+  http.set_mount_point("/vendor/three", web + "/node_modules/three");
+  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.body.empty()) reply_json(res, res.status, error_body("path", "no such endpoint or file: " + req.method + " " + req.path));
+  });
+  http.set_payload_max_length(opt.max_body_bytes);
+  http.set_read_timeout(opt.timeout_seconds, 0);
+  http.set_write_timeout(opt.timeout_seconds, 0);
+  const int threads = opt.threads > 0 ? opt.threads : opt.parallel + opt.queue + 4;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+}
+
+MotionServer::MotionServer(Generator& generator, ServerOptions options)
+    : impl_(std::make_unique<Impl>(generator, std::move(options))) {
+  require(impl_->opt.parallel >= 1 && impl_->opt.parallel <= 64, "--parallel must be in [1, 64]");
+  require(impl_->opt.queue >= 0 && impl_->opt.queue <= 1024, "--queue must be in [0, 1024]");
+  require(impl_->opt.port >= 0 && impl_->opt.port <= 65535, "--port must be in [0, 65535]");
+  require(impl_->opt.max_stream_seconds > 0 && impl_->opt.max_stream_seconds <= 86400, "--max-seconds must be in (0, 86400]");
+  impl_->routes();
+}
+
+MotionServer::~MotionServer() { stop(); }
+
+int MotionServer::bind() {
+  auto& o = impl_->opt;
+  impl_->bound_port = o.port == 0 ? impl_->http.bind_to_any_port(o.host) : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
+  require(impl_->bound_port > 0, "serve: cannot listen on " + o.host + ":" + std::to_string(o.port) + " (in use, or not an address of this machine)");
+  return impl_->bound_port;
+}
+
+void MotionServer::run() { impl_->http.listen_after_bind(); }
+
+void MotionServer::stop() {
+  impl_->stopping = true;
+  // Streams notice `stopping` between steps and end with a "done" event; then the listener closes.
+  for (int i = 0; i < 100 && impl_->pool.busy() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  impl_->http.stop();
+}
+
+int MotionServer::port() const { return impl_->bound_port; }
+int MotionServer::busy() const { return impl_->pool.busy(); }
+
+}  // namespace mogo::serve

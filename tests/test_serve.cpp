@@ -1,0 +1,270 @@
+// `mogo serve` in-process on a free port with the shipped model: every endpoint, every 4xx path,
+// SSE framing, text changes, cancel on disconnect, a full queue -> 503, concurrent clients,
+// static files without path traversal, graceful stop.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <httplib.h>
+
+#include "motion/bvh.hpp"
+#include "motion/npy.hpp"
+#include "serve/server.hpp"
+#include "serve/sse_client.hpp"
+#include "test_util.hpp"
+
+using namespace mogo;
+using nlohmann::json;
+
+namespace {
+
+Generator& shipped() {
+  static Generator g = [] {
+    torch::set_num_threads(1);
+    return Generator::load(test::source_dir() + "/models/t2m-tiny.pt");
+  }();
+  return g;
+}
+
+// A server running on a background thread for the life of the object.
+struct RunningServer {
+  explicit RunningServer(serve::ServerOptions o = {}) {
+    o.port = 0;
+    o.model_file = test::source_dir() + "/models/t2m-tiny.pt";
+    server = std::make_unique<serve::MotionServer>(shipped(), o);
+    port = server->bind();
+    thread = std::thread([this] { server->run(); });
+  }
+  ~RunningServer() {
+    server->stop();
+    thread.join();
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(60, 0);
+    return c;
+  }
+  std::unique_ptr<serve::MotionServer> server;
+  int port = 0;
+  std::thread thread;
+};
+
+// Parses a whole SSE body into events, requiring every byte to belong to a complete event.
+std::vector<serve::SseEvent> parse_sse(const std::string& body) {
+  serve::SseParser p;
+  auto events = p.feed(body.data(), body.size());
+  EXPECT_TRUE(p.empty()) << "unterminated event at the end";
+  return events;
+}
+
+httplib::Result post(httplib::Client& c, const std::string& path, const json& body) {
+  return c.Post(path.c_str(), body.dump(), "application/json");
+}
+
+}  // namespace
+
+TEST(Serve, HealthModelCardAndGenerateInEveryFormat) {
+  RunningServer s;
+  auto c = s.client();
+  auto h = c.Get("/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(json::parse(h->body)["status"], "ok");
+  auto m = json::parse(c.Get("/v1/model")->body);
+  EXPECT_EQ(m["fps"], 20.0);
+  EXPECT_EQ(m["skeleton"]["joints"].size(), 21u);
+  EXPECT_GT(m["parameters"]["transformer"].get<int64_t>(), 1000000);
+  EXPECT_NE(m["licence"].get<std::string>().find("CC BY-NC"), std::string::npos);
+
+  auto r = post(c, "/v1/generate", {{"text", "a person waves"}, {"seconds", 2}, {"seed", 3}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto motion = json::parse(r->body);
+  EXPECT_EQ(motion["frames"].size(), 40u);
+  EXPECT_EQ(motion["frames"][0].size(), 21u);
+  auto again = json::parse(post(c, "/v1/generate", {{"text", "a person waves"}, {"seconds", 2}, {"seed", 3}})->body);
+  EXPECT_EQ(again["frames"], motion["frames"]);  // same seed, same motion
+
+  auto b = post(c, "/v1/generate", {{"text", "a person waves"}, {"seconds", 2}, {"format", "bvh"}});
+  ASSERT_EQ(b->status, 200);
+  EXPECT_EQ(bvh::parse(b->body, "response").frames, 40);
+  auto n = post(c, "/v1/generate", {{"text", "a person waves"}, {"seconds", 1}, {"format", "npy"}});
+  EXPECT_EQ(npy::parse(n->body, "response").sizes(), torch::IntArrayRef({20, 21, 3}));
+  auto g = post(c, "/v1/generate", {{"text", "a person waves"}, {"seconds", 1}, {"format", "glb"}});
+  EXPECT_EQ(g->body.substr(0, 4), "glTF");
+  EXPECT_EQ(g->get_header_value("Content-Type"), "model/gltf-binary");
+  // Export of frames a client holds, through the same writers.
+  auto e = post(c, "/v1/export", {{"frames", motion["frames"]}, {"format", "bvh"}});
+  ASSERT_EQ(e->status, 200) << e->body;
+  EXPECT_EQ(bvh::parse(e->body, "export").frames, 40);
+}
+
+TEST(Serve, EveryBadRequestIsA4xxNamingTheField) {
+  RunningServer s;
+  auto c = s.client();
+  auto expect_400 = [&](const std::string& path, const std::string& body, const std::string& field) {
+    auto r = c.Post(path.c_str(), body, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body << " -> " << r->body;
+    auto j = json::parse(r->body);
+    EXPECT_EQ(j["field"], field) << body << " -> " << r->body;
+    EXPECT_FALSE(j["error"].get<std::string>().empty());
+  };
+  expect_400("/v1/generate", "{not json", "body");
+  expect_400("/v1/generate", "[1,2]", "body");
+  expect_400("/v1/generate", R"({"seconds": 2})", "text");
+  expect_400("/v1/generate", R"({"text": "   "})", "text");
+  expect_400("/v1/generate", R"({"text": 5})", "text");
+  expect_400("/v1/generate", R"({"text": "walk", "seconds": "two"})", "seconds");
+  expect_400("/v1/generate", R"({"text": "walk", "seconds": 500})", "seconds");
+  expect_400("/v1/generate", R"({"text": "walk", "seconds": 0})", "seconds");
+  expect_400("/v1/generate", R"({"text": "walk", "seed": -1})", "seed");
+  expect_400("/v1/generate", R"({"text": "walk", "seed": 1.5})", "seed");
+  expect_400("/v1/generate", R"({"text": "walk", "temperature": -0.1})", "temperature");
+  expect_400("/v1/generate", R"({"text": "walk", "guidance": 1e9})", "guidance");
+  expect_400("/v1/generate", R"({"text": "walk", "top_k": -2})", "top_k");
+  expect_400("/v1/generate", R"({"text": "walk", "format": "fbx"})", "format");
+  expect_400("/v1/generate", R"({"text": "walk", "colour": "red"})", "colour");
+  expect_400("/v1/generate", json{{"text", std::string(5000, 'a')}}.dump(), "text");
+  expect_400("/v1/stream", R"({"text": "walk", "format": "bvh"})", "format");
+  expect_400("/v1/stream", R"({"text": "walk", "seconds": -1})", "seconds");
+  expect_400("/v1/export", R"({"frames": [[[0,0,0]]]})", "frames");
+  expect_400("/v1/export", R"({"frames": []})", "frames");
+  auto unknown = post(c, "/v1/stream/0123abcd/text", {{"text", "a person jumps"}});
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(json::parse(unknown->body)["field"], "id");
+  EXPECT_EQ(c.Get("/v1/nothing")->status, 404);
+  EXPECT_EQ(c.Get("/../CMakeLists.txt")->status, 404);
+  EXPECT_EQ(c.Get("/vendor/three/../../../CMakeLists.txt")->status, 404);
+  EXPECT_EQ(c.Get("/%2e%2e/CMakeLists.txt")->status, 404);
+  // The page and three.js come from the server itself.
+  auto page = c.Get("/");
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("importmap"), std::string::npos);
+  EXPECT_EQ(c.Get("/vendor/three/build/three.module.js")->status, 200);
+}
+
+TEST(Serve, BodiesOverTheLimitAre413) {
+  serve::ServerOptions o;
+  o.max_body_bytes = 1024;
+  RunningServer s(o);
+  auto c = s.client();
+  auto r = post(c, "/v1/generate", {{"text", std::string(4000, 'a')}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST(Serve, StreamSendsFramedEventsAndFollowsATextChange) {
+  RunningServer s;
+  auto c = s.client();
+  std::atomic<bool> changed{false};
+  auto r = c.Post("/v1/stream", json{{"text", "a person walks forward"}, {"seconds", 8}, {"seed", 2}}.dump(), "application/json");
+  // (The whole body arrives once the stream is done; text changes are tested live below.)
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/event-stream");
+  auto events = parse_sse(r->body);
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events.front().name, "start");
+  EXPECT_EQ(events.front().data["joints"].size(), 21u);
+  EXPECT_EQ(events.back().name, "done");
+  EXPECT_EQ(events.back().data["frames"], 160);
+  int64_t next = 0;
+  for (size_t i = 1; i + 1 < events.size(); ++i) {
+    ASSERT_EQ(events[i].name, "frames");
+    EXPECT_EQ(events[i].data["t0"].get<int64_t>(), next);  // in order, no gaps
+    next += static_cast<int64_t>(events[i].data["joints"].size());
+  }
+  EXPECT_EQ(next, 160);
+
+  // Live: read the stream as it comes and change its text after the first frames.
+  httplib::Client live("127.0.0.1", s.port);
+  std::string stream_id;
+  std::vector<std::string> texts;
+  int64_t frames = 0;
+  serve::SseParser sse;
+  serve::post_streaming(live, "/v1/stream", json{{"text", "a person walks forward"}, {"seconds", 10}}.dump(),
+            [&](const char* data, size_t n) {
+              for (const auto& e : sse.feed(data, n)) {
+                const auto& name = e.name;
+                const auto& d = e.data;
+                if (name == "start") stream_id = d["id"];
+                if (name == "frames") {
+                  texts.push_back(d["text"]);
+                  frames += static_cast<int64_t>(d["joints"].size());
+                  if (!changed && frames >= 8) {
+                    changed = true;
+                    auto t = post(c, "/v1/stream/" + stream_id + "/text", {{"text", "a person sits down"}});
+                    EXPECT_EQ(t->status, 200) << t->body;
+                  }
+                }
+              }
+              return true;
+            });
+  EXPECT_EQ(frames, 200);
+  ASSERT_FALSE(texts.empty());
+  EXPECT_EQ(texts.front(), "a person walks forward");
+  EXPECT_EQ(texts.back(), "a person sits down");
+}
+
+TEST(Serve, DisconnectCancelsAndAFullQueueIs503) {
+  serve::ServerOptions o;
+  o.parallel = 1;
+  o.queue = 0;
+  RunningServer s(o);
+  std::atomic<int> chunks{0};
+  std::thread endless([&] {
+    httplib::Client c("127.0.0.1", s.port);
+    // seconds 0: until the client leaves; this client leaves after a few frame events.
+    serve::post_streaming(c, "/v1/stream", json{{"text", "a person walks in a circle"}, {"seconds", 0}}.dump(),
+                          [&](const char*, size_t) { return ++chunks < 6; });
+  });
+  while (chunks < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto c = s.client();
+  auto busy = post(c, "/v1/generate", {{"text", "a person jumps"}, {"seconds", 1}});
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 503);
+  EXPECT_FALSE(busy->get_header_value("Retry-After").empty());
+  endless.join();
+  // The endless stream stops as soon as its client is gone: the slot comes back.
+  for (int i = 0; i < 100 && s.server->busy() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(s.server->busy(), 0);
+  EXPECT_EQ(post(c, "/v1/generate", {{"text", "a person jumps"}, {"seconds", 1}})->status, 200);
+}
+
+TEST(Serve, ConcurrentClientsGetTheirOwnMotions) {
+  serve::ServerOptions o;
+  o.parallel = 2;
+  RunningServer s(o);
+  std::vector<json> got(4);
+  std::vector<std::thread> clients;
+  const std::vector<std::string> texts = {"a person waves", "a person jumps", "a person waves", "a person sits down"};
+  for (size_t i = 0; i < texts.size(); ++i)
+    clients.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", s.port);
+      c.set_read_timeout(60, 0);
+      auto r = c.Post("/v1/generate", json{{"text", texts[i]}, {"seconds", 2}, {"seed", i == 2 ? 0 : 0}}.dump(), "application/json");
+      if (r && r->status == 200) got[i] = json::parse(r->body);
+    });
+  for (auto& t : clients) t.join();
+  for (auto& g : got) ASSERT_EQ(g["frames"].size(), 40u);
+  EXPECT_EQ(got[0]["frames"], got[2]["frames"]);  // same text and seed: same motion, whatever ran beside it
+  EXPECT_NE(got[0]["frames"], got[1]["frames"]);
+  EXPECT_NE(got[1]["frames"], got[3]["frames"]);
+}
+
+TEST(Serve, StopEndsRunningStreamsWithADoneEvent) {
+  auto s = std::make_unique<RunningServer>();
+  std::string body;
+  std::thread client([&] {
+    httplib::Client c("127.0.0.1", s->port);
+    serve::post_streaming(c, "/v1/stream", json{{"text", "a person walks"}, {"seconds", 0}}.dump(), [&](const char* d, size_t n) {
+             body.append(d, n);
+             return true;
+           });
+  });
+  while (body.find("event: frames") == std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  s->server->stop();
+  client.join();
+  EXPECT_NE(body.find("event: done"), std::string::npos);
+  EXPECT_NE(body.find("\"reason\":\"shutdown\""), std::string::npos);
+}

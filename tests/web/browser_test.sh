@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Starts `mogo serve` on a free port, runs the viewer's browser check against it (Debian's chromium
+# via puppeteer-core), then stops the server with SIGTERM and checks that it exits cleanly.
+set -euo pipefail
+mogo=$1 src=$2 shot=${3:-}
+log=$(mktemp)
+"$mogo" --threads 1 serve --port 0 > "$log" 2>&1 &
+server=$!
+trap 'kill -9 $server 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 200); do
+  url=$(grep -o 'http://[0-9.]*:[0-9]*/' "$log" || true)
+  [ -n "$url" ] && break
+  kill -0 $server 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "server did not start"; cat "$log"; exit 1; }
+node "$src/web/tools/browser_check.mjs" "$url" $shot
+kill -TERM $server
+wait $server
+grep -q "mogo serve: stopped" "$log" || { echo "no clean shutdown"; cat "$log"; exit 1; }
+echo "browser check ok; server stopped cleanly"

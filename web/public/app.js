@@ -1,0 +1,218 @@
+// mogo's viewer: type a sentence, Generate (the whole motion) or Stream (frames as the server makes
+// them, server-sent events over fetch), steer a running stream with a new text, play, pause, scrub,
+// download. The skeleton is drawn as bones and joints on a ground grid; the camera orbits.
+import * as THREE from 'three';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+
+const $ = (id) => document.getElementById(id);
+const state = { fps: 20, names: [], parents: [], frames: [], frame: 0, playing: true, streamId: null, abort: null, clock: 0 };
+
+// --- scene -------------------------------------------------------------------------------------
+const view = $('view');
+const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+renderer.setPixelRatio(window.devicePixelRatio);
+view.appendChild(renderer.domElement);
+const scene = new THREE.Scene();
+scene.background = new THREE.Color(0x1d2027);
+const camera = new THREE.PerspectiveCamera(45, 1, 0.05, 200);
+camera.position.set(2.4, 1.4, 3.6);
+const controls = new OrbitControls(camera, renderer.domElement);
+controls.target.set(0, 0.8, 0);
+controls.update();
+scene.add(new THREE.GridHelper(20, 40, 0x556070, 0x343a46));
+scene.add(new THREE.HemisphereLight(0xffffff, 0x333344, 2.0));
+const bones = new THREE.LineSegments(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0x9fd3ff }));
+scene.add(bones);
+let joints = null;  // InstancedMesh of spheres, made once the skeleton is known
+
+function setSkeleton(names, parents) {
+  state.names = names;
+  state.parents = parents;
+  bones.geometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array((names.length - 1) * 6), 3));
+  if (joints) scene.remove(joints);
+  joints = new THREE.InstancedMesh(new THREE.SphereGeometry(0.025, 12, 8), new THREE.MeshStandardMaterial({ color: 0xffc86b }), names.length);
+  scene.add(joints);
+}
+
+const matrix = new THREE.Matrix4();
+function showPose(i) {
+  const pose = state.frames[i];
+  if (!pose || !joints) return;
+  const line = bones.geometry.attributes.position.array;
+  let k = 0;
+  for (let j = 1; j < state.parents.length; j++) {
+    const p = state.parents[j];
+    line.set(pose.subarray(p * 3, p * 3 + 3), k);
+    line.set(pose.subarray(j * 3, j * 3 + 3), k + 3);
+    k += 6;
+  }
+  bones.geometry.attributes.position.needsUpdate = true;
+  bones.geometry.computeBoundingSphere();
+  for (let j = 0; j < state.names.length; j++) joints.setMatrixAt(j, matrix.makeTranslation(pose[j * 3], pose[j * 3 + 1], pose[j * 3 + 2]));
+  joints.instanceMatrix.needsUpdate = true;
+  // Follow the character across the floor.
+  controls.target.lerp(new THREE.Vector3(pose[0], 0.8, pose[2]), 0.05);
+  $('scrub').value = i;
+  $('clock').textContent = `${(i / state.fps).toFixed(2)} s`;
+}
+
+function resize() {
+  const w = view.clientWidth, h = view.clientHeight;
+  renderer.setSize(w, h);
+  camera.aspect = w / Math.max(h, 1);
+  camera.updateProjectionMatrix();
+}
+window.addEventListener('resize', resize);
+resize();
+
+let last = performance.now();
+renderer.setAnimationLoop((now) => {
+  const dt = (now - last) / 1000;
+  last = now;
+  if (state.playing && state.frames.length) {
+    state.clock = Math.min(state.clock + dt * state.fps, state.frames.length - 1);
+    state.frame = Math.floor(state.clock);
+  }
+  showPose(state.frame);
+  controls.update();
+  renderer.render(scene, camera);
+  state.rendered = (state.rendered || 0) + 1;
+});
+
+// --- data --------------------------------------------------------------------------------------
+function addFrames(list) {
+  for (const f of list) state.frames.push(Float32Array.from(f.flat()));
+  $('scrub').max = Math.max(0, state.frames.length - 1);
+  setEnabled(state.frames.length > 0, 'play', 'scrub', 'dlBvh', 'dlGlb', 'dlJson');
+}
+
+function reset() {
+  state.frames = [];
+  state.frame = 0;
+  state.clock = 0;
+  state.playing = true;
+  $('play').textContent = 'Pause';
+}
+
+function setEnabled(on, ...ids) { for (const id of ids) $(id).disabled = !on; }
+function status(text) { $('status').textContent = text; }
+
+function request() {
+  const body = { text: $('text').value };
+  const seconds = parseFloat($('seconds').value);
+  if (!Number.isNaN(seconds)) body.seconds = seconds;
+  const seed = parseInt($('seed').value, 10);
+  if (!Number.isNaN(seed)) body.seed = seed;
+  return body;
+}
+
+async function errorOf(res) {
+  try { return (await res.json()).error; } catch { return `HTTP ${res.status}`; }
+}
+
+async function generate() {
+  const body = request();
+  if (body.seconds === 0) delete body.seconds;  // 0 means endless for streams only
+  status('generating...');
+  const res = await fetch('/v1/generate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) return status(`error: ${await errorOf(res)}`);
+  const motion = await res.json();
+  reset();
+  setSkeleton(motion.joints, motion.parents);
+  addFrames(motion.frames);
+  status(`${motion.frames.length} frames`);
+}
+
+// Server-sent events over a POST: parse "event: X\ndata: Y\n\n" blocks as they arrive.
+async function stream() {
+  reset();
+  const abort = new AbortController();
+  state.abort = abort;
+  setEnabled(false, 'generate', 'stream');
+  setEnabled(true, 'stop');
+  status('waiting for the first frames...');
+  try {
+    const res = await fetch('/v1/stream', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request()), signal: abort.signal });
+    if (!res.ok) return status(`error: ${await errorOf(res)}`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null');
+        if (event === 'start') {
+          setSkeleton(data.joints, data.parents);
+          state.fps = data.fps;
+          state.streamId = data.id;
+          setEnabled(true, 'newText', 'change');
+        } else if (event === 'frames') {
+          addFrames(data.joints);
+          status(`streaming: ${state.frames.length} frames (${data.text})`);
+        } else if (event === 'done') {
+          status(`${data.frames} frames`);
+        }
+      }
+    }
+  } catch (e) {
+    if (e.name !== 'AbortError') status(`error: ${e.message}`);
+    else status(`stopped after ${state.frames.length} frames`);
+  } finally {
+    state.streamId = null;
+    state.abort = null;
+    setEnabled(true, 'generate', 'stream');
+    setEnabled(false, 'stop', 'newText', 'change');
+  }
+}
+
+async function changeText() {
+  if (!state.streamId) return;
+  const res = await fetch(`/v1/stream/${state.streamId}/text`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ text: $('newText').value }) });
+  if (!res.ok) status(`error: ${await errorOf(res)}`);
+}
+
+async function download(format) {
+  const frames = state.frames.map((f) => Array.from({ length: f.length / 3 }, (_, j) => [f[j * 3], f[j * 3 + 1], f[j * 3 + 2]]));
+  const res = await fetch('/v1/export', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ frames, format }) });
+  if (!res.ok) return status(`error: ${await errorOf(res)}`);
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = `motion.${format}`;
+  a.click();
+  URL.revokeObjectURL(a.href);
+}
+
+$('generate').onclick = generate;
+$('stream').onclick = stream;
+$('stop').onclick = () => state.abort?.abort();
+$('change').onclick = changeText;
+$('prompt').onsubmit = (e) => { e.preventDefault(); stream(); };
+$('steer').onsubmit = (e) => { e.preventDefault(); changeText(); };
+$('play').onclick = () => {
+  state.playing = !state.playing;
+  $('play').textContent = state.playing ? 'Pause' : 'Play';
+};
+$('scrub').oninput = () => {
+  state.playing = false;
+  $('play').textContent = 'Play';
+  state.frame = state.clock = parseInt($('scrub').value, 10);
+};
+$('dlBvh').onclick = () => download('bvh');
+$('dlGlb').onclick = () => download('glb');
+$('dlJson').onclick = () => download('json');
+
+// For tests and the curious: the viewer's state.
+window.mogoViewer = {
+  get frames() { return state.frames.length; },
+  get frame() { return state.frame; },
+  get rendered() { return state.rendered || 0; },
+  get streamId() { return state.streamId; },
+  pose(i) { return state.frames[i] ? Array.from(state.frames[i]) : null; },
+};
