@@ -121,6 +121,16 @@ MOGO_API int64_t mogo_session_frames(const mogo_session* session);       /* fram
 MOGO_API const char* mogo_session_text(const mogo_session* session);     /* the current text */
 MOGO_API int64_t mogo_session_cache_bytes(const mogo_session* session);  /* key/value cache size */
 
+/* ---- export ----------------------------------------------------------------------------------- */
+
+/* Writes n_frames x n_joints x 3 joint positions (metres, as pulled from a session) to `path`, the
+ * format chosen by its extension: .bvh (rotation channels solved from the joints), .glb / .gltf
+ * (glTF 2.0 with a skinned body), .json, .npy; the same writers as the mogo CLI and server.
+ * rotation_order: BVH Euler order ("ZXY" when NULL); position_channels: 1 = BVH positions on
+ * every joint. The file is written atomically. */
+MOGO_API mogo_status mogo_export(const mogo_model* model, const char* path, const float* joints, int64_t n_frames,
+                                 const char* rotation_order, int position_channels);
+
 /* ---- errors and version --------------------------------------------------------------------- */
 
 MOGO_API const char* mogo_last_error(void); /* this thread's last failure ("" if none) */

@@ -15,6 +15,7 @@
 #include "common/runtime.hpp"
 #include "engine/generator.hpp"
 #include "engine/stream.hpp"
+#include "export/motion_writer.hpp"
 
 struct mogo_model {
   std::unique_ptr<mogo::Generator> generator;
@@ -279,6 +280,23 @@ const char* mogo_session_text(const mogo_session* session) {
 }
 
 int64_t mogo_session_cache_bytes(const mogo_session* session) { return live(session) ? session->stream->cache_bytes() : -1; }
+
+mogo_status mogo_export(const mogo_model* model, const char* path, const float* joints, int64_t n_frames,
+                        const char* rotation_order, int position_channels) {
+  return guarded([&] {
+    check_handle(model, "model");
+    fail_if(!path || !*path, MOGO_ERR_INVALID_ARGUMENT, "path is NULL or empty");
+    fail_if(!joints, MOGO_ERR_INVALID_ARGUMENT, "joints is NULL");
+    fail_if(n_frames < 1 || n_frames > 10000000, MOGO_ERR_INVALID_ARGUMENT, "n_frames must be in [1, 1e7]");
+    const int64_t J = model->skeleton.num_joints();
+    auto t = torch::from_blob(const_cast<float*>(joints), {n_frames, J, 3}, torch::kFloat).clone();
+    mogo::ExportOptions o;
+    if (rotation_order) o.rotation_order = rotation_order;
+    o.position_channels = position_channels != 0;
+    o.joints_npy = true;
+    mogo::write_joints(path, t, model->skeleton, o);
+  });
+}
 
 const char* mogo_last_error(void) { return t_error.c_str(); }
 

@@ -147,6 +147,33 @@ TEST(CApi, BadModelFilesAndParameters) {
   mogo_model_free(m);
 }
 
+TEST(CApi, ExportsPulledFramesWithTheSameWriters) {
+  mogo_model* m = load_default();
+  mogo_session* s = mogo_session_open(m, "a person waves", params(2.0f));
+  const int J = mogo_model_n_joints(m);
+  auto frames = pull_all(s, J);
+  const int64_t n = static_cast<int64_t>(frames.size()) / (J * 3);
+  const std::string dir = testing::TempDir();
+  for (const char* ext : {".bvh", ".glb", ".gltf", ".json", ".npy"}) {
+    const std::string path = dir + "/capi_export" + ext;
+    ASSERT_EQ(mogo_export(m, path.c_str(), frames.data(), n, nullptr, 0), MOGO_OK) << ext << ": " << mogo_last_error();
+    std::ifstream in(path, std::ios::binary);
+    std::string head(4, '\0');
+    in.read(&head[0], 4);
+    const std::string e = ext;
+    if (e == ".bvh" || e == ".glb") {
+      EXPECT_EQ(head, e == ".bvh" ? "HIER" : "glTF");
+    }
+  }
+  EXPECT_EQ(mogo_export(m, (dir + "/x.fbx").c_str(), frames.data(), n, nullptr, 0), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(mogo_last_error()).find("unknown output type"), std::string::npos) << mogo_last_error();
+  EXPECT_EQ(mogo_export(m, (dir + "/x.bvh").c_str(), frames.data(), n, "XXZ", 0), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_export(m, (dir + "/x.bvh").c_str(), nullptr, n, nullptr, 0), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_export(nullptr, (dir + "/x.bvh").c_str(), frames.data(), n, nullptr, 0), MOGO_ERR_INVALID_ARGUMENT);
+  mogo_session_free(s);
+  mogo_model_free(m);
+}
+
 TEST(CApi, TwoSessionsOnTwoThreadsMatchRunningThemAlone) {
   mogo_model* m = load_default();
   const int J = mogo_model_n_joints(m);
