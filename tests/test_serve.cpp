@@ -11,6 +11,7 @@
 #include "motion/npy.hpp"
 #include "serve/server.hpp"
 #include "serve/sse_client.hpp"
+#include "shipped_model.hpp"
 #include "test_util.hpp"
 
 using namespace mogo;
@@ -18,13 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-Generator& shipped() {
-  static Generator g = [] {
-    torch::set_num_threads(1);
-    return Generator::load(test::source_dir() + "/models/t2m-tiny.pt");
-  }();
-  return g;
-}
+Generator& shipped() { return test::shipped_generator(); }
 
 // A server running on a background thread for the life of the object.
 struct RunningServer {

@@ -11,19 +11,14 @@
 #include "engine/timeline.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
+#include "shipped_model.hpp"
 #include "test_util.hpp"
 
 using namespace mogo;
 
 namespace {
 
-Generator& shipped() {
-  static Generator g = [] {
-    torch::set_num_threads(1);
-    return Generator::load(test::source_dir() + "/models/t2m-tiny.pt");
-  }();
-  return g;
-}
+Generator& shipped() { return test::shipped_generator(); }
 
 torch::Tensor stream_all(MotionStream& s, std::vector<MotionChunk>* chunks = nullptr) {
   std::vector<torch::Tensor> parts;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 namespace mogo::test {
 
@@ -35,16 +36,30 @@ nlohmann::json check_bvh_with_threejs(const std::string& bvh_path, std::string* 
 
 nlohmann::json run_web_tool(const std::string& script, const std::string& file, std::string* output) {
   if (!threejs_available()) return nlohmann::json::object();
-  std::string cmd = "node " + source_dir() + "/web/tools/" + script + " " + file + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
+  auto lines = run_web_tool_lines(script, {file}, output);
+  return lines.empty() ? nlohmann::json{{"error", "no output"}} : lines.front();
+}
+
+std::vector<nlohmann::json> run_web_tool_lines(const std::string& script, const std::vector<std::string>& files, std::string* output) {
+  std::string cmd = "node " + source_dir() + "/web/tools/" + script;
+  for (const auto& f : files) cmd += " " + f;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   std::string out;
   std::array<char, 1 << 16> buf{};
   size_t n;
   while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
   int status = p ? pclose(p) : -1;
   if (output) *output = out;
-  if (status != 0) return {{"error", out}};
-  return nlohmann::json::parse(out);
+  if (status != 0) return {{{"error", out}}};
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(out);
+  try {
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  } catch (const nlohmann::json::exception& e) {
+    return {{{"error", std::string(e.what()) + ": " + out.substr(0, 400)}}};
+  }
+  return lines;
 }
 
 }  // namespace mogo::test

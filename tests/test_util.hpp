@@ -44,6 +44,10 @@ nlohmann::json check_bvh_with_threejs(const std::string& bvh_path, std::string* 
 // Runs web/tools/<script> under node on a file and parses the JSON it prints ({"error"} on failure;
 // an empty object when three.js is not installed).
 nlohmann::json run_web_tool(const std::string& script, const std::string& file, std::string* output = nullptr);
+// The same over several files in one node process: one parsed JSON line per file ({"error"} alone
+// on failure).
+std::vector<nlohmann::json> run_web_tool_lines(const std::string& script, const std::vector<std::string>& files,
+                                               std::string* output = nullptr);
 inline bool threejs_available() { return std::filesystem::exists(source_dir() + "/web/node_modules/three"); }
 
 // Resident memory of this process now, MB (/proc/self/statm).
