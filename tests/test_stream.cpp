@@ -85,6 +85,14 @@ TEST(Stream, FramesEqualOfflineGenerationWithTheSameSeed) {
   ASSERT_EQ(streamed.sizes(), offline.sizes());
   EXPECT_LT(test::max_abs_diff(streamed, offline), 1e-4);
   EXPECT_GT(chunks.size(), 5u);  // frames left step by step, not all at the end
+
+  // Past the training length both slide the cache the same way: 20 s are still equal.
+  o.seconds = 20;
+  auto long_offline = gen.generate({"a person walks forward and waves"}, o)[0].features;
+  MotionStream ls(gen, "a person walks forward and waves", fixed(20));
+  auto long_streamed = stream_all(ls);
+  ASSERT_EQ(long_streamed.sizes(), long_offline.sizes());
+  EXPECT_LT(test::max_abs_diff(long_streamed, long_offline), 1e-4);
   // Joints of the chunks, chained through the root state, equal those of the whole motion.
   std::vector<torch::Tensor> joints;
   for (auto& c : chunks) joints.push_back(c.joints);

@@ -22,9 +22,11 @@
 
 namespace mogo::serve {
 
-namespace {
-
 using nlohmann::json;
+
+// (Named, not anonymous, namespace: MotionServer::Impl holds these, and in a unity build this file
+// is not the main file, where GCC warns about anonymous types in such members.)
+namespace detail {
 
 // At most `slots` generations run; at most `waiting` more wait. A Ticket is a place in that
 // bounded line; it becomes a slot with enter() and gives everything back when destroyed.
@@ -88,6 +90,13 @@ struct StreamControl {
   std::string text;
   int64_t frames = 0;
 };
+
+}  // namespace detail
+
+namespace {
+
+using detail::SlotPool;
+using detail::StreamControl;
 
 json error_body(const std::string& field, const std::string& message) { return {{"error", message}, {"field", field}}; }
 

@@ -124,6 +124,9 @@ SampledTokens sample_tokens(HierarchicalCausalTransformer& model, const torch::T
     if (!running) break;
     // The sampled step becomes the next input (rows that ended keep running harmlessly: causal).
     sampler.feed(step.tokens.unsqueeze(2));
+    // Past the training length the cache slides, as in streaming (MotionStream's default window),
+    // so that long generations stay within the position distances the model was trained on.
+    if (p.use_cache) sampler.keep_recent(max_steps);
   }
   int64_t longest = 1;
   for (int64_t b = 0; b < B; ++b) {

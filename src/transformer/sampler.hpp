@@ -65,7 +65,8 @@ struct SampledTokens {
 };
 
 // cond: [B,d] text conditions. target_steps[b] > 0 fixes row b's length (END masked until then);
-// 0 generates until END or max_steps. Deterministic for a fixed seed.
+// 0 generates until END or max_steps. Deterministic for a fixed seed. With the cache, it slides
+// past max_steps steps (keep_recent), exactly as a MotionStream with its default window.
 SampledTokens sample_tokens(HierarchicalCausalTransformer& model, const torch::Tensor& cond,
                             const std::vector<int64_t>& target_steps, int64_t max_steps, const SamplingParams& p);
 
