@@ -19,7 +19,10 @@ camera.position.set(2.4, 1.4, 3.6);
 const controls = new OrbitControls(camera, renderer.domElement);
 controls.target.set(0, 0.8, 0);
 controls.update();
-scene.add(new THREE.GridHelper(20, 40, 0x556070, 0x343a46));
+// A floor around the character that moves with it in whole cells (a small grid: software GL in
+// headless browsers drops lines that reach far behind the camera).
+const grid = new THREE.GridHelper(8, 16, 0x8a96a8, 0x4c5566);
+scene.add(grid);
 scene.add(new THREE.HemisphereLight(0xffffff, 0x333344, 2.0));
 const bones = new THREE.LineSegments(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0x9fd3ff }));
 scene.add(bones);
@@ -50,19 +53,24 @@ function showPose(i) {
   bones.geometry.computeBoundingSphere();
   for (let j = 0; j < state.names.length; j++) joints.setMatrixAt(j, matrix.makeTranslation(pose[j * 3], pose[j * 3 + 1], pose[j * 3 + 2]));
   joints.instanceMatrix.needsUpdate = true;
-  // Follow the character across the floor.
+  // Follow the character across the floor: the camera moves with its target (orbiting still works).
+  const before = controls.target.clone();
   controls.target.lerp(new THREE.Vector3(pose[0], 0.8, pose[2]), 0.05);
+  camera.position.add(controls.target.clone().sub(before));
+  grid.position.set(Math.round(pose[0]), 0, Math.round(pose[2]));
   $('scrub').value = i;
   $('clock').textContent = `${(i / state.fps).toFixed(2)} s`;
 }
 
 function resize() {
   const w = view.clientWidth, h = view.clientHeight;
-  renderer.setSize(w, h);
+  if (w === 0 || h === 0) return;
+  renderer.setSize(w, h, false);
   camera.aspect = w / Math.max(h, 1);
   camera.updateProjectionMatrix();
 }
-window.addEventListener('resize', resize);
+// The view's size is known only once the page is laid out, and changes with the window.
+new ResizeObserver(resize).observe(view);
 resize();
 
 let last = performance.now();
