@@ -96,7 +96,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
     ExportOptions out;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("generate", "Generate motion from a text: .bvh, .npy (features, or --joints) or .json");
+  auto* cmd = app.add_subcommand("generate", "Generate motion from a text: .bvh, .glb/.gltf, .npy (features, or --joints) or .json; or stream it");
   auto sf = std::make_shared<StreamFlags>();
   cmd->add_option("text", o->text, "what the person does, e.g. \"a person walks forward happily\"");
   cmd->add_option("-o,--output", o->output, "output file (.bvh, .glb, .gltf, .npy, .json)")->capture_default_str();
