@@ -28,20 +28,21 @@ void check_motion_extension(const std::string& path) {
           path + ": unknown output type '" + e + "' (expected .bvh, .glb, .gltf, .npy or .json)");
 }
 
-nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, double fps) {
+nlohmann::json joints_json(const torch::Tensor& joints) {
   auto j = joints.to(torch::kCPU, torch::kDouble).contiguous();
-  const int64_t T = j.size(0), J = j.size(1);
   auto a = j.accessor<double, 3>();
+  auto r = [](double v) { return std::round(v * 1e4) / 1e4; };  // 0.1 mm keeps files small
   nlohmann::json frames = nlohmann::json::array();
-  for (int64_t t = 0; t < T; ++t) {
+  for (int64_t t = 0; t < a.size(0); ++t) {
     nlohmann::json f = nlohmann::json::array();
-    for (int64_t k = 0; k < J; ++k) {
-      // millimetre precision keeps files small
-      f.push_back({std::round(a[t][k][0] * 1e4) / 1e4, std::round(a[t][k][1] * 1e4) / 1e4, std::round(a[t][k][2] * 1e4) / 1e4});
-    }
+    for (int64_t k = 0; k < a.size(1); ++k) f.push_back({r(a[t][k][0]), r(a[t][k][1]), r(a[t][k][2])});
     frames.push_back(std::move(f));
   }
-  return {{"fps", fps}, {"units", "metres, Y up"}, {"joints", skel.joint_names}, {"parents", skel.parents}, {"frames", frames}};
+  return frames;
+}
+
+nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, double fps) {
+  return {{"fps", fps}, {"units", "metres, Y up"}, {"joints", skel.joint_names}, {"parents", skel.parents}, {"frames", joints_json(joints)}};
 }
 
 void write_joints(const std::string& path, const torch::Tensor& joints_in, const Skeleton& skel, const ExportOptions& o) {

@@ -23,6 +23,10 @@ void write_motion(const std::string& path, const torch::Tensor& features, const 
 // joints: [T,J,3] metres, Y up (.npy: the joints themselves).
 void write_joints(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, const ExportOptions& o = {});
 
+// Joint positions [T,J,3] as [[[x,y,z] per joint] per frame], metres rounded to 0.1 mm: the form
+// every JSON output of mogo uses (files, --stream lines, the server's events).
+nlohmann::json joints_json(const torch::Tensor& joints);
+
 // {"fps", "joints": [names], "parents": [...], "frames": [[[x,y,z] per joint] per frame]} (metres, Y up).
 nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
 

@@ -324,7 +324,7 @@ std::string write(const torch::Tensor& joints, const Skeleton& s, const WriteOpt
   rot::matrix_to_euler(torch::eye(3, torch::kDouble), o.rotation_order);  // validates the order
   require(o.fps > 0 && std::isfinite(o.fps), "bvh::write: fps must be > 0");
   const auto a = solve_animation(joints, s, o.fps);
-  const int64_t J = s.num_joints(), T = a.frames();
+  const int64_t T = a.frames();
   const auto children = children_of(s);
   std::ostringstream out;
   out << "HIERARCHY\n";
@@ -346,7 +346,6 @@ std::string write(const torch::Tensor& joints, const Skeleton& s, const WriteOpt
     for (int64_t c : children[j]) visit(c);
   };
   visit(0);
-  (void)J;
   auto table = torch::cat(cols, 1).contiguous();
   auto acc = table.accessor<double, 2>();
   std::string line;

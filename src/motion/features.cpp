@@ -134,11 +134,12 @@ torch::Tensor recover_root_rotation(const torch::Tensor& features, const RootSta
 
 RootState root_state_after(const torch::Tensor& features, const RootState& start) {
   require(features.dim() == 2 && features.size(0) > 0, "root_state_after: features must be [T>0,D]");
-  auto last = features[-1].to(torch::kDouble);
-  auto ang = root_angles(features, start)[-1].item<double>() + last[0].item<double>();
-  // p[T] = p[T-1] + R_T^-1 (vx, 0, vz)_{T-1}: the same step recover_from_ric integrates.
   auto data = features.to(torch::kDouble);
-  auto r_pos = root_positions(data, recover_root_rotation(data, start), start)[-1];
+  auto last = data[-1];
+  auto angles = root_angles(data, start);
+  auto ang = angles[-1].item<double>() + last[0].item<double>();
+  // p[T] = p[T-1] + R_T^-1 (vx, 0, vz)_{T-1}: the same step recover_from_ric integrates.
+  auto r_pos = root_positions(data, y_rotation(angles), start)[-1];
   auto step = rot::qrot(rot::qinv(y_rotation(torch::tensor(ang, torch::kDouble))),
                         torch::tensor({last[1].item<double>(), 0.0, last[2].item<double>()}, torch::kDouble));
   return {ang, r_pos[0].item<double>() + step[0].item<double>(), r_pos[2].item<double>() + step[2].item<double>()};

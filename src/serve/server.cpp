@@ -105,19 +105,6 @@ void reply_json(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump() + "\n", "application/json");
 }
 
-json frames_json(const torch::Tensor& joints) {
-  auto a = joints.to(torch::kDouble).contiguous();
-  auto acc = a.accessor<double, 3>();
-  json frames = json::array();
-  for (int64_t t = 0; t < acc.size(0); ++t) {
-    json f = json::array();
-    for (int64_t k = 0; k < acc.size(1); ++k)
-      f.push_back({std::round(acc[t][k][0] * 1e4) / 1e4, std::round(acc[t][k][1] * 1e4) / 1e4, std::round(acc[t][k][2] * 1e4) / 1e4});
-    frames.push_back(std::move(f));
-  }
-  return frames;
-}
-
 std::string sse(const std::string& event, const json& data) { return "event: " + event + "\ndata: " + data.dump() + "\n\n"; }
 
 int64_t parameters(const torch::nn::Module& m) {
@@ -245,7 +232,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
             std::lock_guard<std::mutex> lock(control->m);
             control->frames = s.frames_emitted();
           }
-          if (!send(sse("frames", {{"t0", chunk.first_frame}, {"text", s.text()}, {"joints", frames_json(chunk.joints)}}))) return false;
+          if (!send(sse("frames", {{"t0", chunk.first_frame}, {"text", s.text()}, {"joints", joints_json(chunk.joints)}}))) return false;
         }
         send(sse("done", {{"frames", s.frames_emitted()}, {"reason", stopping ? "shutdown" : "end"}}));
         sink.done();

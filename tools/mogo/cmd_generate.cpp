@@ -24,17 +24,12 @@ std::string numbered(const std::string& path, int64_t i, int64_t n) {
   return (p.parent_path() / (p.stem().string() + "_" + std::to_string(i) + p.extension().string())).string();
 }
 
-// One JSON line per final frame on stdout: {"frame", "time", "text", "joints": [[x,y,z] x J]},
-// positions in metres rounded to 0.1 mm.
+// One JSON line per final frame on stdout: {"frame", "time", "text", "joints": [[x,y,z] x J]}.
 void print_frames(const MotionChunk& c, const std::string& text) {
-  auto j = c.joints.to(torch::kDouble).contiguous();
-  auto a = j.accessor<double, 3>();
+  const auto frames = joints_json(c.joints);
   for (int64_t i = 0; i < c.frames(); ++i) {
-    nlohmann::json joints = nlohmann::json::array();
-    for (int64_t k = 0; k < a.size(1); ++k)
-      joints.push_back({std::round(a[i][k][0] * 1e4) / 1e4, std::round(a[i][k][1] * 1e4) / 1e4, std::round(a[i][k][2] * 1e4) / 1e4});
     const int64_t f = c.first_frame + i;
-    nlohmann::json line = {{"frame", f}, {"time", f / kFps}, {"text", text}, {"joints", joints}};
+    nlohmann::json line = {{"frame", f}, {"time", f / kFps}, {"text", text}, {"joints", frames[i]}};
     std::fputs((line.dump() + "\n").c_str(), stdout);
   }
   std::fflush(stdout);
