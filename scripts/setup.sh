@@ -9,7 +9,7 @@ PACKAGES=(
   libopenblas0-pthread    # without it LibTorch falls back to reference BLAS (~15x slower)
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libsentencepiece-dev libcpp-httplib-dev
-  libprotobuf-dev xz-utils
+  libprotobuf-dev xz-utils zlib1g-dev
   libtinygltf-dev         # glTF 2.0 export (.glb / .gltf + .bin)
   chromium                # the web viewer's browser test (driven by puppeteer-core from npm)
 )

@@ -19,14 +19,13 @@ using nlohmann::json;
 
 namespace {
 
-Generator& shipped() { return test::shipped_generator(); }
 
 // A server running on a background thread for the life of the object.
 struct RunningServer {
   explicit RunningServer(serve::ServerOptions o = {}) {
     o.port = 0;
     o.model_file = test::source_dir() + "/models/t2m-tiny.pt";
-    server = std::make_unique<serve::MotionServer>(shipped(), o);
+    server = std::make_unique<serve::MotionServer>(test::shipped_generator(), o);
     port = server->bind();
     thread = std::thread([this] { server->run(); });
   }

@@ -18,7 +18,6 @@ using namespace mogo;
 
 namespace {
 
-Generator& shipped() { return test::shipped_generator(); }
 
 torch::Tensor stream_all(MotionStream& s, std::vector<MotionChunk>* chunks = nullptr) {
   std::vector<torch::Tensor> parts;
@@ -56,7 +55,7 @@ TEST(RootState, ChunkedRecoveryEqualsTheWholeMotion) {
 
 TEST(Decoder, LatentSpanIsTheReceptiveField) {
   // Poison one latent with NaN: exactly the frames whose span holds it turn NaN.
-  auto& vq = shipped().model().vq;
+  auto& vq = test::shipped_generator().model().vq;
   torch::NoGradGuard g;
   const int64_t S = 16;
   for (int64_t s : {0, 5, 15}) {
@@ -74,7 +73,7 @@ TEST(Decoder, LatentSpanIsTheReceptiveField) {
 }
 
 TEST(Stream, FramesEqualOfflineGenerationWithTheSameSeed) {
-  auto& gen = shipped();
+  auto& gen = test::shipped_generator();
   GenerateOptions o;
   o.seconds = 6;
   o.sampling.seed = 3;
@@ -116,7 +115,7 @@ TEST(Stream, FramesEqualOfflineGenerationWithTheSameSeed) {
 }
 
 TEST(Stream, TenMinutesWithFlatMemoryNoDriftNoSinking) {
-  auto& gen = shipped();
+  auto& gen = test::shipped_generator();
   MotionStream s(gen, "a person walks forward", StreamOptions{});  // default window: the training length
   const int64_t window = gen.model().config.max_steps, steps = 10 * 60 * 20 / 4;
   const auto& skel = gen.skeleton();
@@ -181,7 +180,7 @@ TEST(Stream, KeepRecentPreservesRelativePositions) {
 }
 
 TEST(Stream, SetTextTakesEffectFromTheNextStep) {
-  auto& gen = shipped();
+  auto& gen = test::shipped_generator();
   auto o = fixed(10);
   MotionStream a(gen, "a person walks forward", o), b(gen, "a person walks forward", o);
   const int64_t switch_step = 30;  // past the decoder's look-ahead (about 22 steps)
@@ -209,7 +208,7 @@ TEST(Stream, SetTextTakesEffectFromTheNextStep) {
 }
 
 TEST(Stream, ContinuesAGivenMotionWithoutAJump) {
-  auto& gen = shipped();
+  auto& gen = test::shipped_generator();
   GenerateOptions go;
   go.seconds = 4;
   go.sampling.seed = 9;
@@ -254,7 +253,7 @@ TEST(Timeline, ParsesAndRejectsBadEntries) {
 }
 
 TEST(Timeline, EachTextTakesOverAtItsStep) {
-  auto& gen = shipped();
+  auto& gen = test::shipped_generator();
   MotionStream s(gen, "a person walks forward", fixed(5));
   std::vector<std::pair<int64_t, std::string>> seen;  // (steps drawn, text) per chunk
   play_timeline(s, parse_timeline("0:a person walks forward;2:a person jumps;3.2:a person sits down"), 49,

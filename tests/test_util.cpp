@@ -1,14 +1,40 @@
 #include "test_util.hpp"
 
+#include <csignal>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 namespace mogo::test {
+
+FileSizeLimit::FileSizeLimit(size_t bytes) {
+  rlimit r{};
+  ::getrlimit(RLIMIT_FSIZE, &r);
+  old_soft = r.rlim_cur;
+  std::signal(SIGXFSZ, SIG_IGN);
+  r.rlim_cur = bytes;
+  ::setrlimit(RLIMIT_FSIZE, &r);
+}
+
+FileSizeLimit::~FileSizeLimit() {
+  rlimit r{};
+  ::getrlimit(RLIMIT_FSIZE, &r);
+  r.rlim_cur = old_soft;
+  ::setrlimit(RLIMIT_FSIZE, &r);
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 double resident_mb() {
   std::ifstream statm("/proc/self/statm");

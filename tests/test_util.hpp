@@ -58,3 +58,18 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 }  // namespace mogo::test
+
+namespace mogo::test {
+
+// Simulates a full disk for this process: files may not grow past `bytes` (RLIMIT_FSIZE), and
+// writes past it fail with EFBIG instead of raising SIGXFSZ. Restored at destruction.
+struct FileSizeLimit {
+  explicit FileSizeLimit(size_t bytes);
+  ~FileSizeLimit();
+  size_t old_soft;
+};
+
+// The names in `dir` (no recursion), sorted.
+std::vector<std::string> list_dir(const std::string& dir);
+
+}  // namespace mogo::test

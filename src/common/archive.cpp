@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/zip_check.hpp"
 
 namespace mogo {
 
@@ -13,21 +14,23 @@ void save_archive(const std::string& path, torch::serialize::OutputArchive& ar, 
                   const std::string& format) {
   meta["format"] = format;
   ar.write("meta", c10::IValue(meta.dump()));
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  ar.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot move the written file into place");
-  }
+  // Serialised in memory first: LibTorch's file writer, failing mid-way (disk full), throws again
+  // from its destructor and ends the process; here the only file write is the atomic one.
+  std::string bytes;
+  ar.save_to([&bytes](const void* data, size_t n) {
+    bytes.append(static_cast<const char*>(data), n);
+    return n;
+  });
+  write_file_atomically(path, bytes);
 }
 
 nlohmann::json load_archive(const std::string& path, torch::serialize::InputArchive& ar, const std::string& format,
                             torch::Device device) {
   require(std::filesystem::exists(path), path + ": no such file");
+  const std::string bytes = read_file(path);
+  verify_zip_checksums(bytes, path);
   try {
-    ar.load_from(path, device);
+    ar.load_from(bytes.data(), bytes.size(), device);
   } catch (const c10::Error&) {
     throw Error(path + ": not a mogo " + format + " file (cannot read the archive)");
   }
@@ -39,8 +42,8 @@ nlohmann::json load_archive(const std::string& path, torch::serialize::InputArch
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": corrupt 'meta' record: " + e.what());
   }
-  require(meta.value("format", "") == format,
-          path + ": format is '" + meta.value("format", "") + "', expected '" + format + "'");
+  require(meta.is_object() && meta.value("format", "") == format,
+          path + ": format is '" + (meta.is_object() ? meta.value("format", "") : "") + "', expected '" + format + "'");
   return meta;
 }
 
@@ -104,7 +107,9 @@ void read_model(torch::serialize::InputArchive& ar, torch::nn::Module& model, co
 
 void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer) {
   torch::serialize::InputArchive ar;
-  ar.load_from(path);
+  const std::string bytes = read_file(path);
+  verify_zip_checksums(bytes, path);
+  ar.load_from(bytes.data(), bytes.size());
   torch::serialize::InputArchive opt_ar;
   require(ar.try_read("optimizer", opt_ar), path + ": no optimizer state (a model file, not a training checkpoint)");
   optimizer.load(opt_ar);

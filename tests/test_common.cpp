@@ -1,0 +1,184 @@
+// common/: the atomic writer (never replaces what is not a regular file, disk full, stale
+// temporaries), model-file integrity (zip CRC-32 checks), errors naming their file.
+#include <fstream>
+#include <sys/stat.h>
+#include <thread>
+
+#include "common/archive.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/zip_check.hpp"
+#include "test_util.hpp"
+
+namespace mogo {
+namespace {
+
+namespace fs = std::filesystem;
+using test::TempDir;
+
+std::string slurp(const std::string& p) { return read_file(p); }
+
+TEST(AtomicFile, WritesAndReplacesRegularFiles) {
+  TempDir d;
+  write_file_atomically(d / "a/b.txt", "one");
+  write_file_atomically(d / "a/b.txt", "two");
+  EXPECT_EQ(slurp(d / "a/b.txt"), "two");
+  EXPECT_EQ(test::list_dir((d.path / "a").string()), std::vector<std::string>{"b.txt"});
+}
+
+TEST(AtomicFile, FollowsSymlinksInsteadOfReplacingThem) {
+  TempDir d;
+  write_file_atomically(d / "real.txt", "old");
+  fs::create_symlink("real.txt", d.path / "link.txt");
+  write_file_atomically(d / "link.txt", "new");
+  EXPECT_TRUE(fs::is_symlink(d.path / "link.txt"));
+  EXPECT_EQ(slurp(d / "real.txt"), "new");
+  // A dangling link: the file it names is created, the link stays.
+  fs::create_symlink("later.txt", d.path / "dangling.txt");
+  write_file_atomically(d / "dangling.txt", "x");
+  EXPECT_TRUE(fs::is_symlink(d.path / "dangling.txt"));
+  EXPECT_EQ(slurp(d / "later.txt"), "x");
+}
+
+TEST(AtomicFile, WritesDevicesAndFifosInPlace) {
+  write_file_atomically("/dev/null", "discarded");
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  TempDir d;
+  const std::string fifo = d / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = slurp(fifo); });
+  write_file_atomically(fifo, "through the pipe");
+  reader.join();
+  EXPECT_EQ(received, "through the pipe");
+  EXPECT_TRUE(fs::is_fifo(fifo));
+}
+
+TEST(AtomicFile, FullDeviceIsAnErrorNotAFile) {
+  try {
+    write_file_atomically("/dev/full", std::string(1 << 16, 'x'));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/full: write failed"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));
+}
+
+TEST(AtomicFile, RefusesDirectories) {
+  TempDir d;
+  EXPECT_THROW(write_file_atomically(d.path.string(), "x"), Error);
+  EXPECT_TRUE(fs::is_directory(d.path));
+}
+
+TEST(AtomicFile, DiskFullKeepsTheOldFileAndLeavesNoTemporary) {
+  TempDir d;
+  write_file_atomically(d / "out.bin", "previous");
+  {
+    test::FileSizeLimit full(4096);
+    try {
+      write_file_atomically(d / "out.bin", std::string(1 << 20, 'x'));
+      FAIL() << "no error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("out.bin: write failed"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(slurp(d / "out.bin"), "previous");
+  EXPECT_EQ(test::list_dir(d.path.string()), std::vector<std::string>{"out.bin"});
+}
+
+TEST(AtomicFile, RemovesOnlyStaleTemporaries) {
+  TempDir d;
+  // pid 2^22 + 1 is above Linux's pid_max: no such process. Our own pid is alive.
+  write_file_atomically(d / "a.npy.tmp.4194305", "stale");
+  write_file_atomically(d / "b.npy.tmp." + std::to_string(::getpid()), "ours");
+  write_file_atomically(d / "c.tmp.notapid", "kept");
+  EXPECT_EQ(remove_stale_temporaries(d.path.string()), 1);
+  EXPECT_EQ(test::list_dir(d.path.string()),
+            (std::vector<std::string>{"b.npy.tmp." + std::to_string(::getpid()), "c.tmp.notapid"}));
+}
+
+TEST(ReadFile, MissingFileNamesIt) {
+  try {
+    read_file("/nonexistent/x.npy");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/x.npy: cannot open"), std::string::npos);
+  }
+}
+
+// A small archive as the trainers write them: a tensor record and a meta record.
+std::string write_test_archive(const std::string& path) {
+  torch::serialize::OutputArchive ar;
+  ar.write("weights", torch::arange(1000, torch::kFloat));
+  save_archive(path, ar, {{"note", "test"}}, "mogo-test");
+  return slurp(path);
+}
+
+TEST(ModelFile, RoundTripsAndListsItsRecords) {
+  TempDir d;
+  std::string bytes = write_test_archive(d / "m.pt");
+  auto records = read_zip_directory(bytes, "m.pt");
+  EXPECT_GE(records.size(), 3u);  // data.pkl, the tensor, version, ...
+  verify_zip_checksums(bytes, "m.pt");
+  torch::serialize::InputArchive ar;
+  auto meta = load_archive(d / "m.pt", ar, "mogo-test");
+  EXPECT_EQ(meta["note"], "test");
+  torch::Tensor w;
+  ar.read("weights", w);
+  EXPECT_EQ(w[999].item<float>(), 999.0f);
+}
+
+TEST(ModelFile, CorruptBytesAreAChecksumError) {
+  TempDir d;
+  std::string bytes = write_test_archive(d / "m.pt");
+  // Four bytes inside the tensor's data: the record of the most bytes.
+  auto records = read_zip_directory(bytes, "m.pt");
+  auto big = *std::max_element(records.begin(), records.end(), [](auto& a, auto& b) { return a.size < b.size; });
+  for (int i = 0; i < 4; ++i) bytes[big.data_offset + 100 + i] ^= 0x5A;
+  write_file_atomically(d / "m.pt", bytes);
+  torch::serialize::InputArchive ar;
+  try {
+    load_archive(d / "m.pt", ar, "mogo-test");
+    FAIL() << "corrupt file loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum mismatch in record '" + big.name + "'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelFile, TruncatedAndForeignFilesAreErrors) {
+  TempDir d;
+  std::string bytes = write_test_archive(d / "m.pt");
+  for (size_t keep : {size_t{0}, size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
+    write_file_atomically(d / "t.pt", bytes.substr(0, keep));
+    torch::serialize::InputArchive ar;
+    EXPECT_THROW(load_archive(d / "t.pt", ar, "mogo-test"), Error) << keep;
+  }
+  torch::serialize::InputArchive ar;
+  EXPECT_THROW(load_archive(d / "m.pt", ar, "mogo-rvqvae"), Error);
+}
+
+TEST(ModelFile, DiskFullDuringSaveIsAnErrorAndLeavesNoTemporary) {
+  TempDir d;
+  std::string before = write_test_archive(d / "m.pt");
+  {
+    test::FileSizeLimit full(1024);
+    torch::serialize::OutputArchive ar;
+    ar.write("weights", torch::zeros({100000}));
+    EXPECT_THROW(save_archive(d / "m.pt", ar, {}, "mogo-test"), Error);
+  }
+  EXPECT_EQ(slurp(d / "m.pt"), before);
+  EXPECT_EQ(test::list_dir(d.path.string()), std::vector<std::string>{"m.pt"});
+}
+
+TEST(Require, ThrowsErrorWithTheMessage) {
+  EXPECT_NO_THROW(require(true, "never"));
+  try {
+    require(false, "x.npy: shape [3] expected [T,263]");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "x.npy: shape [3] expected [T,263]");
+  }
+}
+
+}  // namespace
+}  // namespace mogo
