@@ -32,7 +32,7 @@ struct Batch {
 
 // B clips with pairwise distinct label keys and captions (so no text meets a motion of the same
 // meaning as a negative), one random caption each, random crops of min..max frames.
-Batch sample_batch(const MotionDataset& data, const EvaluatorTrainOptions& o, std::mt19937_64& rng) {
+Batch sample_batch(const MotionDataset& data, const EvaluatorTrainConfig& o, std::mt19937_64& rng) {
   const auto& clips = data.clips();
   std::uniform_int_distribution<size_t> pick(0, clips.size() - 1);
   std::set<std::string> keys, texts;
@@ -73,48 +73,67 @@ Batch sample_batch(const MotionDataset& data, const EvaluatorTrainOptions& o, st
 
 }  // namespace
 
-int64_t train_evaluator(const EvaluatorTrainOptions& o) {
-  torch::Device device = pick_device(o.device);
-  MotionDataset data(o.data_dir, "train");
-  fs::create_directories(o.out_dir);
-  const std::string ckpt = (fs::path(o.out_dir) / "checkpoint.pt").string();
-  const std::string final_path = (fs::path(o.out_dir) / "evaluator.pt").string();
+void EvaluatorTrainConfig::validate() const {
+  for (auto [flag, v] : {std::pair<const char*, int64_t>{"--steps", steps}, {"--batch", batch_size}, {"--dim", dim},
+                         {"--vocab", vocab_size}, {"--checkpoint-every", checkpoint_every}, {"--log-every", log_every},
+                         {"max_frames", max_frames}, {"min_frames", min_frames}})
+    require_positive(flag, static_cast<double>(v));
+  require(batch_size >= 2, "--batch must be at least 2 (a contrastive batch needs negatives), got " + std::to_string(batch_size));
+  require_learning_rate("--lr", lr);
+}
+
+int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
+  torch::Device device = pick_device(opts.device);
+  const std::string ckpt = (fs::path(opts.out_dir) / "checkpoint.pt").string();
+  const std::string final_path = (fs::path(opts.out_dir) / "evaluator.pt").string();
+  check_fresh_output(ckpt, opts.resume);
+  if (fs::exists(opts.out_dir)) remove_stale_temporaries(opts.out_dir);
 
   EvaluatorBundle b;
-  bool resumed = o.resume && fs::exists(ckpt);
-  if (resumed) {
-    b = load_evaluator(ckpt, device);
-  } else {
+  bool resumed = opts.resume && fs::exists(ckpt);
+  if (resumed) b = load_evaluator(ckpt, device);
+  EvaluatorTrainOptions o = opts;
+  if (resumed && b.train_meta.contains("plan")) {
+    check_resume_plan(b.train_meta["plan"], o.request, ckpt);
+    check_same_data(b.train_meta.value("data_fingerprint", ""), o.data_dir, ckpt);
+    o.train = b.train_meta["plan"].get<EvaluatorTrainConfig>();
+  }
+  const EvaluatorTrainConfig& t = o.train;
+  t.validate();
+  MotionDataset data(o.data_dir, "train");
+  fs::create_directories(o.out_dir);
+  if (!resumed) {
     std::vector<std::string> captions;
     for (const auto& c : data.clips())
       for (const auto& cap : c.captions) captions.push_back(cap.text);
-    b.tokenizer = std::make_shared<Tokenizer>(Tokenizer::train(captions, static_cast<int>(o.vocab_size)));
+    b.tokenizer = std::make_shared<Tokenizer>(Tokenizer::train(captions, static_cast<int>(t.vocab_size)));
     b.text_cfg.vocab_size = b.tokenizer->vocab_size();
-    b.text_cfg.dim = o.dim;
-    b.text_cfg.out_dim = o.dim;
+    b.text_cfg.dim = t.dim;
+    b.text_cfg.out_dim = t.dim;
     b.motion_cfg.input_dim = data.dim();
-    b.motion_cfg.dim = o.dim;
-    b.motion_cfg.out_dim = o.dim;
-    b.motion_cfg.max_frames = std::max<int64_t>(o.max_frames, 400);
-    torch::manual_seed(o.seed);
+    b.motion_cfg.dim = t.dim;
+    b.motion_cfg.out_dim = t.dim;
+    b.motion_cfg.max_frames = std::max<int64_t>(t.max_frames, 400);
+    torch::manual_seed(t.seed);
     b.model = Evaluator(b.text_cfg, b.motion_cfg);
     b.model->to(device);
     b.mean = data.mean();
     b.std = data.std();
-    b.train_meta = {{"data", o.data_dir}, {"steps", o.steps}, {"batch_size", o.batch_size}, {"lr", o.lr}, {"seed", o.seed}};
+    b.train_meta = {{"data", o.data_dir}, {"steps", t.steps}, {"batch_size", t.batch_size}, {"lr", t.lr}, {"seed", t.seed},
+                    {"plan", t}, {"data_fingerprint", data_fingerprint(o.data_dir)}};
   }
-  torch::optim::AdamW opt(b.model->parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(1e-4));
+  torch::optim::AdamW opt(b.model->parameters(), torch::optim::AdamWOptions(t.lr).weight_decay(1e-4));
   if (resumed) load_optimizer_state(ckpt, opt);
   b.model->train();
 
-  auto lo = loop_options("train-eval", o.out_dir, {o.steps, o.warmup_steps, o.lr, 0.05}, o.log_every, o.checkpoint_every, "clips");
+  auto lo = loop_options("train-eval", o.out_dir, {t.steps, t.warmup_steps, t.lr, 0.05}, t.log_every, t.checkpoint_every, "clips");
   lo.quiet = o.quiet;
   TrainLoop loop(lo, {"loss", "accuracy", "scale"});
   TrainHooks hooks;
   hooks.step = [&](int64_t step, double lr) {
-    std::mt19937_64 rng(TrainLoop::step_seed(o.seed, step, 0));
-    torch::manual_seed(TrainLoop::step_seed(o.seed, step, 1));
-    auto batch = sample_batch(data, o, rng);
+    std::mt19937_64 rng(TrainLoop::step_seed(t.seed, step, 0));
+    torch::manual_seed(TrainLoop::step_seed(t.seed, step, 1));
+    auto batch = sample_batch(data, t, rng);
     auto tok = b.tokenizer->encode_batch(batch.captions, b.text_cfg.max_length);
     set_learning_rate(opt, lr);
     auto t = b.model->embed_text(tok.ids.to(device), tok.mask.to(device));
@@ -126,9 +145,10 @@ int64_t train_evaluator(const EvaluatorTrainOptions& o) {
     auto loss = 0.5 * (torch::cross_entropy_loss(logits, target) + torch::cross_entropy_loss(logits.t(), target));
     opt.zero_grad();
     loss.backward();
-    opt.step();
-    b.step = step + 1;
     StepStats s;
+    s.grad_norm = gradient_norm(b.model->parameters());
+    step_if_finite(opt, loss.item<double>(), s.grad_norm);
+    b.step = step + 1;
     s.values = {loss.item<double>(), (logits.argmax(1) == target).to(torch::kDouble).mean().item<double>(),
                 scale.item<double>()};
     s.items = static_cast<double>(logits.size(0));

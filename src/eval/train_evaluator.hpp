@@ -4,11 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/plan.hpp"
+
 namespace mogo {
 
-struct EvaluatorTrainOptions {
-  std::string data_dir;
-  std::string out_dir;          // checkpoint.pt, evaluator.pt, train_log.csv
+// The plan of an evaluator training run, stored in its checkpoints (train/plan.hpp).
+struct EvaluatorTrainConfig {
   int64_t steps = 3000;
   int64_t batch_size = 64;      // clips per batch, all with distinct captions and label keys
   int64_t max_frames = 196;     // random crops of at most this many frames
@@ -20,6 +21,18 @@ struct EvaluatorTrainOptions {
   int64_t checkpoint_every = 250;
   int64_t log_every = 50;
   uint64_t seed = 1234;
+
+  // Throws Error naming the flag of the first value out of range.
+  void validate() const;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EvaluatorTrainConfig, steps, batch_size, max_frames, min_frames, lr, warmup_steps,
+                                   vocab_size, dim, checkpoint_every, log_every, seed)
+
+struct EvaluatorTrainOptions {
+  std::string data_dir;
+  std::string out_dir;          // checkpoint.pt, evaluator.pt, train_log.csv
+  EvaluatorTrainConfig train;
+  PlanRequest request;          // the plan keys given explicitly: --resume checks them
   bool resume = false;
   bool quiet = false;
   std::string device = "auto";

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/atomic_file.hpp"
+#include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/progress.hpp"
 
@@ -28,6 +29,7 @@ TrainLoopOptions loop_options(std::string name, const std::string& out_dir, LRSc
   TrainLoopOptions o;
   o.name = std::move(name);
   o.log_path = (fs::path(out_dir) / "train_log.csv").string();
+  o.checkpoint_path = (fs::path(out_dir) / "checkpoint.pt").string();
   o.schedule = schedule;
   o.log_every = log_every;
   o.checkpoint_every = checkpoint_every;
@@ -81,6 +83,18 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+// Stops the run when step `step` produced a non-finite loss or gradient.
+void require_finite_step(const TrainLoopOptions& o, const StepStats& s, int64_t step, double lr, int64_t last_checkpoint) {
+  const double loss = s.values.empty() ? 0.0 : s.values[0];
+  if (std::isfinite(loss) && std::isfinite(s.grad_norm)) return;
+  char what[160];
+  std::snprintf(what, sizeof what, "%s at step %lld (lr %g)", std::isfinite(loss) ? "gradient is not finite" : "loss is not finite",
+                (long long)step + 1, lr);
+  std::string kept = last_checkpoint > 0 ? "the last good checkpoint (step " + std::to_string(last_checkpoint) + ") is kept in " + o.checkpoint_path
+                                         : "no checkpoint was written yet";
+  throw Error(o.name + ": " + what + "; training stopped, " + kept + ". Lower --lr, or check the data for NaN");
+}
+
 }  // namespace
 
 int64_t TrainLoop::run(int64_t start, bool resumed, const TrainHooks& h) {
@@ -90,12 +104,13 @@ int64_t TrainLoop::run(int64_t start, bool resumed, const TrainHooks& h) {
   ProgressBar bar(o_.name, total, !o_.quiet);
   std::vector<double> sums(metrics_.size(), 0.0);
   double items = 0;
-  int64_t n = 0, step = start, run_steps = 0;
+  int64_t n = 0, step = start, run_steps = 0, last_checkpoint = resumed ? start : 0;
   auto t_interval = std::chrono::steady_clock::now(), t_start = t_interval;
   std::string note;
   while (step < total) {
     double lr = o_.schedule.at(step);
     StepStats s = h.step(step, lr);
+    require_finite_step(o_, s, step, lr, last_checkpoint);
     ++step;
     ++run_steps;
     for (size_t i = 0; i < sums.size() && i < s.values.size(); ++i) sums[i] += s.values[i];
@@ -136,6 +151,7 @@ int64_t TrainLoop::run(int64_t start, bool resumed, const TrainHooks& h) {
     bool stop = o_.stop_after > 0 && step >= o_.stop_after;
     if (step % o_.checkpoint_every == 0 || step == total || stop) {
       h.checkpoint(step);
+      last_checkpoint = step;
       if (h.after_checkpoint) note = h.after_checkpoint(step);
     }
     if (stop) break;

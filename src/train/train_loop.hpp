@@ -22,6 +22,7 @@ struct LRSchedule {
 struct TrainLoopOptions {
   std::string name;               // "train-vq", shown in progress lines
   std::string log_path;           // CSV log
+  std::string checkpoint_path;    // named when a run stops on a non-finite loss
   LRSchedule schedule;
   int64_t log_every = 50;
   int64_t checkpoint_every = 500;
@@ -38,10 +39,13 @@ TrainLoopOptions loop_options(std::string name, const std::string& out_dir, LRSc
 struct StepStats {
   std::vector<double> values;  // one per metric column, averaged over the log interval
   double items = 0;            // frames / tokens processed, for the throughput column
+  double grad_norm = 0;        // global gradient norm: a non-finite one stops the run
 };
 
 struct TrainHooks {
-  // One optimisation step at `step` (0-based) with learning rate `lr`.
+  // One optimisation step at `step` (0-based) with learning rate `lr`. A step whose loss
+  // (values[0]) or grad_norm is not finite must leave the weights alone (step_if_finite): the loop
+  // then stops with an Error, and the last checkpoint stays the last good state.
   std::function<StepStats(int64_t step, double lr)> step;
   // Columns computed once per log interval (e.g. codes unused in it); may be empty.
   std::function<std::vector<double>()> interval;

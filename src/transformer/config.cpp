@@ -1,6 +1,7 @@
 #include "transformer/config.hpp"
 
 #include "common/error.hpp"
+#include "train/plan.hpp"
 
 namespace mogo {
 
@@ -68,6 +69,21 @@ T2MTrainConfig T2MTrainConfig::preset(const std::string& name) {
     return t;
   }
   throw Error("unknown training preset '" + name + "' (expected paper, tiny or micro)");
+}
+
+}  // namespace mogo
+
+namespace mogo {
+
+void T2MTrainConfig::validate() const {
+  require_positive("--steps", steps);
+  require_positive("--batch", batch_size);
+  require_learning_rate("--lr", lr);
+  require(warmup_steps >= 0, "--warmup must be >= 0, got " + std::to_string(warmup_steps));
+  require_positive("--checkpoint-every", checkpoint_every);
+  require_positive("--log-every", log_every);
+  require_positive("grad_clip", grad_clip);
+  require_positive("crop_offsets", crop_offsets);
 }
 
 }  // namespace mogo

@@ -45,6 +45,8 @@ struct T2MTrainConfig {
   uint64_t seed = 1234;
 
   static T2MTrainConfig preset(const std::string& name);
+  // Throws Error naming the flag of the first value out of range.
+  void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(T2MTrainConfig, batch_size, steps, warmup_steps, lr, weight_decay, grad_clip,
                                    crop_offsets, checkpoint_every, log_every, vocab_size, seed)

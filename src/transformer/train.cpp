@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/archive.hpp"
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/runtime.hpp"
@@ -41,7 +42,8 @@ T2MModel new_model(const T2MTrainOptions& o, const MotionDataset& train, torch::
   m.config = T2MConfig::preset(o.preset, vq.config.codebook_size, vq.config.num_quantizers);
   m.config.text.vocab_size = m.tokenizer->vocab_size();
   m.train = o.train;
-  m.train_meta = {{"data", o.data_dir}, {"vq", o.vq_path}, {"preset", o.preset}, {"seconds", 0.0}};
+  m.train_meta = {{"data", o.data_dir}, {"vq", o.vq_path}, {"preset", o.preset}, {"seconds", 0.0},
+                  {"data_fingerprint", data_fingerprint(o.data_dir)}};
   torch::manual_seed(o.train.seed);  // deterministic initial weights
   m.transformer = HierarchicalCausalTransformer(m.config);
   m.transformer->to(device);
@@ -74,15 +76,23 @@ LayerLosses layer_losses(const std::vector<torch::Tensor>& logits, const torch::
 int64_t train_t2m(const T2MTrainOptions& o) {
   const auto wall_start = std::chrono::steady_clock::now();
   torch::Device device = pick_device(o.device);
-  fs::create_directories(o.out_dir);
   const std::string ckpt = (fs::path(o.out_dir) / "checkpoint.pt").string();
   const std::string final_path = (fs::path(o.out_dir) / "model.pt").string();
   const std::string val_log = (fs::path(o.out_dir) / "val_log.csv").string();
-  MotionDataset train_data(o.data_dir, "train"), val_data(o.data_dir, "val");
-
+  check_fresh_output(ckpt, o.resume);
+  if (fs::exists(o.out_dir)) remove_stale_temporaries(o.out_dir);
   const bool resumed = o.resume && fs::exists(ckpt);
+  if (!resumed) o.train.validate();
+  MotionDataset train_data(o.data_dir, "train"), val_data(o.data_dir, "val");
+  fs::create_directories(o.out_dir);
+
   T2MModel m = resumed ? load_t2m_model(ckpt, device) : new_model(o, train_data, device);
-  if (resumed) m.train.steps = o.train.steps;  // allow extending a finished run
+  if (resumed) {
+    nlohmann::json stored = m.train;
+    if (m.train_meta.contains("preset")) stored["preset"] = m.train_meta["preset"];
+    check_resume_plan(stored, o.request, ckpt);
+    check_same_data(m.train_meta.value("data_fingerprint", ""), o.data_dir, ckpt);
+  }
   require(m.feature_dim() == train_data.dim(), o.data_dir + ": features are " + std::to_string(train_data.dim()) +
                                                    "-d, the RVQ-VAE expects " + std::to_string(m.feature_dim()));
   // The model owns normalisation: the dataset is expressed in the RVQ-VAE's statistics.
@@ -129,10 +139,11 @@ int64_t train_t2m(const T2MTrainOptions& o) {
     auto l = layer_losses(logits, batch.targets.to(device));
     opt.zero_grad();
     l.total.backward();
-    torch::nn::utils::clip_grad_norm_(m.transformer->parameters(), t.grad_clip);
-    opt.step();
-    m.step = step + 1;
     StepStats s;
+    // The norm before clipping: a non-finite one means the step must not be taken.
+    s.grad_norm = torch::nn::utils::clip_grad_norm_(m.transformer->parameters(), t.grad_clip);
+    step_if_finite(opt, l.total.item<double>(), s.grad_norm);
+    m.step = step + 1;
     s.values = {l.total.item<double>()};
     s.values.insert(s.values.end(), l.loss.begin(), l.loss.end());
     s.values.insert(s.values.end(), l.accuracy.begin(), l.accuracy.end());

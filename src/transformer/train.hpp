@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 
+#include "train/plan.hpp"
 #include "transformer/config.hpp"
 
 namespace mogo {
@@ -14,6 +15,7 @@ struct T2MTrainOptions {
   std::string vq_path;        // RVQ-VAE model file (mogo train-vq)
   std::string preset = "tiny";
   T2MTrainConfig train;       // from the preset, then overridden by flags
+  PlanRequest request;        // the plan keys given explicitly ("preset" included): --resume checks them
   bool resume = false;
   std::string device = "auto";
   int64_t stop_after = 0;     // > 0: checkpoint and stop at this step

@@ -8,7 +8,7 @@ namespace mogo {
 void save_vq_checkpoint(const std::string& path, const VQCheckpoint& ck, torch::optim::Optimizer* optimizer) {
   torch::serialize::OutputArchive ar;
   nlohmann::json meta = {{"version", 1}, {"config", ck.config}, {"train", ck.train}, {"step", ck.step},
-                         {"skeleton", ck.skeleton_json}};
+                         {"skeleton", ck.skeleton_json}, {"preset", ck.preset}, {"data_fingerprint", ck.data_fingerprint}};
   ar.write("mean", ck.mean.to(torch::kCPU));
   ar.write("std", ck.std.to(torch::kCPU));
   write_model(ar, *ck.model, optimizer);
@@ -23,6 +23,8 @@ VQCheckpoint load_vq_checkpoint(const std::string& path, torch::Device device) {
   ck.train = meta.at("train").get<VQTrainConfig>();
   ck.step = meta.at("step");
   ck.skeleton_json = meta.value("skeleton", "");
+  ck.preset = meta.value("preset", "");
+  ck.data_fingerprint = meta.value("data_fingerprint", "");
   ar.read("mean", ck.mean);
   ar.read("std", ck.std);
   ck.model = RVQVAE(ck.config);

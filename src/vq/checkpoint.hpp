@@ -17,6 +17,8 @@ struct VQCheckpoint {
   torch::Tensor mean, std;     // [D] feature normalisation
   int64_t step = 0;
   std::string skeleton_json;   // the feature skeleton (for joints / BVH), may be empty
+  std::string preset;          // the training plan's preset and data (train/plan.hpp); may be empty
+  std::string data_fingerprint;
 };
 
 // Writes to `path` via a temporary file + rename. `optimizer` may be null (a model file).

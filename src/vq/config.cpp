@@ -1,6 +1,7 @@
 #include "vq/config.hpp"
 
 #include "common/error.hpp"
+#include "train/plan.hpp"
 
 namespace mogo {
 
@@ -49,6 +50,21 @@ VQTrainConfig VQTrainConfig::preset(const std::string& name) {
     return t;
   }
   throw Error("unknown training preset '" + name + "' (expected paper or tiny)");
+}
+
+}  // namespace mogo
+
+namespace mogo {
+
+void VQTrainConfig::validate() const {
+  require_positive("--steps", steps);
+  require_positive("--batch", batch_size);
+  require_positive("--window", window);
+  require(window % 4 == 0, "--window must be a multiple of 4 (the temporal down-sampling), got " + std::to_string(window));
+  require_learning_rate("--lr", lr);
+  require(warmup_steps >= 0, "--warmup must be >= 0, got " + std::to_string(warmup_steps));
+  require_positive("--checkpoint-every", checkpoint_every);
+  require_positive("--log-every", log_every);
 }
 
 }  // namespace mogo

@@ -38,6 +38,8 @@ struct VQTrainConfig {
   uint64_t seed = 1234;
 
   static VQTrainConfig preset(const std::string& name);
+  // Throws Error naming the flag of the first value out of range.
+  void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VQTrainConfig, batch_size, window, steps, warmup_steps, lr, weight_decay, checkpoint_every, log_every, seed)
 

@@ -24,27 +24,37 @@ namespace fs = std::filesystem;
 
 int64_t train_vq(VQTrainOptions o) {
   torch::Device device = pick_device(o.device);
-  MotionDataset data(o.data_dir, "train", o.train.window);
-  fs::create_directories(o.out_dir);
   const std::string ckpt_path = (fs::path(o.out_dir) / "checkpoint.pt").string();
   const std::string model_path = (fs::path(o.out_dir) / "model.pt").string();
-  std::string skeleton_json;
-  if (fs::exists(fs::path(o.data_dir) / "skeleton.json")) skeleton_json = read_file((fs::path(o.data_dir) / "skeleton.json").string());
+  check_fresh_output(ckpt_path, o.resume);
+  if (fs::exists(o.out_dir)) remove_stale_temporaries(o.out_dir);
 
   VQCheckpoint ck;
   const bool resumed = o.resume && fs::exists(ckpt_path);
   if (resumed) {
     ck = load_vq_checkpoint(ckpt_path, device);
-    ck.train.steps = o.train.steps;  // allow extending a finished run
-  } else {
+    nlohmann::json stored = ck.train;
+    if (!ck.preset.empty()) stored["preset"] = ck.preset;
+    check_resume_plan(stored, o.request, ckpt_path);
+    check_same_data(ck.data_fingerprint, o.data_dir, ckpt_path);
+  }
+  const VQTrainConfig plan = resumed ? ck.train : o.train;
+  plan.validate();
+  // The clips a window can be cut from depend on the window: the plan's, never the command line's.
+  MotionDataset data(o.data_dir, "train", plan.window);
+  fs::create_directories(o.out_dir);
+  if (!resumed) {
     ck.config = VQConfig::preset(o.preset, data.dim());
     ck.train = o.train;
+    ck.preset = o.preset;
+    ck.data_fingerprint = data_fingerprint(o.data_dir);
     torch::manual_seed(o.train.seed);  // deterministic initial weights
     ck.model = RVQVAE(ck.config);
     ck.model->to(device);
     ck.mean = data.mean();
     ck.std = data.std();
-    ck.skeleton_json = skeleton_json;
+    const auto skeleton = fs::path(o.data_dir) / "skeleton.json";
+    if (fs::exists(skeleton)) ck.skeleton_json = read_file(skeleton.string());
   }
   require(ck.config.input_dim == data.dim(), ckpt_path + ": model expects " + std::to_string(ck.config.input_dim) +
                                                  "-d features, dataset has " + std::to_string(data.dim()));
@@ -81,9 +91,10 @@ int64_t train_vq(VQTrainOptions o) {
     auto loss = rec + ck.config.vel_weight * vel + ck.config.commit_beta * out.rvq.commit_loss;
     opt.zero_grad();
     loss.backward();
-    opt.step();
-    ck.step = step + 1;
     StepStats s;
+    s.grad_norm = gradient_norm(ck.model->parameters());
+    step_if_finite(opt, loss.item<double>(), s.grad_norm);
+    ck.step = step + 1;
     s.values = {loss.item<double>(), rec.item<double>(), vel.item<double>(), out.rvq.commit_loss.item<double>()};
     for (int64_t q = 0; q < Q; ++q) {
       s.values.push_back(q < out.rvq.active_layers ? out.rvq.perplexity[q] : 0.0);

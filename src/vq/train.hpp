@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "train/plan.hpp"
 #include "vq/config.hpp"
 
 namespace mogo {
@@ -12,6 +13,7 @@ struct VQTrainOptions {
   std::string out_dir;           // checkpoint.pt, model.pt, train_log.csv
   std::string preset = "tiny";
   VQTrainConfig train;           // filled from the preset, then overridden by flags
+  PlanRequest request;           // the plan keys given explicitly ("preset" included): --resume checks them
   bool resume = false;
   std::string device = "auto";
   int64_t stop_after = 0;        // > 0: stop (after checkpointing) once this step is reached

@@ -19,14 +19,30 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
   auto* tr = app.add_subcommand("train-eval", "Train the text/motion evaluator contrastively on the training split");
   tr->add_option("data", t->data_dir, "prepared dataset folder")->required()->check(CLI::ExistingDirectory);
   tr->add_option("out", t->out_dir, "output folder: evaluator.pt, checkpoint.pt, train_log.csv")->required();
-  tr->add_option("--steps", t->steps, "optimisation steps")->capture_default_str();
-  tr->add_option("--batch", t->batch_size, "clips per batch (distinct captions)")->capture_default_str();
-  tr->add_option("--lr", t->lr, "peak learning rate")->capture_default_str();
-  tr->add_option("--dim", t->dim, "encoder width and embedding size")->capture_default_str();
-  tr->add_option("--vocab", t->vocab_size, "SentencePiece vocabulary size (at most)")->capture_default_str();
-  tr->add_option("--checkpoint-every", t->checkpoint_every, "steps between checkpoints")->capture_default_str();
-  tr->add_option("--log-every", t->log_every, "steps between log lines")->capture_default_str();
-  tr->add_option("--seed", t->seed, "random seed")->capture_default_str();
+  // Each plan flag: bound to the config, and recorded as given (what --resume checks) when used.
+  for (auto [flag, key, help] : {std::tuple<const char*, const char*, const char*>{"--steps", "steps", "optimisation steps"},
+                                 {"--batch", "batch_size", "clips per batch (distinct captions)"},
+                                 {"--lr", "lr", "peak learning rate"},
+                                 {"--dim", "dim", "encoder width and embedding size"},
+                                 {"--vocab", "vocab_size", "SentencePiece vocabulary size (at most)"},
+                                 {"--checkpoint-every", "checkpoint_every", "steps between checkpoints"},
+                                 {"--log-every", "log_every", "steps between log lines"},
+                                 {"--seed", "seed", "random seed"}}) {
+    std::string k = key;
+    tr->add_option_function<std::string>(flag, [t, k](const std::string& v) {
+      // Parsed as JSON so that the type follows the config's field; check_resume_plan and
+      // validate() do the rest.
+      nlohmann::json plan = t->train;
+      try {
+        nlohmann::json value = nlohmann::json::parse(v);
+        plan[k] = value;
+        t->train = plan.get<EvaluatorTrainConfig>();
+        t->request.given[k] = value;
+      } catch (const nlohmann::json::exception&) {
+        throw CLI::ValidationError("--" + k, "not a number: " + v);
+      }
+    }, std::string(help) + " (default: " + nlohmann::json(t->train)[k].dump() + ")");
+  }
   tr->add_flag("--resume", t->resume, "continue from out/checkpoint.pt");
   tr->add_flag("-q,--quiet", t->quiet, "no progress lines");
   tr->callback([&g, t] {

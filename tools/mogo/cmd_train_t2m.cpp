@@ -11,7 +11,7 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     T2MTrainOptions o;
     TrainFlags flags;
-    int64_t warmup = 0;
+    std::optional<int64_t> warmup;
   };
   auto p = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("train-t2m", "Train the text-to-motion transformer (checkpoints, --resume, CSV logs)");
@@ -22,13 +22,13 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g) {
   add_train_flags(cmd, p->flags, {&p->o.stop_after, &p->o.resume, &p->o.quiet, &p->o.step_delay_ms}, "sequences");
   cmd->add_option("--warmup", p->warmup, "warm-up steps (default: preset's)");
   cmd->add_flag("--half", p->o.half, "store the final model.pt with float16 weights");
-  cmd->callback([&g, p] {
+  cmd->callback([&g, p, cmd] {
     run_command(g, [&] {
       auto& o = p->o;
       o.device = g.device;
       o.train = T2MTrainConfig::preset(o.preset);
-      apply_train_flags(p->flags, o.train);
-      if (p->warmup) o.train.warmup_steps = p->warmup;
+      o.request = apply_train_flags(p->flags, o.train, cmd, o.preset);
+      apply_flag(p->warmup, o.train.warmup_steps, "warmup_steps", o.request);
       int64_t step = train_t2m(o);
       std::printf("train-t2m: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
     });

@@ -11,7 +11,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     VQTrainOptions o;
     TrainFlags flags;
-    int64_t window = 0;
+    std::optional<int64_t> window;
   };
   auto p = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("train-vq", "Train the RVQ-VAE on a prepared dataset (checkpoints, --resume, CSV log)");
@@ -20,14 +20,13 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--preset", p->o.preset, "model + schedule preset: tiny or paper (micro: for tests)")->capture_default_str();
   add_train_flags(cmd, p->flags, {&p->o.stop_after, &p->o.resume, &p->o.quiet, &p->o.step_delay_ms}, "windows");
   cmd->add_option("--window", p->window, "frames per window, multiple of 4 (default: preset's)");
-  cmd->callback([&g, p] {
+  cmd->callback([&g, p, cmd] {
     run_command(g, [&] {
       auto& o = p->o;
       o.device = g.device;
       o.train = VQTrainConfig::preset(o.preset);
-      apply_train_flags(p->flags, o.train);
-      if (p->window) o.train.window = p->window;
-      if (o.train.window % 4 != 0) throw Error("--window must be a multiple of 4, got " + std::to_string(o.train.window));
+      o.request = apply_train_flags(p->flags, o.train, cmd, o.preset);
+      apply_flag(p->window, o.train.window, "window", o.request);
       int64_t step = train_vq(o);
       std::printf("train-vq: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
     });

@@ -2,11 +2,13 @@
 // registers itself through register_all.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "export/motion_writer.hpp"
+#include "train/plan.hpp"
 
 namespace mogo::cli {
 
@@ -20,11 +22,11 @@ struct GlobalOptions {
 // one clear line on stderr and exit code 1.
 void run_command(const GlobalOptions& g, const std::function<void()>& body);
 
-// Flags every trainer has; 0 keeps the preset's value.
+// Flags every trainer has; unset keeps the preset's value (or, on --resume, the checkpoint's).
 struct TrainFlags {
-  int64_t steps = 0, batch = 0, checkpoint_every = 0, log_every = 0;
-  double lr = 0;
-  uint64_t seed = 1234;
+  std::optional<int64_t> steps, batch, checkpoint_every, log_every;
+  std::optional<double> lr;
+  std::optional<uint64_t> seed;
 };
 struct TrainControl {
   int64_t* stop_after;
@@ -34,15 +36,27 @@ struct TrainControl {
 };
 void add_train_flags(CLI::App* cmd, TrainFlags& f, const TrainControl& c, const std::string& batch_unit);
 
-// Overrides a training config's (VQTrainConfig, T2MTrainConfig) preset values with the flags given.
+// Sets `field` from `flag` when given, and records it in the plan request (what --resume checks).
+template <class T, class Field>
+void apply_flag(const std::optional<T>& flag, Field& field, const char* key, PlanRequest& r) {
+  if (!flag) return;
+  field = *flag;
+  r.given[key] = *flag;
+}
+
+// Overrides a training config's (VQTrainConfig, T2MTrainConfig) preset values with the flags given;
+// returns what was given. `preset` is part of the plan when given explicitly.
 template <class TrainConfig>
-void apply_train_flags(const TrainFlags& f, TrainConfig& t) {
-  if (f.steps) t.steps = f.steps;
-  if (f.batch) t.batch_size = f.batch;
-  if (f.lr) t.lr = f.lr;
-  if (f.checkpoint_every) t.checkpoint_every = f.checkpoint_every;
-  if (f.log_every) t.log_every = f.log_every;
-  t.seed = f.seed;
+PlanRequest apply_train_flags(const TrainFlags& f, TrainConfig& t, const CLI::App* cmd, const std::string& preset) {
+  PlanRequest r;
+  apply_flag(f.steps, t.steps, "steps", r);
+  apply_flag(f.batch, t.batch_size, "batch_size", r);
+  apply_flag(f.lr, t.lr, "lr", r);
+  apply_flag(f.checkpoint_every, t.checkpoint_every, "checkpoint_every", r);
+  apply_flag(f.log_every, t.log_every, "log_every", r);
+  apply_flag(f.seed, t.seed, "seed", r);
+  if (cmd->count("--preset")) r.given["preset"] = preset;
+  return r;
 }
 
 // --position-channels and --rotation-order, for every command that writes motion files.
