@@ -15,7 +15,12 @@ bool g_verbose = false;
 }
 
 int configure_threads(int n) {
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  require(n >= 0, "--threads must be >= 0 (0: all cores), got " + std::to_string(n));
+  // More threads than cores only makes LibTorch's and OpenBLAS's pools fight (a 1-s job took minutes).
+  require(n <= cores, "--threads " + std::to_string(n) + " is more than this machine's " + std::to_string(cores) +
+                          " cores; use 1.." + std::to_string(cores) + " (0: all)");
+  if (n == 0) n = cores;
   torch::set_num_threads(n);
   // OpenBLAS keeps a thread pool of its own (all cores by default) whose idle threads spin in
   // sched_yield: two such processes on a 2-core machine thrash. Give it the same count.

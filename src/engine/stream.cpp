@@ -13,6 +13,8 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
       sampler_(generator.model().transformer, generator.condition({text}), options.sampling) {
   require(options_.max_frames >= 0, "stream: max_frames must be >= 0");
   require(options_.seam_frames >= 0, "stream: seam_frames must be >= 0");
+  require(options_.window >= 0, "--window must be >= 0 (0: the model's training length), got " + std::to_string(options_.window));
+  require(options_.switch_context >= -1, "--switch-context must be >= -1 (-1: all), got " + std::to_string(options_.switch_context));
   if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
   const int64_t Q = gen_.model().config.num_quantizers, down = gen_.model().vq_config.downsample();
   tokens_ = torch::zeros({Q, 0}, torch::kLong);

@@ -9,6 +9,7 @@
 #include "motion/bvh.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
+#include "motion/skeletal_animation.hpp"
 
 namespace mogo {
 
@@ -49,6 +50,9 @@ void write_joints(const std::string& path, const torch::Tensor& joints_in, const
   check_motion_extension(path);
   const auto e = extension(path);
   auto joints = joints_in.to(torch::kCPU, torch::kFloat);
+  // Every format gets the same checks (the BVH/glTF solver repeats them): no file mogo could not read back.
+  require_frame_rate(o.fps, path + ": --fps");
+  require(torch::isfinite(joints).all().item<bool>(), path + ": the motion holds NaN or infinite joint positions; nothing written");
   if (e == ".npy") npy::save(path, joints);
   else if (e == ".bvh") bvh::save(path, joints, skel, {o.fps, o.position_channels, o.rotation_order});
   else if (e == ".glb" || e == ".gltf") save_gltf(path, joints, skel, o.fps);

@@ -267,6 +267,7 @@ Mapping Mapping::load(const std::string& path) {
 }
 
 torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& m, double fps, const std::string& source) {
+  require_frame_rate(fps, "output frame rate (--fps)");
   require(b.frames >= 2, source + ": needs at least 2 frames, has " + std::to_string(b.frames));
   std::vector<int64_t> idx;
   for (const auto& name : m.source_names) {
@@ -322,7 +323,6 @@ void write_hierarchy(std::ostringstream& out, const SkeletalAnimation& a, int64_
 
 std::string write(const torch::Tensor& joints, const Skeleton& s, const WriteOptions& o) {
   rot::matrix_to_euler(torch::eye(3, torch::kDouble), o.rotation_order);  // validates the order
-  require(o.fps > 0 && std::isfinite(o.fps), "bvh::write: fps must be > 0");
   const auto a = solve_animation(joints, s, o.fps);
   const int64_t T = a.frames();
   const auto children = children_of(s);

@@ -1,5 +1,8 @@
 #include "motion/skeletal_animation.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 #include "common/error.hpp"
 #include "motion/quaternion.hpp"
 
@@ -43,7 +46,15 @@ torch::Tensor rest_directions(const Skeleton& skel) {
 
 }  // namespace
 
+void require_frame_rate(double fps, const std::string& what) {
+  if (std::isfinite(fps) && fps >= kMinFps && fps <= kMaxFps) return;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", fps);
+  throw Error(what + " must be in [0.1, 1000] fps, got " + buf);
+}
+
 SkeletalAnimation solve_animation(const torch::Tensor& joints_in, const Skeleton& skel, double fps) {
+  require_frame_rate(fps, "frame rate");
   const int64_t J = skel.num_joints();
   require(joints_in.dim() == 3 && joints_in.size(1) == J && joints_in.size(2) == 3 && joints_in.size(0) >= 1,
           "joints must be [T>=1," + std::to_string(J) + ",3] for skeleton '" + skel.name + "', got " + c10::str(joints_in.sizes()));

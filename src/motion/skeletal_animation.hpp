@@ -34,6 +34,12 @@ struct SkeletalAnimation {
 // joints: [T,J,3] metres, Y up. Errors name a wrong shape or non-finite values.
 SkeletalAnimation solve_animation(const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
 
+// Frame rates mogo reads and writes: [0.1, 1000] fps. Outside it a file's frame time is either
+// huge or rounds to 0 in a BVH header, which no importer (mogo's included) accepts.
+constexpr double kMinFps = 0.1, kMaxFps = 1000.0;  // (the message below names them)
+// Throws Error "<what> must be in [0.1, 1000] fps, got <fps>".
+void require_frame_rate(double fps, const std::string& what);
+
 // Global joint positions [T,J,3] of an animation.
 torch::Tensor forward_kinematics(const SkeletalAnimation& a);
 // How far forward kinematics of `a` lands from `joints` [T,J,3]: mean and max over joints and frames (metres).

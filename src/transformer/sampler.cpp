@@ -1,5 +1,7 @@
 #include "transformer/sampler.hpp"
 
+#include <cmath>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "common/error.hpp"
@@ -36,9 +38,18 @@ std::vector<torch::Tensor> last_logits(const std::vector<torch::Tensor>& all, in
 
 }  // namespace
 
+void SamplingParams::validate() const {
+  require(top_k >= 0, "--top-k must be >= 0 (0: all codes), got " + std::to_string(top_k));
+  require(std::isfinite(temperature) && temperature >= 0 && temperature <= 100,
+          "--temperature must be in [0, 100] (0: greedy), got " + std::to_string(temperature));
+  require(std::isfinite(guidance) && guidance >= 0 && guidance <= 100,
+          "--guidance must be in [0, 100] (1: off), got " + std::to_string(guidance));
+}
+
 StepSampler::StepSampler(HierarchicalCausalTransformer model, const torch::Tensor& cond, const SamplingParams& p)
     : model_(std::move(model)), p_(p), B_(cond.size(0)), guided_(p.guidance != 1.0),
       gen_(at::make_generator<at::CPUGeneratorImpl>(p.seed)) {
+  p.validate();
   pending_ = with_null(cond).unsqueeze(1);
   seq_ = pending_;
 }

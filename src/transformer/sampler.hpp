@@ -19,6 +19,9 @@ struct SamplingParams {
   uint64_t seed = 0;
   bool use_cache = true;      // false: re-run the whole prefix each step (reference for tests)
   int64_t min_steps = 2;      // END is not allowed before this many steps (free-length generation)
+
+  // Throws Error naming the flag of the first value out of range.
+  void validate() const;
 };
 
 // One autoregressive decoding state over B rows (2B under guidance: conditioned rows, then

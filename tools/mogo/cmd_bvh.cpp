@@ -32,7 +32,7 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
       auto out = o->features ? extract_features(joints, m.skeleton).features : joints.to(torch::kFloat);
       npy::save(o->output, out);
       std::printf("%s: %s\n", o->output.c_str(), c10::str(out.sizes()).c_str());
-    });
+    }, o->input);
   });
 
   struct ExportOpts {
@@ -67,7 +67,7 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
       // Rotation-only formats reproduce the joints only as far as a rigid skeleton can.
       auto fit = fit_error(solve_animation(joints, s, e->out.fps), joints);
       std::printf("rotations alone reproduce the joints within %.2f mm on average, %.2f mm at most\n", fit.mean * 1000, fit.max * 1000);
-    });
+    }, e->input);
   });
 }
 

@@ -41,7 +41,7 @@ void register_features(CLI::App& app, GlobalOptions& g) {
       npy::save(opts->output, r.features);
       std::printf("%s: %lld frames x %lld features\n", opts->output.c_str(), (long long)r.features.size(0),
                   (long long)r.features.size(1));
-    });
+    }, opts->input);
   });
 
   auto inv_opts = std::make_shared<Opts>();
@@ -58,7 +58,7 @@ void register_features(CLI::App& app, GlobalOptions& g) {
       auto joints = recover_from_ric(f, J);
       npy::save(inv_opts->output, joints);
       std::printf("%s: %lld frames x %lld joints\n", inv_opts->output.c_str(), (long long)joints.size(0), (long long)J);
-    });
+    }, inv_opts->input);
   });
 }
 

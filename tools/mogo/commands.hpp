@@ -19,8 +19,12 @@ struct GlobalOptions {
 };
 
 // Applies the global options (threads, verbosity), then runs `body`; turns any exception into
-// one clear line on stderr and exit code 1.
-void run_command(const GlobalOptions& g, const std::function<void()>& body);
+// one clear line on stderr and exit code 1. A message that does not name `subject` (the command's
+// input file, when it has one) is prefixed with it.
+void run_command(const GlobalOptions& g, const std::function<void()>& body, const std::string& subject = "");
+
+// The one line that reports a command-line error; an unknown command is named as such.
+std::string parse_error_line(const CLI::App& app, int argc, char** argv, const CLI::ParseError& e);
 
 // Flags every trainer has; unset keeps the preset's value (or, on --resume, the checkpoint's).
 struct TrainFlags {

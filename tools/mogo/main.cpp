@@ -21,8 +21,16 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // The README's contract: one line, exit code 1 (CLI11 would print two lines and exit 104-114).
+    std::fprintf(stderr, "mogo: error: %s (see mogo --help)\n", mogo::cli::parse_error_line(app, argc, argv, e).c_str());
+    return 1;
   }
   return 0;
 }
