@@ -148,7 +148,7 @@ TEST(Bvh, FuzzNeverCrashes) {
 }
 
 TEST(Bvh, MappingNamesAMissingJoint) {
-  auto m = bvh::Mapping::load(test::source_dir() + "/data/skeletons/cmu.json");
+  auto m = bvh::Mapping::load(test::source_dir() + "/data/skeletons/cmu-motionbuilder.json");
   EXPECT_EQ(m.skeleton.num_joints(), 22);
   EXPECT_EQ(m.source_names[1], "LeftUpLeg");
   auto b = bvh::parse(kSmall, "small.bvh");

@@ -1,6 +1,9 @@
 // `mogo prepare` on real clips: the HumanML3D layout, sane feature statistics, mirroring.
 #include <filesystem>
 
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "data/prepare.hpp"
 #include "data/split.hpp"
 #include "data/text_file.hpp"
 #include "motion/npy.hpp"
@@ -72,7 +75,73 @@ TEST(Prepare, CliReportsSummaryAndBadInput) {
   auto r = test::run_cli("prepare " + test::real_clips_dir() + " " + (out / "p") + " --limit 1 --no-mirror");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("prepared 3 clips"), std::string::npos) << r.output;
-  auto bad = test::run_cli("prepare " + out.path.string() + " " + (out / "q"));
+  test::TempDir empty;
+  auto bad = test::run_cli("prepare " + empty.path.string() + " " + (out / "q"));
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("no bvh/ folder"), std::string::npos) << bad.output;
+}
+
+namespace {
+std::string prepare_error(const PrepareOptions& o) {
+  try {
+    prepare_dataset(o);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+PrepareOptions quiet_prepare(const std::string& in, const std::string& out) {
+  PrepareOptions o;
+  o.input_dir = in;
+  o.output_dir = out;
+  o.progress = false;
+  o.limit = 1;
+  return o;
+}
+}  // namespace
+
+TEST(Prepare, NeverWritesIntoItsInputOrAForeignFolder) {
+  test::TempDir d;
+  fs::copy(test::real_clips_dir(), d.path / "in", fs::copy_options::recursive);
+  const std::string in = d / "in", lists = read_file(d / "in/train.txt");
+  EXPECT_NE(prepare_error(quiet_prepare(in, in)).find("the output folder is the input folder"), std::string::npos);
+  EXPECT_NE(prepare_error(quiet_prepare(in, in + "/sub")).find("inside the input folder"), std::string::npos);
+  fs::create_directories(d.path / "home");
+  write_file_atomically(d / "home/notes.txt", "mine");
+  EXPECT_NE(prepare_error(quiet_prepare(in, d / "home")).find("exists and is not a prepared dataset"), std::string::npos);
+  EXPECT_EQ(read_file(d / "in/train.txt"), lists);
+  EXPECT_EQ(read_file(d / "home/notes.txt"), "mine");
+  // A prepared dataset is replaced as a whole.
+  prepare_dataset(quiet_prepare(in, d / "out"));
+  prepare_dataset(quiet_prepare(in, d / "out"));
+  EXPECT_EQ(test::list_dir(d.path.string()), (std::vector<std::string>{"home", "in", "out"}));
+}
+
+TEST(Prepare, WhenEveryClipFailsTheReasonIsShownAndNothingIsLeft) {
+  test::TempDir d;
+  fs::copy(test::real_clips_dir(), d.path / "in", fs::copy_options::recursive);
+  for (const auto& e : fs::directory_iterator(d.path / "in/bvh")) write_file_atomically(e.path().string(), "HIERARCHY\nROOT");
+  auto e = prepare_error(quiet_prepare(d / "in", d / "out"));
+  EXPECT_NE(e.find("no training clip could be read; the first: "), std::string::npos) << e;
+  EXPECT_NE(e.find(".bvh"), std::string::npos) << e;  // the clip and the parser's reason
+  EXPECT_EQ(test::list_dir(d.path.string()), std::vector<std::string>{"in"});
+}
+
+TEST(Prepare, DuplicateIdsAndSplitOverlapAreReported) {
+  test::TempDir d;
+  fs::copy(test::real_clips_dir(), d.path / "in", fs::copy_options::recursive);
+  const auto train = read_split(d / "in/train.txt");
+  write_split(d / "in/train.txt", {train[0], train[0], train[1]});
+  write_split(d / "in/test.txt", {train[1]});
+  write_file_atomically(d / "out.tmp.4194305/junk", "a killed run's folder");
+  auto o = quiet_prepare(d / "in", d / "out");
+  o.limit = 0;
+  auto s = prepare_dataset(o);
+  ASSERT_EQ(s.warnings.size(), 2u);
+  EXPECT_NE(s.warnings[0].find("train.txt lists '" + train[0] + "' more than once"), std::string::npos) << s.warnings[0];
+  EXPECT_NE(s.warnings[1].find("'" + train[1] + "' is in both train.txt and test.txt"), std::string::npos) << s.warnings[1];
+  EXPECT_EQ(read_split(d / "out/train.txt").size(), 4u);  // 2 clips + mirrors
+  EXPECT_FALSE(fs::exists(d / "out.tmp.4194305"));
+  EXPECT_EQ(s.mapping.find("bandai.json") != std::string::npos, true) << s.mapping;
 }

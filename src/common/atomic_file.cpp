@@ -108,12 +108,12 @@ int remove_stale_temporaries(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     auto at = name.rfind(kTempMarker);
-    if (at == std::string::npos || !e.is_regular_file()) continue;
+    if (at == std::string::npos || !(e.is_regular_file() || e.is_directory())) continue;
     const std::string pid_text = name.substr(at + std::strlen(kTempMarker));
     if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
     const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
     // kill(pid, 0) fails with ESRCH once no process has that id: nobody is writing the file.
-    if (pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH && fs::remove(e.path(), ec)) ++removed;
+    if (pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH && fs::remove_all(e.path(), ec) > 0) ++removed;
   }
   return removed;
 }

@@ -21,8 +21,8 @@ void write_file_atomically(const std::string& path, const std::string& content);
 // Reads a whole file; throws Error naming the path when it cannot be read.
 std::string read_file(const std::string& path);
 
-// Removes the temporary files (`*.tmp.<pid>`) that writers killed mid-write left in `dir`: those
-// whose process is gone. Returns how many were removed.
+// Removes the temporary files and folders (`*.tmp.<pid>`) that writers killed mid-write left in
+// `dir`: those whose process is gone. Returns how many were removed.
 int remove_stale_temporaries(const std::string& dir);
 
 }  // namespace mogo

@@ -3,15 +3,20 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <map>
 #include <set>
+#include <unistd.h>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "common/progress.hpp"
 #include "data/split.hpp"
 #include "data/text_file.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
+#include "motion/skeletal_animation.hpp"
 
 namespace mogo {
 
@@ -20,7 +25,8 @@ namespace fs = std::filesystem;
 nlohmann::json PrepareSummary::to_json() const {
   nlohmann::json skips = nlohmann::json::array();
   for (auto& [id, why] : skipped) skips.push_back({{"id", id}, {"reason", why}});
-  return {{"clips", clips}, {"frames", frames}, {"hours", frames / 20.0 / 3600.0}, {"seconds", seconds}, {"skipped", skips}};
+  return {{"clips", clips}, {"frames", frames}, {"hours", frames / 20.0 / 3600.0}, {"seconds", seconds}, {"skipped", skips},
+          {"warnings", warnings}, {"mapping", mapping}};
 }
 
 std::pair<torch::Tensor, torch::Tensor> mean_std(const torch::Tensor& features, int64_t joints) {
@@ -51,34 +57,119 @@ ClipResult process(const torch::Tensor& joints, const Skeleton& s) {
 
 }  // namespace
 
-PrepareSummary prepare_dataset(const PrepareOptions& o) {
-  auto t0 = std::chrono::steady_clock::now();
-  const fs::path in(o.input_dir), out(o.output_dir);
-  require(fs::is_directory(in / "bvh"), o.input_dir + ": no bvh/ folder");
-  require(fs::is_directory(in / "texts"), o.input_dir + ": no texts/ folder");
-  bvh::Mapping mapping = bvh::Mapping::load(o.mapping_path);
-  Skeleton skel = mapping.skeleton;
-  auto mirror_of = mirror_map(skel);
+namespace {
 
+// The splits' ids: duplicates within a split dropped, clips listed in several splits reported
+// (a test clip that is also trained on makes every metric optimistic).
+std::map<std::string, std::vector<std::string>> read_splits(const PrepareOptions& o, std::vector<std::string>& warnings) {
+  const fs::path in(o.input_dir);
   std::map<std::string, std::vector<std::string>> splits;
+  std::map<std::string, std::string> first_split;
   for (const char* name : {"train", "val", "test"}) {
-    auto ids = read_split((in / (std::string(name) + ".txt")).string());
+    auto listed = read_split((in / (std::string(name) + ".txt")).string());
+    std::vector<std::string> ids;
+    std::set<std::string> seen;
+    for (const auto& id : listed) {
+      if (!seen.insert(id).second) {
+        warnings.push_back(std::string(name) + ".txt lists '" + id + "' more than once (kept once)");
+        continue;
+      }
+      auto [it, fresh] = first_split.emplace(id, name);
+      if (!fresh) warnings.push_back("'" + id + "' is in both " + it->second + ".txt and " + name + ".txt (metrics on " + name + " would be optimistic)");
+      ids.push_back(id);
+    }
     if (o.limit > 0 && static_cast<int64_t>(ids.size()) > o.limit) ids.resize(o.limit);
     splits[name] = ids;
   }
   require(!splits["train"].empty(), o.input_dir + ": train.txt lists no clips");
+  return splits;
+}
+
+// The joint mapping: the given file, or the shipped one that fits the first readable training clip.
+bvh::Mapping mapping_for(const PrepareOptions& o, const std::vector<std::string>& train) {
+  if (!o.mapping_path.empty()) return bvh::Mapping::load(o.mapping_path);
+  std::string first_failure;
+  for (const auto& id : train) {
+    const std::string path = (fs::path(o.input_dir) / "bvh" / (id + ".bvh")).string();
+    try {
+      return bvh::Mapping::detect(bvh::load(path), path);
+    } catch (const Error& e) {
+      if (first_failure.empty()) first_failure = e.what();
+    }
+  }
+  throw Error(o.input_dir + ": no training clip could be read; the first: " + first_failure);
+}
+
+// The output is built in a sibling folder and moved into place at the end: a failed or killed
+// run leaves no half-built dataset, and an existing one stays until the new one is complete.
+void check_output_folder(const PrepareOptions& o) {
+  const fs::path in = fs::weakly_canonical(o.input_dir), out = fs::weakly_canonical(o.output_dir);
+  require(in != out, o.output_dir + ": the output folder is the input folder; prepare writes a new dataset beside it");
+  const bool inside = std::mismatch(in.begin(), in.end(), out.begin(), out.end()).first == in.end();
+  require(!inside, o.output_dir + ": the output folder is inside the input folder");
+  if (fs::exists(out))
+    require(fs::is_directory(out) && (fs::is_empty(out) || fs::exists(out / "prepare_report.json")),
+            o.output_dir + ": exists and is not a prepared dataset; refusing to replace it");
+}
+
+void move_into_place(const fs::path& work, const fs::path& out) {
+  const fs::path old = out.string() + ".old.tmp." + std::to_string(::getpid());
+  if (fs::exists(out)) fs::rename(out, old);
+  fs::rename(work, out);
+  fs::remove_all(old);
+}
+
+PrepareSummary prepare_into(const PrepareOptions& o, const fs::path& out);
+
+}  // namespace
+
+PrepareSummary prepare_dataset(const PrepareOptions& o) {
+  const fs::path out = fs::weakly_canonical(o.output_dir);
+  check_output_folder(o);
+  if (out.has_parent_path()) fs::create_directories(out.parent_path());
+  remove_stale_temporaries(out.parent_path().string());
+  const fs::path work = out.string() + ".tmp." + std::to_string(::getpid());
+  try {
+    auto s = prepare_into(o, work);
+    move_into_place(work, out);
+    return s;
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(work, ec);
+    throw;
+  }
+}
+
+namespace {
+
+PrepareSummary prepare_into(const PrepareOptions& o, const fs::path& out) {
+  auto t0 = std::chrono::steady_clock::now();
+  const fs::path in(o.input_dir);
+  require(fs::is_directory(in / "bvh"), o.input_dir + ": no bvh/ folder");
+  require(fs::is_directory(in / "texts"), o.input_dir + ": no texts/ folder");
+  require_frame_rate(o.fps, "--fps");
+  require(o.min_frames >= 2, "--min-frames must be >= 2, got " + std::to_string(o.min_frames));
+  require(o.limit >= 0, "--limit must be >= 0 (0: all), got " + std::to_string(o.limit));
+  std::vector<std::string> warnings;
+  auto splits = read_splits(o, warnings);
+  for (const auto& w : warnings) log_warning(o.input_dir + ": " + w);
+  bvh::Mapping mapping = mapping_for(o, splits["train"]);
+  Skeleton skel = mapping.skeleton;
+  auto mirror_of = mirror_map(skel);
   for (const char* sub : {"new_joints", "new_joint_vecs", "texts"}) fs::create_directories(out / sub);
 
   // Target body: the first training clip that loads, as HumanML3D takes one example body.
+  std::string first_failure;
   for (const auto& id : splits["train"]) {
     try {
       auto j = bvh::load_joints((in / "bvh" / (id + ".bvh")).string(), mapping, o.fps);
       skel.target_offsets = skel.offsets_from_pose(j[0]);
       break;
-    } catch (const Error&) {
+    } catch (const Error& e) {
+      if (first_failure.empty()) first_failure = e.what();
     }
   }
-  require(skel.target_offsets.defined(), o.input_dir + ": no training clip could be read");
+  require(skel.target_offsets.defined(), o.input_dir + ": no training clip could be read; the first: " + first_failure);
   write_file_atomically((out / "skeleton.json").string(), skel.to_json().dump(2) + "\n");
 
   PrepareSummary sum;
@@ -123,7 +214,10 @@ PrepareSummary prepare_dataset(const PrepareOptions& o) {
     write_split((out / (split + ".txt")).string(), kept);
   }
   bar.finish();
-  require(!train_features.empty(), "no training clip could be prepared");
+  require(!train_features.empty(), o.input_dir + ": no training clip could be prepared; the first: " +
+                                       (sum.skipped.empty() ? std::string("none listed") : sum.skipped.front().first + ": " + sum.skipped.front().second));
+  sum.warnings = warnings;
+  sum.mapping = mapping.name;
   auto [mean, std] = mean_std(torch::cat(train_features, 0), skel.num_joints());
   npy::save((out / "Mean.npy").string(), mean);
   npy::save((out / "Std.npy").string(), std);
@@ -131,5 +225,7 @@ PrepareSummary prepare_dataset(const PrepareOptions& o) {
   write_file_atomically((out / "prepare_report.json").string(), sum.to_json().dump(2) + "\n");
   return sum;
 }
+
+}  // namespace
 
 }  // namespace mogo

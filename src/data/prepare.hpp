@@ -19,7 +19,7 @@ namespace mogo {
 struct PrepareOptions {
   std::string input_dir;
   std::string output_dir;
-  std::string mapping_path;   // joint mapping JSON (see data/skeletons/)
+  std::string mapping_path;   // joint mapping JSON (see data/skeletons/); empty: chosen from the joint names
   double fps = 20.0;
   bool mirror = true;
   int64_t limit = 0;          // > 0: only the first N ids of each split (for tests / quick runs)
@@ -32,9 +32,14 @@ struct PrepareSummary {
   int64_t frames = 0;         // feature frames written, mirrored copies included
   double seconds = 0;         // wall time
   std::vector<std::pair<std::string, std::string>> skipped;  // id, reason
+  std::vector<std::string> warnings;  // duplicate ids, clips in several splits
+  std::string mapping;                // the joint mapping used
   nlohmann::json to_json() const;
 };
 
+// Writes the dataset into opts.output_dir as a whole: built beside it and moved into place, so a
+// failure leaves no half-built folder (and an earlier dataset there untouched). The output may not
+// be the input folder, lie inside it, or be an existing folder that is not a prepared dataset.
 PrepareSummary prepare_dataset(const PrepareOptions& opts);
 
 // HumanML3D's normalisation statistics: per-dimension mean, and a std that is averaged within

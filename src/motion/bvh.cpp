@@ -1,6 +1,8 @@
 #include "motion/bvh.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -8,7 +10,9 @@
 #include "common/archive.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/runtime.hpp"
 #include "motion/quaternion.hpp"
+#include "motion/rig.hpp"
 #include "motion/skeletal_animation.hpp"
 
 namespace mogo::bvh {
@@ -252,7 +256,13 @@ Mapping Mapping::from_json(const nlohmann::json& j, const std::string& source) {
         m.source_names[idx] = v.get<std::string>();
       }
     }
-    if (j.contains("scale") && !j.at("scale").is_string()) m.scale = j.at("scale").get<double>();
+    m.name = source;
+    if (j.contains("scale")) {
+      const auto& sc = j.at("scale");
+      if (!sc.is_string()) m.scale = sc.get<double>();
+      else if (sc.get<std::string>() != "auto") m.scale = rig::unit_scale(sc.get<std::string>(), source + ": 'scale'");
+      require(std::isfinite(m.scale) && m.scale >= 0, source + ": 'scale' must be \"auto\", a unit or a positive number");
+    }
     std::string up = j.value("up", "y");
     require(up == "y" || up == "z", source + ": 'up' must be \"y\" or \"z\", found \"" + up + "\"");
     m.z_up = up == "z";
@@ -266,12 +276,51 @@ Mapping Mapping::load(const std::string& path) {
   return from_json(load_json_file(path), path);
 }
 
+int find_joint(const Bvh& b, const std::string& name) {
+  if (int i = b.index_of(name); i >= 0) return i;
+  auto bare = [](const std::string& n) { return n.substr(n.rfind(':') == std::string::npos ? 0 : n.rfind(':') + 1); };
+  for (size_t i = 0; i < b.joints.size(); ++i)
+    if (bare(b.joints[i].name) == bare(name)) return static_cast<int>(i);
+  return -1;
+}
+
+bool Mapping::fits(const Bvh& b, std::string* missing) const {
+  for (const auto& n : source_names)
+    if (find_joint(b, n) < 0) {
+      if (missing) *missing = n;
+      return false;
+    }
+  return true;
+}
+
+std::string shipped_mappings_dir() {
+  auto installed = installed_file({"../share/mogo/skeletons"});
+  return installed.empty() ? std::string(MOGO_SOURCE_DIR) + "/data/skeletons" : installed;
+}
+
+Mapping Mapping::detect(const Bvh& b, const std::string& source, const std::string& skeleton) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(shipped_mappings_dir()))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::string tried;
+  for (const auto& f : files) {
+    Mapping m = load(f.string());
+    if (!skeleton.empty() && m.skeleton.name != skeleton) continue;
+    std::string missing;
+    if (m.fits(b, &missing)) return m;
+    tried += (tried.empty() ? "" : ", ") + f.stem().string() + " (no '" + missing + "')";
+  }
+  throw Error(source + ": no shipped joint mapping fits this skeleton" + (skeleton.empty() ? "" : " for '" + skeleton + "'") +
+              " [" + tried + "]; write one (see data/skeletons/) and pass --mapping");
+}
+
 torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& m, double fps, const std::string& source) {
   require_frame_rate(fps, "output frame rate (--fps)");
   require(b.frames >= 2, source + ": needs at least 2 frames, has " + std::to_string(b.frames));
   std::vector<int64_t> idx;
   for (const auto& name : m.source_names) {
-    int i = b.index_of(name);
+    int i = find_joint(b, name);
     require(i >= 0, source + ": joint '" + name + "' required by skeleton '" + m.skeleton.name + "' is missing from the file");
     idx.push_back(i);
   }
@@ -280,12 +329,9 @@ torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& m, double fps, const 
   if (m.z_up) {  // (x, y, z) Z-up -> (x, z, -y) Y-up
     joints = torch::stack({joints.select(2, 0), joints.select(2, 2), -joints.select(2, 1)}, 2);
   }
-  double scale = m.scale;
-  if (scale <= 0) {
-    double root_height = joints.select(1, 0).select(1, 1).median().item<double>();
-    scale = std::abs(root_height) > 3.0 ? 0.01 : 1.0;  // a pelvis 3+ units high: centimetres
-  }
-  joints = joints * scale;
+  require(torch::isfinite(joints).all().item<bool>(), source + ": joint positions hold NaN or infinite values");
+  const double scale = m.scale > 0 ? m.scale : rig::detect_unit(joints, m.skeleton).metres_per_unit;
+  joints = rig::spread_zero_length_bones(joints * scale, m.skeleton);
   return resample(joints, 1.0 / b.frame_time, fps);
 }
 

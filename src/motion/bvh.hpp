@@ -45,19 +45,35 @@ torch::Tensor resample(const torch::Tensor& x, double src_fps, double dst_fps);
 
 // How a file's joints map onto a feature skeleton, plus units and axes.
 struct Mapping {
+  std::string name;                       // where it came from (file name), for messages
   Skeleton skeleton;                      // the feature skeleton
   std::vector<std::string> source_names;  // per skeleton joint: the BVH joint it takes positions from
-  double scale = 0;                       // file units -> metres; 0 = detect (cm if hips higher than 3 units)
+  double scale = 0;                       // file units -> metres; 0 = detect from the body's height (motion/rig.hpp)
   bool z_up = false;                      // file is Z up (converted to Y up)
 
   // JSON: {"skeleton": "humanml3d" | "kit" | {...description...}, "joints": {skel_joint: bvh_joint},
-  //        "scale": 0.01 | "auto", "up": "y" | "z"}. Unlisted joints map to the same name.
+  //        "scale": "auto" | "cm" | "inch" | "cmu" | 0.01 ..., "up": "y" | "z"}. Unlisted joints map to
+  // the same name. A BVH joint name matches with or without a namespace ("mixamorig:Hips" = "Hips").
   static Mapping from_json(const nlohmann::json& j, const std::string& source);
   static Mapping load(const std::string& path);
+
+  // The shipped mappings (data/skeletons/*.json: Bandai, CMU in its 3dsMax and MotionBuilder
+  // namings, Mixamo) whose every joint the file has; the first such, restricted to those onto
+  // `skeleton` when given. Throws Error listing what each candidate misses when none fits.
+  static Mapping detect(const Bvh& b, const std::string& source, const std::string& skeleton = "");
+  // Whether the file has every joint this mapping reads (and, if not, the first one missing).
+  bool fits(const Bvh& b, std::string* missing = nullptr) const;
 };
 
+// The folder of the shipped joint mappings (installed, or the source tree's data/skeletons).
+std::string shipped_mappings_dir();
+
+// Index of a BVH joint by name, ignoring a namespace prefix on either side; -1 if absent.
+int find_joint(const Bvh& b, const std::string& name);
+
 // Loads a BVH clip as feature-skeleton joint positions: [T, J, 3] metres, Y up, at `fps`.
-// A skeleton joint missing from the file is an Error that names it.
+// A skeleton joint missing from the file is an Error that names it. Zero-length bones are given
+// a length (rig::spread_zero_length_bones), units detected when the mapping does not fix them.
 torch::Tensor load_joints(const std::string& path, const Mapping& mapping, double fps = 20.0);
 torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& mapping, double fps, const std::string& source);
 

@@ -35,6 +35,23 @@ torch::Tensor uniform_skeleton(const torch::Tensor& joints, const Skeleton& skel
   return forward_kinematics(quats, joints.select(1, 0) * scale, tgt_offsets, skel);
 }
 
+namespace {
+
+// Why inverse kinematics produced NaN: a bone of zero length, or a facing that cannot be read
+// (hips and shoulders collinear), named with its frame.
+std::string non_finite_reason(const torch::Tensor& positions, const Skeleton& skel) {
+  for (int64_t j = 1; j < skel.num_joints(); ++j) {
+    const auto len = (positions.select(1, j) - positions.select(1, skel.parents[j])).norm(2, -1);  // [T]
+    const int64_t t = len.argmin().item<int64_t>();
+    if (len[t].item<double>() < 1e-9)
+      return "extract_features: bone '" + skel.joint_names[skel.parents[j]] + "' -> '" + skel.joint_names[j] +
+             "' has zero length in frame " + std::to_string(t) + ": no rotation can be read off it (map the joint to another one)";
+  }
+  return "extract_features: the features hold NaN (the facing cannot be read: hips and shoulders coincide?)";
+}
+
+}  // namespace
+
 FeatureResult extract_features(const torch::Tensor& input, const Skeleton& skel) {
   const int64_t J = skel.num_joints();
   require(input.dim() == 3 && input.size(1) == J && input.size(2) == 3,
@@ -94,6 +111,7 @@ FeatureResult extract_features(const torch::Tensor& input, const Skeleton& skel)
   auto features = torch::cat({rot_vel, lin_vel, root_y.index({head}), ric.index({head}), rot6d.index({head}),
                               local_vel, feet_l, feet_r},
                              1);
+  if (!torch::isfinite(features).all().item<bool>()) throw Error(non_finite_reason(positions, skel));
   return {features.to(torch::kFloat), global_positions};
 }
 

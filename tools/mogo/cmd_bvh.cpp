@@ -9,12 +9,13 @@
 #include "motion/skeletal_animation.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
+#include "motion/rig.hpp"
 
 namespace mogo::cli {
 
 void register_bvh(CLI::App& app, GlobalOptions& g) {
   struct Opts {
-    std::string input, output, mapping = std::string(MOGO_SOURCE_DIR) + "/data/skeletons/bandai.json", skeleton;
+    std::string input, output, mapping, units, skeleton;
     double fps = 20.0;
     bool features = false;
   };
@@ -22,13 +23,18 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
   auto* imp = app.add_subcommand("bvh-import", "BVH clip -> joint positions [T,J,3] (or features with --features) .npy at 20 fps");
   imp->add_option("input", o->input, "BVH file")->required()->check(CLI::ExistingFile);
   imp->add_option("output", o->output, ".npy output")->required();
-  imp->add_option("--mapping", o->mapping, "joint mapping JSON")->capture_default_str()->check(CLI::ExistingFile);
+  imp->add_option("--mapping", o->mapping, "joint mapping JSON (default: chosen from the joint names among data/skeletons/)")
+      ->check(CLI::ExistingFile);
+  imp->add_option("--units", o->units, "file units: m, cm, mm, inch, cmu or metres per unit (default: the mapping's, else read off the body's height)");
   imp->add_option("--fps", o->fps, "output frame rate")->capture_default_str();
   imp->add_flag("--features", o->features, "write HumanML3D features instead of joints");
   imp->callback([&g, o] {
     run_command(g, [&] {
-      auto m = bvh::Mapping::load(o->mapping);
-      auto joints = bvh::load_joints(o->input, m, o->fps);
+      const auto file = bvh::load(o->input);
+      auto m = o->mapping.empty() ? bvh::Mapping::detect(file, o->input) : bvh::Mapping::load(o->mapping);
+      if (!o->units.empty()) m.scale = rig::unit_scale(o->units, "--units");
+      auto joints = bvh::joints_from_bvh(file, m, o->fps, o->input);
+      std::fprintf(stderr, "%s: mapping %s, stature %.2f m\n", o->input.c_str(), std::filesystem::path(m.name).stem().c_str(), rig::stature(joints, m.skeleton));
       auto out = o->features ? extract_features(joints, m.skeleton).features : joints.to(torch::kFloat);
       npy::save(o->output, out);
       std::printf("%s: %s\n", o->output.c_str(), c10::str(out.sizes()).c_str());
