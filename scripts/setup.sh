@@ -12,6 +12,7 @@ PACKAGES=(
   libprotobuf-dev xz-utils zlib1g-dev
   libtinygltf-dev         # glTF 2.0 export (.glb / .gltf + .bin)
   chromium                # the web viewer's browser test (driven by puppeteer-core from npm)
+  clang libclang-rt-14-dev  # libFuzzer: coverage-guided fuzzing of the parsers (scripts/fuzz.sh)
 )
 
 # npm packages of the web viewer (three.js) and its browser test (puppeteer-core, which drives

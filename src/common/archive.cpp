@@ -115,12 +115,14 @@ void load_optimizer_state(const std::string& path, torch::optim::Optimizer& opti
   optimizer.load(opt_ar);
 }
 
-nlohmann::json load_json_file(const std::string& path) {
+nlohmann::json parse_json(const std::string& text, const std::string& source) {
   try {
-    return nlohmann::json::parse(read_file(path));
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
+    throw Error(source + ": not valid JSON: " + e.what());
   }
 }
+
+nlohmann::json load_json_file(const std::string& path) { return parse_json(read_file(path), path); }
 
 }  // namespace mogo

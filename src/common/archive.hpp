@@ -29,6 +29,8 @@ void read_model(torch::serialize::InputArchive& ar, torch::nn::Module& model, co
 // Loads the "optimizer" record of a training checkpoint into `optimizer`.
 void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer);
 
+// Parses JSON text; errors name `source`.
+nlohmann::json parse_json(const std::string& text, const std::string& source);
 // Parses a JSON file; errors name the file.
 nlohmann::json load_json_file(const std::string& path);
 

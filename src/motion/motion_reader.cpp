@@ -11,11 +11,14 @@ namespace mogo {
 
 namespace {
 
-bvh::Mapping mapping_for(const Skeleton& skel, const std::string& mapping_path) {
+bvh::Mapping mapping_for(const Skeleton& skel, const std::string& mapping_path, const bvh::Bvh& file, const std::string& path) {
   if (mapping_path.empty()) {
     bvh::Mapping m;  // joints by the skeleton's own names (BVH files mogo wrote, or the same rig)
     m.skeleton = skel;
     m.source_names = skel.joint_names;
+    if (m.fits(file)) return m;
+    m = bvh::Mapping::detect(file, path, skel.name);  // another naming of the model's rig
+    m.skeleton = skel;
     return m;
   }
   auto m = bvh::Mapping::load(mapping_path);
@@ -36,7 +39,10 @@ torch::Tensor features_of_joints(const torch::Tensor& joints, const Skeleton& sk
 torch::Tensor read_motion_features(const std::string& path, const Skeleton& skel, const std::string& mapping_path) {
   const auto ext = std::filesystem::path(path).extension().string();
   const int64_t J = skel.num_joints(), D = skel.layout().dim();
-  if (ext == ".bvh") return features_of_joints(bvh::load_joints(path, mapping_for(skel, mapping_path)), skel, path);
+  if (ext == ".bvh") {
+    const auto file = bvh::load(path);
+    return features_of_joints(bvh::joints_from_bvh(file, mapping_for(skel, mapping_path, file, path), 20.0, path), skel, path);
+  }
   require(ext == ".npy", path + ": a motion to read must be .bvh or .npy");
   auto t = npy::load(path).to(torch::kFloat);
   if (t.dim() == 3) {
