@@ -14,6 +14,7 @@
 #include "motion/quaternion.hpp"
 #include "motion/skeletal_animation.hpp"
 #include "real_data.hpp"
+#include "common/error.hpp"
 #include "test_util.hpp"
 
 using namespace mogo;
@@ -203,7 +204,7 @@ TEST(Export, GltfWithSeparateBinAndPositionChannelsAndRotationOrder) {
   }
   EXPECT_LT(test::max_abs_diff(bvh_joints(b, skel), joints.to(torch::kDouble)), kMillimetre);
   o.rotation_order = "XXY";
-  EXPECT_THROW(write_joints(dir / "bad.bvh", joints, skel, o), std::exception);
+  EXPECT_THROW(write_joints(dir / "bad.bvh", joints, skel, o), Error);
   EXPECT_FALSE(std::filesystem::exists(dir / "bad.bvh"));
 }
 

@@ -1,6 +1,7 @@
 // The HumanML3D representation: conformance with the public dataset, round trips, synthetic motion.
 #include <cstdio>
 
+#include "common/error.hpp"
 #include "motion/features.hpp"
 #include "motion/kinematics.hpp"
 #include "motion/npy.hpp"
@@ -170,12 +171,12 @@ TEST(Features, StandingStillHasFootContacts) {
 
 TEST(Features, BadShapesAreErrors) {
   auto s = Skeleton::humanml3d();
-  EXPECT_THROW(extract_features(torch::zeros({10, 21, 3}), s), std::exception);
-  EXPECT_THROW(extract_features(torch::zeros({1, 22, 3}), s), std::exception);
+  EXPECT_THROW(extract_features(torch::zeros({10, 21, 3}), s), Error);
+  EXPECT_THROW(extract_features(torch::zeros({1, 22, 3}), s), Error);
   auto nan = torch::zeros({5, 22, 3});
   nan[2][3][1] = std::nan("");
-  EXPECT_THROW(extract_features(nan, s), std::exception);
-  EXPECT_THROW(recover_from_ric(torch::zeros({10, 250}), 22), std::exception);
+  EXPECT_THROW(extract_features(nan, s), Error);
+  EXPECT_THROW(recover_from_ric(torch::zeros({10, 250}), 22), Error);
 }
 
 TEST(Features, MirrorSwapsLeftAndRight) {
@@ -199,11 +200,11 @@ TEST(Skeleton, JsonRoundTripAndValidation) {
   EXPECT_EQ(s2.parents, s.parents);
   auto j = s.to_json();
   j["face_joints"][0] = 99;
-  EXPECT_THROW(Skeleton::from_json(j), std::exception);
+  EXPECT_THROW(Skeleton::from_json(j), Error);
   auto j2 = s.to_json();
   j2["raw_offsets"][3] = {0.0, 2.0, 0.0};
-  EXPECT_THROW(Skeleton::from_json(j2), std::exception);
+  EXPECT_THROW(Skeleton::from_json(j2), Error);
   auto j3 = s.to_json();
   j3.erase("chains");
-  EXPECT_THROW(Skeleton::from_json(j3), std::exception);
+  EXPECT_THROW(Skeleton::from_json(j3), Error);
 }

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "motion/quaternion.hpp"
+#include "common/error.hpp"
 #include "test_util.hpp"
 
 using namespace mogo;
@@ -88,6 +89,6 @@ TEST(Quaternion, EulerKnownValuesAndAllOrdersRoundTrip) {
 
 TEST(Quaternion, BadEulerOrderIsAnError) {
   auto a = torch::zeros({3}, torch::kDouble);
-  EXPECT_THROW(rot::euler_to_quat(a, "XXY"), std::exception);
-  EXPECT_THROW(rot::euler_to_quat(a, "XQ"), std::exception);
+  EXPECT_THROW(rot::euler_to_quat(a, "XXY"), Error);
+  EXPECT_THROW(rot::euler_to_quat(a, "XQ"), Error);
 }

@@ -43,8 +43,8 @@ double resident_mb() {
   return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
 }
 
-CommandResult run_cli(const std::string& args) {
-  std::string cmd = std::string(MOGO_CLI_PATH) + " " + args + " 2>&1";
+CommandResult run_cli(const std::string& args, const std::string& shell_prefix) {
+  std::string cmd = shell_prefix + std::string(MOGO_CLI_PATH) + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   CommandResult r{-1, ""};
   if (!pipe) return r;
@@ -54,6 +54,14 @@ CommandResult run_cli(const std::string& args) {
   int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+void expect_one_line_error(const CommandResult& r, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const std::string last = r.output.substr(r.output.rfind('\n', r.output.size() - 2) + 1);
+  EXPECT_EQ(last.rfind("mogo: error: ", 0), 0u) << r.output;
+  EXPECT_EQ(std::count(last.begin(), last.end(), '\n'), 1) << r.output;
+  EXPECT_NE(last.find(needle), std::string::npos) << "expected '" << needle << "' in: " << r.output;
 }
 
 nlohmann::json check_bvh_with_threejs(const std::string& bvh_path, std::string* output) {

@@ -35,8 +35,13 @@ struct CommandResult {
   std::string output;  // stdout + stderr
 };
 
-// Runs the mogo CLI with the given argument string; captures output.
-CommandResult run_cli(const std::string& args);
+// Runs the mogo CLI with the given argument string; captures output. `shell_prefix` runs before
+// it in the same shell (e.g. "ulimit -f 64; ").
+CommandResult run_cli(const std::string& args, const std::string& shell_prefix = "");
+
+// The README's error contract: exit code 1 and, as the last line, one "mogo: error: ..." line
+// that contains `needle`.
+void expect_one_line_error(const CommandResult& r, const std::string& needle);
 
 // Loads a BVH file with three.js BVHLoader (web/tools/check_bvh.mjs under node) and returns its
 // report {"bones", "frames", "root"}; an empty object when three.js is not installed.

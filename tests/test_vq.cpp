@@ -116,8 +116,8 @@ TEST(RVQVAE, ShapesForOddLengths) {
     EXPECT_EQ(m->forward(x).reconstruction.sizes(), torch::IntArrayRef({2, T, 251})) << T;
     m->eval();
   }
-  EXPECT_THROW(m->forward(torch::randn({1, 8, 250})), std::exception);
-  EXPECT_THROW(m->decode(torch::full({1, 3, 2}, 99, torch::kLong)), std::exception);
+  EXPECT_THROW(m->forward(torch::randn({1, 8, 250})), Error);
+  EXPECT_THROW(m->decode(torch::full({1, 3, 2}, 99, torch::kLong)), Error);
 }
 
 TEST(RVQVAE, StraightThroughGradientReachesTheEncoder) {

@@ -1,5 +1,7 @@
 #include "data/text_file.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -13,7 +15,7 @@ double parse_time(const std::string& s, const std::string& where) {
   if (s.empty()) return 0.0;
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
-  require(end != s.c_str() && *end == '\0' && v >= 0, where + ": time '" + s + "' is not a non-negative number");
+  require(end != s.c_str() && *end == '\0' && std::isfinite(v) && v >= 0, where + ": time '" + s + "' is not a non-negative number");
   return v;
 }
 }  // namespace
@@ -55,7 +57,9 @@ std::string format_captions(const std::vector<Caption>& captions) {
   std::ostringstream out;
   for (const auto& c : captions) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "#%.1f#%.1f", c.start, c.end);
+    // %.1f as HumanML3D writes whole-second times, more digits only where a time has them.
+    std::snprintf(buf, sizeof buf, c.start == std::round(c.start * 10) / 10 && c.end == std::round(c.end * 10) / 10 ? "#%.1f#%.1f" : "#%.17g#%.17g",
+                  c.start, c.end);
     out << c.text << "#" << c.tokens << buf << "\n";
   }
   return out.str();

@@ -193,7 +193,8 @@ std::string protocol_table(const std::vector<ProtocolRow>& rows, int64_t batch) 
     }
     s += "\n";
   }
-  std::snprintf(buf, sizeof buf, "%-22s %9.3f        %9.3f        %9.3f\n", "Chance", 1.0 / batch, 2.0 / batch, 3.0 / batch);
+  std::snprintf(buf, sizeof buf, "%-22s %9.3f        %9.3f        %9.3f\n", "Chance", std::min(1.0, 1.0 / batch),
+                std::min(1.0, 2.0 / batch), std::min(1.0, 3.0 / batch));
   s += buf;
   return s;
 }

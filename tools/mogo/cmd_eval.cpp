@@ -41,7 +41,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
       } catch (const nlohmann::json::exception&) {
         throw CLI::ValidationError("--" + k, "not a number: " + v);
       }
-    }, std::string(help) + " (default: " + nlohmann::json(t->train)[k].dump() + ")");
+    }, std::string(help) + " (default: " + nlohmann::json(t->train)[k].dump() + ")")->type_name("NUMBER");
   }
   tr->add_flag("--resume", t->resume, "continue from out/checkpoint.pt");
   tr->add_flag("-q,--quiet", t->quiet, "no progress lines");
@@ -69,8 +69,8 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
   ev->add_option("data", o->data, "prepared dataset folder (its test split is the reference)")->required()->check(CLI::ExistingDirectory);
   ev->add_option("--generated", o->generated, "folder of generated motions <id>.npy (+ <id>_mm<k>.npy); NAME=DIR names the row");
   ev->add_option("--split", o->split, "split to evaluate on")->capture_default_str();
-  ev->add_option("--repeats", o->p.repeats, "repetitions for the confidence intervals")->capture_default_str();
-  ev->add_option("--batch", o->p.batch, "R-precision batch size")->capture_default_str();
+  ev->add_option("--repeats", o->p.repeats, "repetitions for the confidence intervals")->capture_default_str()->check(CLI::Range(1, 1000));
+  ev->add_option("--batch", o->p.batch, "R-precision batch size")->capture_default_str()->check(CLI::Range(2, 1024));
   ev->add_option("--seed", o->p.seed, "random seed")->capture_default_str();
   ev->add_option("--json", o->json, "also write the results as JSON here");
   ev->add_flag("--no-real", o->no_real, "skip the Real motion row");

@@ -13,26 +13,28 @@ namespace mogo::cli {
 
 void register_eval_stream(CLI::App& app, GlobalOptions& g) {
   struct Opts {
-    std::string evaluator, data, model, json;
+    std::string evaluator, data, model, json, split = "test";
     SeamOptions seams;
     ProtocolOptions p;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("eval-stream", "Seams of streaming (prompt changes, continuations) and R-precision after a prompt change");
   cmd->add_option("evaluator", o->evaluator, "evaluator.pt (mogo train-eval)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("data", o->data, "prepared dataset folder (its test split)")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("data", o->data, "prepared dataset folder")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--split", o->split, "split to evaluate on")->capture_default_str();
   cmd->add_option("--model", o->model, "text-to-motion model (default: $MOGO_MODEL or models/t2m-tiny.pt)");
   cmd->add_option("--lead", o->seams.lead_seconds, "seconds under the first text before the prompt change")->capture_default_str();
   cmd->add_option("--continue-at", o->seams.continue_at, "seconds of each real clip given to continue")->capture_default_str();
   cmd->add_option("--switch-context", o->seams.switch_context, "steps of the old action kept in view at a prompt change (-1: all)")->capture_default_str();
   cmd->add_option("--gen-seed", o->seams.sampling.seed, "sampling seed")->capture_default_str();
-  cmd->add_option("--repeats", o->p.repeats, "protocol repetitions for the confidence intervals")->capture_default_str();
+  cmd->add_option("--repeats", o->p.repeats, "protocol repetitions for the confidence intervals")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--batch", o->p.batch, "R-precision batch size")->capture_default_str()->check(CLI::Range(2, 1024));
   cmd->add_option("--json", o->json, "also write the results as JSON here");
   cmd->callback([&g, o] {
     run_command(g, [&] {
       auto device = pick_device(g.device);
       auto bundle = load_evaluator(o->evaluator, device);
-      MotionDataset test(o->data, "test");
+      MotionDataset test(o->data, o->split);
       auto gen = Generator::load(o->model.empty() ? default_model_path() : o->model, device);
       auto report = measure_seams(gen, test, o->seams);
       std::vector<ProtocolRow> rows{run_protocol(bundle, test, &report.scratch, o->p, device),
