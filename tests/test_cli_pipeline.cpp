@@ -119,3 +119,25 @@ TEST(CliPipeline, CommandLineErrorsAreOneLineWithExitCodeOne) {
 
 }  // namespace
 }  // namespace mogo
+
+namespace mogo {
+namespace {
+
+// Devices and pipes are written in place: streaming a file to stdout works, /dev/null stays.
+TEST(CliOutputs, DevicesAndPipesAreWrittenInPlace) {
+  auto r = test::run_cli("--threads 1 generate \"a person walks\" --seconds 1 -o /dev/stdout --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The file, then the report line (stderr, merged by run_cli).
+  auto j = nlohmann::json::parse(r.output.substr(0, r.output.find('\n')));
+  EXPECT_NE(r.output.find("/dev/stdout: 20 frames"), std::string::npos) << r.output;
+  EXPECT_EQ(j["frames"].size(), 20u);
+  EXPECT_EQ(test::run_cli("--threads 1 generate \"a person walks\" --seconds 1 -o /dev/null --format bvh").exit_code, 0);
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  test::expect_one_line_error(test::run_cli("generate \"a person walks\" --seconds 1 -o /dev/null"), "/dev/null: unknown output format ''");
+  test::TempDir d;
+  test::expect_one_line_error(test::run_cli("generate \"a person walks\" --seconds 1 -o " + d.path.string() + " --format bvh"),
+                              ": is a directory");
+}
+
+}  // namespace
+}  // namespace mogo

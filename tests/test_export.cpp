@@ -224,5 +224,5 @@ TEST(Export, GeneratedMotionExportsToEveryFormatFromTheCli) {
   EXPECT_EQ(b.joints[1].channels[3], bvh::Channel::Yrotation);
   auto bad = test::run_cli("export " + (dir / "j.npy") + " " + (dir / "x.fbx") + " --skeleton humanml3d");
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.output.find("unknown output type"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("unknown output format"), std::string::npos) << bad.output;
 }

@@ -78,7 +78,7 @@ TEST(Generate, BadPromptsAndLengths) {
   EXPECT_FALSE(exists(dir / "n.npy"));
   auto ext = test::run_cli("generate " + kPrompt + " -o " + (dir / "x.txt"));
   EXPECT_EQ(ext.exit_code, 1);
-  EXPECT_NE(ext.output.find("unknown output type"), std::string::npos) << ext.output;
+  EXPECT_NE(ext.output.find("unknown output format"), std::string::npos) << ext.output;
 }
 
 TEST(Generate, MissingTruncatedAndWrongModelFiles) {

@@ -56,12 +56,14 @@ void write_in_place(const std::string& path, const std::function<void(std::ostre
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const fs::path target = resolve_symlinks(path);
-  const auto st = fs::status(target);
+  // What the path finally names (through any links): a device or pipe is opened by the path
+  // itself (/dev/stdout -> /proc/self/fd/1 -> "pipe:[...]" only opens that way).
+  const auto st = fs::status(path);
   if (fs::exists(st) && !fs::is_regular_file(st)) {
-    if (fs::is_character_file(st) || fs::is_fifo(st)) return write_in_place(target.string(), write);
+    if (fs::is_character_file(st) || fs::is_fifo(st)) return write_in_place(path, write);
     throw Error(path + (fs::is_directory(st) ? ": is a directory" : ": not a regular file, a device or a pipe; refusing to replace it"));
   }
+  const fs::path target = resolve_symlinks(path);
   if (target.has_parent_path() && !fs::exists(target.parent_path())) fs::create_directories(target.parent_path());
   const std::string tmp = target.string() + kTempMarker + std::to_string(::getpid());
   {

@@ -213,10 +213,10 @@ std::string serialize(const tg::Model& m, bool binary) {
 
 std::string gltf_binary(const SkeletalAnimation& a) { return serialize(build_model(a), true); }
 
-void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps) {
+void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps, bool binary) {
   const auto model = build_model(solve_animation(joints, skel, fps));
   std::filesystem::path p(path);
-  if (p.extension() == ".glb") {
+  if (binary) {
     write_file_atomically(path, serialize(model, true));
     return;
   }

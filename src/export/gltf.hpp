@@ -13,7 +13,7 @@ namespace mogo {
 // The binary glTF (GLB) bytes of an animation.
 std::string gltf_binary(const SkeletalAnimation& a);
 
-// Writes joints [T,J,3] (metres) as .glb or .gltf (+ .bin), atomically.
-void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
+// Writes joints [T,J,3] (metres) as GLB (binary), or as .gltf JSON + <stem>.bin, atomically.
+void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0, bool binary = true);
 
 }  // namespace mogo

@@ -23,10 +23,11 @@ std::string extension(const std::string& path) {
 
 }  // namespace
 
-void check_motion_extension(const std::string& path) {
-  auto e = extension(path);
-  require(e == ".bvh" || e == ".glb" || e == ".gltf" || e == ".npy" || e == ".json",
-          path + ": unknown output type '" + e + "' (expected .bvh, .glb, .gltf, .npy or .json)");
+std::string motion_format(const std::string& path, const ExportOptions& o) {
+  const std::string f = o.format.empty() ? extension(path).substr(std::min<size_t>(1, extension(path).size())) : o.format;
+  require(f == "bvh" || f == "glb" || f == "gltf" || f == "npy" || f == "json",
+          path + ": unknown output format '" + f + "' (expected bvh, glb, gltf, npy or json: from the extension, or --format)");
+  return f;
 }
 
 nlohmann::json joints_json(const torch::Tensor& joints) {
@@ -47,21 +48,19 @@ nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, do
 }
 
 void write_joints(const std::string& path, const torch::Tensor& joints_in, const Skeleton& skel, const ExportOptions& o) {
-  check_motion_extension(path);
-  const auto e = extension(path);
+  const auto e = motion_format(path, o);
   auto joints = joints_in.to(torch::kCPU, torch::kFloat);
   // Every format gets the same checks (the BVH/glTF solver repeats them): no file mogo could not read back.
   require_frame_rate(o.fps, path + ": --fps");
   require(torch::isfinite(joints).all().item<bool>(), path + ": the motion holds NaN or infinite joint positions; nothing written");
-  if (e == ".npy") npy::save(path, joints);
-  else if (e == ".bvh") bvh::save(path, joints, skel, {o.fps, o.position_channels, o.rotation_order});
-  else if (e == ".glb" || e == ".gltf") save_gltf(path, joints, skel, o.fps);
+  if (e == "npy") npy::save(path, joints);
+  else if (e == "bvh") bvh::save(path, joints, skel, {o.fps, o.position_channels, o.rotation_order});
+  else if (e == "glb" || e == "gltf") save_gltf(path, joints, skel, o.fps, e == "glb");
   else write_file_atomically(path, motion_json(joints, skel, o.fps).dump() + "\n");
 }
 
 void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, const ExportOptions& o) {
-  check_motion_extension(path);
-  if (extension(path) == ".npy" && !o.joints_npy) {
+  if (motion_format(path, o) == "npy" && !o.joints_npy) {
     npy::save(path, features.to(torch::kCPU, torch::kFloat));
     return;
   }

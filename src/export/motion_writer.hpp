@@ -16,6 +16,8 @@ struct ExportOptions {
   bool joints_npy = false;            // .npy gets joint positions instead of features
   bool position_channels = false;     // BVH: every joint also gets position channels
   std::string rotation_order = "ZXY";  // BVH: Euler channel order
+  std::string format;                 // bvh, glb, gltf, npy, json; empty: from the file's extension
+                                      // (a device or pipe, e.g. /dev/stdout, has none)
 };
 
 // features: [T,D] raw HumanML3D features at `fps`.
@@ -30,7 +32,8 @@ nlohmann::json joints_json(const torch::Tensor& joints);
 // {"fps", "joints": [names], "parents": [...], "frames": [[[x,y,z] per joint] per frame]} (metres, Y up).
 nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
 
-// Throws Error unless `path` ends in .bvh, .glb, .gltf, .npy or .json.
-void check_motion_extension(const std::string& path);
+// The format a motion is written in: o.format, else the extension of `path`. Throws Error naming
+// the path unless it is bvh, glb, gltf, npy or json.
+std::string motion_format(const std::string& path, const ExportOptions& o = {});
 
 }  // namespace mogo

@@ -166,7 +166,7 @@ TEST(CApi, ExportsPulledFramesWithTheSameWriters) {
     }
   }
   EXPECT_EQ(mogo_export(m, (dir + "/x.fbx").c_str(), frames.data(), n, nullptr, 0), MOGO_ERR_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(mogo_last_error()).find("unknown output type"), std::string::npos) << mogo_last_error();
+  EXPECT_NE(std::string(mogo_last_error()).find("unknown output format"), std::string::npos) << mogo_last_error();
   EXPECT_EQ(mogo_export(m, (dir + "/x.bvh").c_str(), frames.data(), n, "XXZ", 0), MOGO_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(mogo_export(m, (dir + "/x.bvh").c_str(), nullptr, n, nullptr, 0), MOGO_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(mogo_export(nullptr, (dir + "/x.bvh").c_str(), frames.data(), n, nullptr, 0), MOGO_ERR_INVALID_ARGUMENT);

@@ -55,7 +55,7 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
   add_export_flags(exp, e->out);
   exp->callback([&g, e] {
     run_command(g, [&] {
-      check_motion_extension(e->output);
+      motion_format(e->output, e->out);
       Skeleton s = e->skeleton == "humanml3d" ? Skeleton::humanml3d() : Skeleton::load(e->skeleton);
       auto x = npy::load(e->input);
       torch::Tensor joints;
@@ -82,6 +82,8 @@ void add_export_flags(CLI::App* cmd, ExportOptions& o) {
   cmd->add_option("--rotation-order", o.rotation_order, "BVH: Euler channel order (XYZ, XZY, YXZ, YZX, ZXY, ZYX)")
       ->capture_default_str()
       ->check(CLI::IsMember({"XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX"}));
+  cmd->add_option("--format", o.format, "output format when the file name has no extension (e.g. -o /dev/stdout): bvh, glb, npy, json")
+      ->check(CLI::IsMember({"bvh", "glb", "gltf", "npy", "json"}));
 }
 
 }  // namespace mogo::cli

@@ -114,7 +114,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--window", sf->window, "key/value cache window in latent steps (default: the model's training length)")->check(CLI::NonNegativeNumber);
   cmd->callback([&g, o, sf, cmd] {
     run_command(g, [&] {
-      check_motion_extension(o->output);
+      motion_format(o->output, o->out);
       require(o->gen.sampling.temperature >= 0, "--temperature must be >= 0");
       require(o->gen.sampling.top_k >= 0, "--top-k must be >= 0");
       const std::string path = o->model.empty() ? default_model_path() : o->model;
@@ -122,7 +122,11 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       if (cmd->count("text") > 0) text = o->text;
       auto gen = Generator::load(path, pick_device(g.device));
       const bool to_file = !sf->stream || cmd->count("-o") > 0;
-      FILE* report = sf->stream ? stderr : stdout;  // stdout carries the frames when streaming
+      // stdout carries the frames when streaming, or the file when the output is a device or pipe.
+      std::error_code ec;
+      const auto st = std::filesystem::status(o->output, ec);
+      const bool output_is_stream = std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
+      FILE* report = sf->stream || output_is_stream ? stderr : stdout;
       if (sf->streaming()) {
         require(o->samples == 1, "--samples works only without --timeline, --stream and --from");
         auto features = generate_streamed(gen, text, o->gen, *sf);
