@@ -3,6 +3,9 @@
 // coverage-guided runs: scripts/fuzz.sh (docs/reliability.md).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "fuzz/harnesses.hpp"
 
@@ -25,6 +28,20 @@ TEST(Fuzz, Bvh) { fuzz("bvh", 50000); }
 TEST(Fuzz, Captions) { fuzz("captions", 100000); }
 TEST(Fuzz, Mapping) { fuzz("mapping", 20000); }
 TEST(Fuzz, ModelFile) { fuzz("model-file", 100000); }
+
+// Inputs that once crashed a harness (fuzz/regressions/<target>/), kept as regression tests.
+TEST(Fuzz, FoundInputsStayFixed) {
+  int files = 0;
+  for (const auto& h : fuzz::harnesses()) {
+    const auto dir = std::filesystem::path(MOGO_SOURCE_DIR) / "fuzz/regressions" / h.name;
+    if (!std::filesystem::exists(dir)) continue;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      EXPECT_NO_FATAL_FAILURE(h.run(read_file(e.path().string()))) << e.path();
+      ++files;
+    }
+  }
+  EXPECT_GE(files, 2);
+}
 
 TEST(Fuzz, SeedsAreAccepted) {
   for (const auto& h : fuzz::harnesses())

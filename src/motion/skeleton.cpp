@@ -111,19 +111,39 @@ void Skeleton::validate(const std::string& source) const {
     require(target_offsets.sizes() == torch::IntArrayRef({J, 3}), source + ": target_offsets must be [J,3]");
 }
 
+namespace {
+
+// Joint indices, as nested arrays of integers. A number past int64's range parses as a double,
+// and converting that to an integer is undefined behaviour (found by fuzzing): refuse it first.
+void require_integers(const nlohmann::json& v, const std::string& where) {
+  if (v.is_array()) {
+    for (const auto& e : v) require_integers(e, where);
+    return;
+  }
+  require(v.is_number_integer(), where + ": joint indices must be integers, found " + v.dump());
+}
+
+template <class T>
+T indices(const nlohmann::json& j, const char* key, const std::string& source) {
+  require_integers(j.at(key), source + ": '" + key + "'");
+  return j.at(key).get<T>();
+}
+
+}  // namespace
+
 Skeleton Skeleton::from_json(const nlohmann::json& j, const std::string& source) {
   try {
     Skeleton s;
     s.name = j.value("name", "custom");
     s.joint_names = j.at("joints").get<std::vector<std::string>>();
-    s.chains = j.at("chains").get<std::vector<std::vector<int64_t>>>();
+    s.chains = indices<std::vector<std::vector<int64_t>>>(j, "chains", source);
     s.raw_offsets = directions(j.at("raw_offsets").get<std::vector<std::array<double, 3>>>());
     if (j.contains("target_offsets"))
       s.target_offsets = directions(j.at("target_offsets").get<std::vector<std::array<double, 3>>>());
-    s.face_joints = j.at("face_joints").get<std::array<int64_t, 4>>();
-    s.feet_left = j.at("feet_left").get<std::array<int64_t, 2>>();
-    s.feet_right = j.at("feet_right").get<std::array<int64_t, 2>>();
-    s.leg_joints = j.at("leg_joints").get<std::array<int64_t, 2>>();
+    s.face_joints = indices<std::array<int64_t, 4>>(j, "face_joints", source);
+    s.feet_left = indices<std::array<int64_t, 2>>(j, "feet_left", source);
+    s.feet_right = indices<std::array<int64_t, 2>>(j, "feet_right", source);
+    s.leg_joints = indices<std::array<int64_t, 2>>(j, "leg_joints", source);
     s.foot_velocity_threshold = j.value("foot_velocity_threshold", 0.002);
     s.humanml3d_facing_quirk = j.value("humanml3d_facing_quirk", false);
     require(static_cast<int64_t>(s.raw_offsets.size(0)) == s.num_joints(),

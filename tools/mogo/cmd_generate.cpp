@@ -111,7 +111,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--mapping", sf->mapping, "joint mapping JSON for a --from BVH with other joint names (data/skeletons/)");
   cmd->add_option("--switch-context", sf->switch_context, "latent steps of the old action kept in view at a --timeline change (-1: all)")
       ->capture_default_str()->check(CLI::Range(int64_t{-1}, int64_t{1000}));
-  cmd->add_option("--window", sf->window, "key/value cache window in latent steps (default: the model's training length)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--window", sf->window, "key/value cache window in latent steps (default: the model's training length)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->callback([&g, o, sf, cmd] {
     run_command(g, [&] {
       motion_format(o->output, o->out);
