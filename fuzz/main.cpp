@@ -44,10 +44,11 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(corpus);
     const auto seeds = g_target->seeds();
     for (size_t i = 0; i < seeds.size(); ++i) mogo::write_file_atomically((corpus / ("seed" + std::to_string(i))).string(), seeds[i]);
-    std::vector<char*> args = {argv[0]};
-    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    // The seeds' folder comes first: libFuzzer writes the inputs it finds into its first corpus
+    // folder, never into folders given after it (such as fuzz/regressions/<target>).
     std::string corpus_arg = corpus.string();
-    args.push_back(corpus_arg.data());
+    std::vector<char*> args = {argv[0], corpus_arg.data()};
+    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
     int n = static_cast<int>(args.size());
     char** a = args.data();
     return LLVMFuzzerRunDriver(&n, &a, one_input);

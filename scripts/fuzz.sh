@@ -19,6 +19,8 @@ targets=("$target")
 [ "$target" = all ] && targets=(npy bvh captions mapping model-file)
 for t in "${targets[@]}"; do
   echo "== $t"
-  "$root/build-fuzz/mogo_fuzz" "$t" "${flags[@]}" 2>&1 | grep -E "^(Done|#[0-9]+ +DONE|==|SUMMARY|mogo_fuzz|[a-z-]+: [0-9]+ inputs)|ERROR|crash" || true
+  regressions=()
+  [ -d "$root/fuzz/regressions/$t" ] && regressions=("$root/fuzz/regressions/$t")
+  "$root/build-fuzz/mogo_fuzz" "$t" "${flags[@]}" "${regressions[@]}" 2>&1 | grep -E "^(Done|#[0-9]+ +DONE|==|SUMMARY|mogo_fuzz|[a-z-]+: [0-9]+ inputs)|ERROR|crash" || true
   [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz target $t failed"; exit 1; }
 done
