@@ -46,7 +46,7 @@ typedef enum {
 /* ---- model ---------------------------------------------------------------------------------- */
 
 typedef struct {
-  int n_threads; /* CPU threads for the whole process (0: all cores) */
+  int n_threads; /* CPU threads for the whole process (0: all cores; more than the cores is an error) */
   int use_gpu;   /* 1: run on CUDA when this build and machine have it (default 0) */
 } mogo_model_params;
 

@@ -14,10 +14,10 @@ inline void set_learning_rate(torch::optim::AdamW& opt, double lr) {
 
 // The global L2 norm of the parameters' gradients; inf or NaN when any gradient is not finite.
 inline double gradient_norm(const std::vector<torch::Tensor>& params) {
-  double sq = 0;
+  std::vector<torch::Tensor> norms;
   for (const auto& p : params)
-    if (p.grad().defined()) sq += p.grad().detach().to(torch::kDouble).pow(2).sum().item<double>();
-  return std::sqrt(sq);
+    if (p.grad().defined()) norms.push_back(p.grad().detach().to(torch::kDouble).norm());
+  return norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();  // one device sync
 }
 
 // Applies the optimiser step only when the loss and the gradient norm are finite: a NaN must never
