@@ -15,6 +15,7 @@
 #include "common/runtime.hpp"
 #include "data/motion_dataset.hpp"
 #include "eval/evaluator.hpp"
+#include "train/distributed.hpp"
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
 
@@ -80,6 +81,7 @@ void EvaluatorTrainConfig::validate() const {
     require_positive(flag, static_cast<double>(v));
   require(batch_size >= 2, "--batch must be at least 2 (a contrastive batch needs negatives), got " + std::to_string(batch_size));
   require_learning_rate("--lr", lr);
+  require(std::isfinite(dropout) && dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + std::to_string(dropout));
 }
 
 int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
@@ -110,6 +112,8 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
     b.text_cfg.vocab_size = b.tokenizer->vocab_size();
     b.text_cfg.dim = t.dim;
     b.text_cfg.out_dim = t.dim;
+    b.text_cfg.dropout = t.dropout;
+    b.motion_cfg.dropout = t.dropout;
     b.motion_cfg.input_dim = data.dim();
     b.motion_cfg.dim = t.dim;
     b.motion_cfg.out_dim = t.dim;
@@ -125,6 +129,11 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
   torch::optim::AdamW opt(b.model->parameters(), torch::optim::AdamWOptions(t.lr).weight_decay(1e-4));
   if (resumed) load_optimizer_state(ckpt, opt);
   b.model->train();
+  Distributed& dist = distributed();
+  dist.shard(t.batch_size, "train-eval --batch");
+  std::vector<torch::Tensor> encoder_params;
+  for (const auto& p : b.model->parameters())
+    if (!p.is_same(b.model->log_scale)) encoder_params.push_back(p);
 
   auto lo = loop_options("train-eval", o.out_dir, {t.steps, t.warmup_steps, t.lr, 0.05}, t.log_every, t.checkpoint_every, "clips");
   lo.quiet = o.quiet;
@@ -136,8 +145,11 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
     auto batch = sample_batch(data, t, rng);
     auto tok = b.tokenizer->encode_batch(batch.captions, b.text_cfg.max_length);
     set_learning_rate(opt, lr);
-    auto t = b.model->embed_text(tok.ids.to(device), tok.mask.to(device));
-    auto m = b.model->embed_motion(batch.motion.to(device), batch.lengths.to(device));
+    // Each rank embeds its shard of the global batch; the loss sees every rank's embeddings, so
+    // the negatives do not shrink with the world size, and differentiates into the own shard.
+    auto shard = [&](const torch::Tensor& x) { return dist.shard_of(x, "train-eval --batch").to(device); };
+    auto t = dist.all_gather(b.model->embed_text(shard(tok.ids), shard(tok.mask)), true);
+    auto m = dist.all_gather(b.model->embed_motion(shard(batch.motion), shard(batch.lengths)), true);
     // Symmetric InfoNCE: logits = s * t m^T, the diagonal is the positive.
     auto scale = b.model->log_scale.clamp_max(std::log(100.0)).exp();
     auto logits = scale * torch::matmul(t, m.t());
@@ -145,6 +157,10 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
     auto loss = 0.5 * (torch::cross_entropy_loss(logits, target) + torch::cross_entropy_loss(logits.t(), target));
     opt.zero_grad();
     loss.backward();
+    // Every rank computed the same global loss: the encoders' gradients (through the own rows
+    // only) sum to the whole batch's; the temperature's was computed whole on every rank.
+    dist.reduce_gradients(encoder_params, Distributed::Reduce::sum);
+    dist.reduce_gradients({b.model->log_scale}, Distributed::Reduce::mean);
     StepStats s;
     s.grad_norm = gradient_norm(b.model->parameters());
     step_if_finite(opt, loss.item<double>(), s.grad_norm);
@@ -156,7 +172,7 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
   };
   hooks.checkpoint = [&](int64_t) { save_evaluator(ckpt, b, &opt); };
   loop.run(b.step, resumed, hooks);
-  save_evaluator(final_path, b, nullptr);
+  if (dist.is_root()) save_evaluator(final_path, b, nullptr);
   return b.step;
 }
 

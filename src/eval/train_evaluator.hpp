@@ -18,6 +18,7 @@ struct EvaluatorTrainConfig {
   int64_t warmup_steps = 200;
   int64_t vocab_size = 512;
   int64_t dim = 256;
+  double dropout = 0.1;         // of both encoders
   int64_t checkpoint_every = 250;
   int64_t log_every = 50;
   uint64_t seed = 1234;
@@ -26,7 +27,7 @@ struct EvaluatorTrainConfig {
   void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EvaluatorTrainConfig, steps, batch_size, max_frames, min_frames, lr, warmup_steps,
-                                   vocab_size, dim, checkpoint_every, log_every, seed)
+                                   vocab_size, dim, dropout, checkpoint_every, log_every, seed)
 
 struct EvaluatorTrainOptions {
   std::string data_dir;

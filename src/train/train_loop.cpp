@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/progress.hpp"
+#include "train/distributed.hpp"
 
 namespace mogo {
 
@@ -34,6 +35,8 @@ TrainLoopOptions loop_options(std::string name, const std::string& out_dir, LRSc
   o.log_every = log_every;
   o.checkpoint_every = checkpoint_every;
   o.items_name = std::move(items_name);
+  o.root = distributed().is_root();
+  o.quiet = !o.root;
   return o;
 }
 
@@ -98,10 +101,10 @@ void require_finite_step(const TrainLoopOptions& o, const StepStats& s, int64_t 
 }  // namespace
 
 int64_t TrainLoop::run(int64_t start, bool resumed, const TrainHooks& h) {
-  open_csv_log(o_.log_path, header(), start, resumed);
+  if (o_.root) open_csv_log(o_.log_path, header(), start, resumed);
   if (resumed) log_info(o_.name + ": resuming from step " + std::to_string(start));
   const int64_t total = o_.schedule.steps;
-  ProgressBar bar(o_.name, total, !o_.quiet);
+  ProgressBar bar(o_.name, total, !o_.quiet && o_.root);
   std::vector<double> sums(metrics_.size(), 0.0);
   double items = 0;
   int64_t n = 0, step = start, run_steps = 0, last_checkpoint = resumed ? start : 0;
@@ -122,7 +125,7 @@ int64_t TrainLoop::run(int64_t start, bool resumed, const TrainHooks& h) {
     std::snprintf(extra, sizeof extra, "%s %.4f  ETA %s %s", metrics_.empty() ? "" : metrics_[0].c_str(),
                   s.values.empty() ? 0.0 : s.values[0], format_duration(eta).c_str(), note.c_str());
     bar.update(step, extra);
-    if (step % o_.log_every == 0 || step == total) {
+    if (o_.root && (step % o_.log_every == 0 || step == total)) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_interval).count();
       std::string line = std::to_string(step);
       char buf[64];
@@ -150,9 +153,11 @@ int64_t TrainLoop::run(int64_t start, bool resumed, const TrainHooks& h) {
     }
     bool stop = o_.stop_after > 0 && step >= o_.stop_after;
     if (step % o_.checkpoint_every == 0 || step == total || stop) {
-      h.checkpoint(step);
+      if (o_.root) {
+        h.checkpoint(step);
+        if (h.after_checkpoint) note = h.after_checkpoint(step);
+      }
       last_checkpoint = step;
-      if (h.after_checkpoint) note = h.after_checkpoint(step);
     }
     if (stop) break;
     if (o_.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o_.step_delay_ms));

@@ -30,6 +30,7 @@ struct TrainLoopOptions {
   bool quiet = false;
   int64_t step_delay_ms = 0;      // testing: sleep after each step (to interrupt a run mid-way)
   std::string items_name = "items";  // what a step processes ("frames", "tokens") for the rate column
+  bool root = true;               // data-parallel training: only rank 0 logs, checkpoints and validates
 };
 
 // Options of a trainer that logs to <out_dir>/train_log.csv (stop_after, quiet, delay: defaults).

@@ -13,6 +13,7 @@
 #include "common/runtime.hpp"
 #include "data/motion_dataset.hpp"
 #include "model/model_file.hpp"
+#include "train/distributed.hpp"
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
 #include "transformer/token_dataset.hpp"
@@ -55,18 +56,20 @@ struct LayerLosses {
   std::vector<double> loss, accuracy;   // per layer
 };
 
-// Sum over layers of the cross entropy of each layer's logits against its targets (-1 ignored).
-LayerLosses layer_losses(const std::vector<torch::Tensor>& logits, const torch::Tensor& targets) {
+// Sum over layers of the cross entropy of each layer's logits against its targets (-1 ignored),
+// and the accuracy, both normalised by the valid targets of `batch_targets`: the whole batch, of
+// which `targets` may be one process's shard. The ranks' losses then sum to the whole batch's.
+LayerLosses layer_losses(const std::vector<torch::Tensor>& logits, const torch::Tensor& targets, const torch::Tensor& batch_targets) {
   LayerLosses r;
   for (size_t q = 0; q < logits.size(); ++q) {
     auto l = logits[q].reshape({-1, logits[q].size(-1)});
     auto t = targets.select(1, static_cast<int64_t>(q)).reshape({-1});
-    auto ce = torch::nn::functional::cross_entropy(l, t, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1));
+    const double n = std::max<double>(1.0, (batch_targets.select(1, static_cast<int64_t>(q)) >= 0).sum().item<double>());
+    auto ce = torch::nn::functional::cross_entropy(
+                  l, t, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1).reduction(torch::kSum)) / n;
     r.total = r.total.defined() ? r.total + ce : ce;
-    auto valid = t >= 0;
-    double n = std::max<double>(1.0, valid.sum().item<double>());
     r.loss.push_back(ce.item<double>());
-    r.accuracy.push_back(((l.argmax(-1) == t) & valid).sum().item<double>() / n);
+    r.accuracy.push_back(((l.argmax(-1) == t) & (t >= 0)).sum().item<double>() / n);
   }
   return r;
 }
@@ -99,8 +102,13 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   train_data.renormalise(m.mean, m.std);
   val_data.renormalise(m.mean, m.std);
   const T2MTrainConfig& t = m.train;
+  // Token caches: rank 0 writes them, the other ranks read them once written.
+  Distributed& dist = distributed();
+  dist.shard(t.batch_size, "train-t2m --batch");
+  if (!dist.is_root()) dist.barrier();
   auto train_tokens = TokenDataset::cached((fs::path(o.out_dir) / "tokens_train.pt").string(), train_data, m.vq, t.crop_offsets, device);
   auto val_tokens = TokenDataset::cached((fs::path(o.out_dir) / "tokens_val.pt").string(), val_data, m.vq, 1, device);
+  if (dist.is_root()) dist.barrier();
   log_info("train-t2m: " + std::to_string(train_tokens.clips().size()) + " token sequences (" +
            std::to_string(train_tokens.total_steps()) + " steps), " + std::to_string(val_tokens.clips().size()) + " for validation");
 
@@ -130,15 +138,18 @@ int64_t train_t2m(const T2MTrainOptions& o) {
     m.transformer->train();
     std::mt19937_64 rng(TrainLoop::step_seed(t.seed, step, 0));
     torch::manual_seed(TrainLoop::step_seed(t.seed, step, 1));
+    // The global batch (the same on every rank), then this rank's shard of it.
     auto batch = train_tokens.sample(t.batch_size, m.config.max_steps, END, rng);
     auto text = m.tokenizer->encode_batch(batch.captions, m.config.text.max_length);
     auto drop = torch::rand({t.batch_size}) < m.config.cond_drop_prob;
+    auto shard = [&](const torch::Tensor& x) { return dist.shard_of(x, "train-t2m --batch").to(device); };
     set_learning_rate(opt, lr);
-    auto cond = m.transformer->condition(text.ids.to(device), text.mask.to(device), drop.to(device));
-    auto logits = m.transformer->forward(cond, batch.tokens.to(device));
-    auto l = layer_losses(logits, batch.targets.to(device));
+    auto cond = m.transformer->condition(shard(text.ids), shard(text.mask), shard(drop));
+    auto logits = m.transformer->forward(cond, shard(batch.tokens));
+    auto l = layer_losses(logits, shard(batch.targets), batch.targets);
     opt.zero_grad();
     l.total.backward();
+    dist.reduce_gradients(m.transformer->parameters(), Distributed::Reduce::sum);  // shard losses sum to the batch's
     StepStats s;
     // The norm before clipping: a non-finite one means the step must not be taken.
     s.grad_norm = torch::nn::utils::clip_grad_norm_(m.transformer->parameters(), t.grad_clip);
@@ -147,6 +158,7 @@ int64_t train_t2m(const T2MTrainOptions& o) {
     s.values = {l.total.item<double>()};
     s.values.insert(s.values.end(), l.loss.begin(), l.loss.end());
     s.values.insert(s.values.end(), l.accuracy.begin(), l.accuracy.end());
+    dist.all_reduce_sum(s.values);  // the whole batch's loss and accuracy in the log
     s.items = static_cast<double>(batch.valid * Q);
     return s;
   };
@@ -164,7 +176,8 @@ int64_t train_t2m(const T2MTrainOptions& o) {
       auto batch = val_tokens.slice(i, t.batch_size, m.config.max_steps, END);
       auto text = m.tokenizer->encode_batch(batch.captions, m.config.text.max_length);
       auto cond = m.transformer->condition(text.ids.to(device), text.mask.to(device));
-      auto l = layer_losses(m.transformer->forward(cond, batch.tokens.to(device)), batch.targets.to(device));
+      auto targets = batch.targets.to(device);
+      auto l = layer_losses(m.transformer->forward(cond, batch.tokens.to(device)), targets, targets);
       for (int64_t q = 0; q < Q; ++q) {
         loss[q] += l.loss[q] * batch.valid;
         acc[q] += l.accuracy[q] * batch.valid;
@@ -187,7 +200,7 @@ int64_t train_t2m(const T2MTrainOptions& o) {
     return std::string(buf);
   };
   loop.run(m.step, resumed, hooks);
-  if (m.step >= t.steps) {
+  if (m.step >= t.steps && dist.is_root()) {
     m.train_meta["seconds"] = elapsed();
     save_t2m_model(final_path, m, nullptr, o.half);
   }

@@ -71,10 +71,11 @@ RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
   RVQOutput out;
   for (int64_t q = 0; q < active; ++q) {
     auto* cb = &layer(q);
+    const auto all_rows = is_training() && gather_rows ? gather_rows(residual) : residual;
     if (is_training() && cb->initialised.item<double>() == 0) {
       // Seed the codebook from data on first use (avoids dead codes from a random init).
       torch::NoGradGuard g;
-      cb->codebook.copy_(random_rows(residual, cb->K));
+      cb->codebook.copy_(random_rows(all_rows, cb->K));
       cb->code_sum.copy_(cb->codebook);
       cb->code_count.fill_(1.0);
       cb->initialised.fill_(1.0);
@@ -83,7 +84,7 @@ RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
     // The code vectors this batch was assigned, taken before the EMA update: the update may
     // re-seed a rarely used code, and the next layer must see the residual of the assignment.
     auto code = cb->dequantize(idx).detach().clone();
-    if (is_training()) cb->ema_update(residual, idx);
+    if (is_training()) cb->ema_update(all_rows, gather_rows ? cb->quantize(all_rows) : idx);
     out.perplexity.push_back(cb->perplexity(idx));
     indices.select(1, q).copy_(idx);
     quantized = quantized + code;

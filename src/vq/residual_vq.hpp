@@ -4,6 +4,7 @@
 // Codebooks are updated by exponential moving averages (not by gradients) and dead codes are
 // re-seeded from the current batch; the encoder gets straight-through gradients.
 #pragma once
+#include <functional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -57,6 +58,10 @@ struct ResidualVQImpl : torch::nn::Module {
 
   VQConfig cfg;
   torch::nn::ModuleList layers;
+  // Data-parallel training: every rank's rows [N,C] in rank order (train/distributed.hpp). The
+  // EMA statistics and the codebook (re)seeding then see the global batch on every rank, so the
+  // codebooks stay identical and equal those of one process on the whole batch. Unset: local.
+  std::function<torch::Tensor(const torch::Tensor&)> gather_rows;
   // Layer q's codebook.
   const QuantizeEMAResetImpl& layer(int64_t q) const { return layers->at<QuantizeEMAResetImpl>(q); }
   QuantizeEMAResetImpl& layer(int64_t q) { return layers->at<QuantizeEMAResetImpl>(q); }

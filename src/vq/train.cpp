@@ -14,6 +14,7 @@
 #include "common/error.hpp"
 #include "common/runtime.hpp"
 #include "data/motion_dataset.hpp"
+#include "train/distributed.hpp"
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
 #include "vq/checkpoint.hpp"
@@ -73,6 +74,9 @@ int64_t train_vq(VQTrainOptions o) {
   TrainLoop loop(lo, metrics, interval);
 
   ck.model->train();
+  Distributed& dist = distributed();
+  dist.shard(t.batch_size, "train-vq --batch");
+  if (dist.active()) ck.model->quantizer->gather_rows = [&dist](const torch::Tensor& rows) { return dist.all_gather(rows); };
   // Codes used in the current log interval, per layer: unused ones are "dead".
   std::vector<torch::Tensor> used(Q);
   auto reset_used = [&] {
@@ -83,7 +87,8 @@ int64_t train_vq(VQTrainOptions o) {
   hooks.step = [&](int64_t step, double lr) {
     std::mt19937_64 rng(TrainLoop::step_seed(t.seed, step, 0));
     torch::manual_seed(TrainLoop::step_seed(t.seed, step, 1));
-    auto x = data.sample_windows(t.batch_size, t.window, rng).to(device);
+    // Every rank draws the same global batch and trains on its shard of it.
+    auto x = dist.shard_of(data.sample_windows(t.batch_size, t.window, rng), "train-vq --batch").to(device);
     set_learning_rate(opt, lr);
     auto out = ck.model->forward(x);
     auto rec = torch::smooth_l1_loss(out.reconstruction, x);
@@ -91,6 +96,7 @@ int64_t train_vq(VQTrainOptions o) {
     auto loss = rec + ck.config.vel_weight * vel + ck.config.commit_beta * out.rvq.commit_loss;
     opt.zero_grad();
     loss.backward();
+    dist.reduce_gradients(ck.model->parameters(), Distributed::Reduce::mean);  // mean of shard means = global mean
     StepStats s;
     s.grad_norm = gradient_norm(ck.model->parameters());
     step_if_finite(opt, loss.item<double>(), s.grad_norm);
@@ -100,6 +106,9 @@ int64_t train_vq(VQTrainOptions o) {
       s.values.push_back(q < out.rvq.active_layers ? out.rvq.perplexity[q] : 0.0);
       if (q < out.rvq.active_layers) used[q].index_put_({out.rvq.indices.select(1, q).flatten().to(torch::kCPU)}, true);
     }
+    // The log shows the whole batch: the mean of the ranks' shard means.
+    dist.all_reduce_sum(s.values);
+    for (auto& v : s.values) v /= dist.world_size();
     s.items = static_cast<double>(t.batch_size * t.window);
     return s;
   };
@@ -111,7 +120,7 @@ int64_t train_vq(VQTrainOptions o) {
   };
   hooks.checkpoint = [&](int64_t) { save_vq_checkpoint(ckpt_path, ck, &opt); };
   loop.run(ck.step, resumed, hooks);
-  if (ck.step >= t.steps) save_vq_checkpoint(model_path, ck, nullptr);
+  if (ck.step >= t.steps && dist.is_root()) save_vq_checkpoint(model_path, ck, nullptr);
   return ck.step;
 }
 

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "train/distributed.hpp"
 #include "common/runtime.hpp"
 #include "data/split.hpp"
 #include <filesystem>
@@ -24,6 +25,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
                                  {"--batch", "batch_size", "clips per batch (distinct captions)"},
                                  {"--lr", "lr", "peak learning rate"},
                                  {"--dim", "dim", "encoder width and embedding size"},
+                                 {"--dropout", "dropout", "dropout of both encoders"},
                                  {"--vocab", "vocab_size", "SentencePiece vocabulary size (at most)"},
                                  {"--checkpoint-every", "checkpoint_every", "steps between checkpoints"},
                                  {"--log-every", "log_every", "steps between log lines"},
@@ -49,7 +51,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
     run_command(g, [&] {
       t->device = g.device;
       auto steps = train_evaluator(*t);
-      std::printf("train-eval: reached step %lld; evaluator in %s/evaluator.pt\n", (long long)steps, t->out_dir.c_str());
+      if (distributed().is_root()) std::printf("train-eval: reached step %lld; evaluator in %s/evaluator.pt\n", (long long)steps, t->out_dir.c_str());
     });
   });
 

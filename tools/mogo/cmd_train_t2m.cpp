@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "common/error.hpp"
+#include "train/distributed.hpp"
 #include "transformer/train.hpp"
 
 namespace mogo::cli {
@@ -30,7 +31,7 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g) {
       o.request = apply_train_flags(p->flags, o.train, cmd, o.preset);
       apply_flag(p->warmup, o.train.warmup_steps, "warmup_steps", o.request);
       int64_t step = train_t2m(o);
-      std::printf("train-t2m: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
+      if (distributed().is_root()) std::printf("train-t2m: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
     });
   });
 }

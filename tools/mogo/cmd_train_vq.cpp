@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "common/error.hpp"
+#include "train/distributed.hpp"
 #include "vq/train.hpp"
 
 namespace mogo::cli {
@@ -28,7 +29,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
       o.request = apply_train_flags(p->flags, o.train, cmd, o.preset);
       apply_flag(p->window, o.train.window, "window", o.request);
       int64_t step = train_vq(o);
-      std::printf("train-vq: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
+      if (distributed().is_root()) std::printf("train-vq: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
     });
   });
 }

@@ -77,6 +77,7 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g);
 void register_generate(CLI::App& app, GlobalOptions& g);
 void register_eval_stream(CLI::App& app, GlobalOptions& g);
 void register_serve(CLI::App& app, GlobalOptions& g);
+void register_launch(CLI::App& app, GlobalOptions& g);
 
 inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_info(app, g);
@@ -90,6 +91,7 @@ inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_generate(app, g);
   register_eval_stream(app, g);
   register_serve(app, g);
+  register_launch(app, g);
 }
 
 }  // namespace mogo::cli
