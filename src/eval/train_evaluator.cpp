@@ -85,7 +85,7 @@ void EvaluatorTrainConfig::validate() const {
 }
 
 int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
-  torch::Device device = pick_device(opts.device);
+  torch::Device device = distributed().device_for_rank(pick_device(opts.device));
   const std::string ckpt = (fs::path(opts.out_dir) / "checkpoint.pt").string();
   const std::string final_path = (fs::path(opts.out_dir) / "evaluator.pt").string();
   check_fresh_output(ckpt, opts.resume);

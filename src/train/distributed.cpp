@@ -45,6 +45,7 @@ DistributedConfig DistributedConfig::from_environment() {
 
 struct Distributed::Group {
   c10::intrusive_ptr<c10d::ProcessGroup> pg;
+  torch::Device device = torch::kCPU;  // where the small tensors of a collective live (NCCL: the GPU)
   void wait(c10::intrusive_ptr<c10d::Work> work, std::chrono::milliseconds timeout, const char* what) {
     try {
       work->wait(timeout);
@@ -79,6 +80,7 @@ Distributed::Distributed(const DistributedConfig& c) : config_(c) {
     auto opts = c10d::ProcessGroupNCCL::Options::create();
     opts->timeout = c.timeout;
     group_->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, c.rank, c.world_size, opts);
+    group_->device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(c.local_rank));
   }
 #endif
   if (!group_->pg) {
@@ -118,9 +120,10 @@ void Distributed::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
 
 void Distributed::all_reduce_sum(std::vector<double>& values) {
   if (!active() || values.empty()) return;
-  std::vector<torch::Tensor> t = {torch::tensor(values, torch::kDouble)};
+  std::vector<torch::Tensor> t = {torch::tensor(values, torch::kDouble).to(group_->device)};
   all_reduce_sum(t);
-  for (size_t i = 0; i < values.size(); ++i) values[i] = t[0][static_cast<int64_t>(i)].item<double>();
+  auto sums = t[0].to(torch::kCPU);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = sums[static_cast<int64_t>(i)].item<double>();
 }
 
 void Distributed::reduce_gradients(const std::vector<torch::Tensor>& params, Reduce how) {
@@ -163,8 +166,13 @@ torch::Tensor Distributed::all_gather(const torch::Tensor& t, bool with_grad_at_
 
 void Distributed::barrier() {
   if (!active()) return;
-  std::vector<torch::Tensor> token = {torch::zeros({1})};
+  std::vector<torch::Tensor> token = {torch::zeros({1}, group_->device)};
   all_reduce_sum(token);
+}
+
+torch::Device Distributed::device_for_rank(torch::Device d) const {
+  if (!active() || !d.is_cuda() || d.has_index()) return d;
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(config_.local_rank));
 }
 
 Distributed& distributed() {

@@ -59,6 +59,10 @@ class Distributed {
   torch::Tensor all_gather(const torch::Tensor& t, bool with_grad_at_own_rows = false);
   void barrier();
 
+  // The device this rank trains on: a CUDA device without an index becomes cuda:LOCAL_RANK, so
+  // that `mogo launch --nproc N -- ... --device cuda` puts one rank on each GPU.
+  torch::Device device_for_rank(torch::Device d) const;
+
   // Bytes all-reduced so far (gradients and statistics): the cost per step in docs/distributed.md.
   int64_t bytes_reduced() const { return bytes_reduced_; }
 

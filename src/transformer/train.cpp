@@ -78,7 +78,7 @@ LayerLosses layer_losses(const std::vector<torch::Tensor>& logits, const torch::
 
 int64_t train_t2m(const T2MTrainOptions& o) {
   const auto wall_start = std::chrono::steady_clock::now();
-  torch::Device device = pick_device(o.device);
+  torch::Device device = distributed().device_for_rank(pick_device(o.device));
   const std::string ckpt = (fs::path(o.out_dir) / "checkpoint.pt").string();
   const std::string final_path = (fs::path(o.out_dir) / "model.pt").string();
   const std::string val_log = (fs::path(o.out_dir) / "val_log.csv").string();

@@ -24,7 +24,7 @@ namespace mogo {
 namespace fs = std::filesystem;
 
 int64_t train_vq(VQTrainOptions o) {
-  torch::Device device = pick_device(o.device);
+  torch::Device device = distributed().device_for_rank(pick_device(o.device));
   const std::string ckpt_path = (fs::path(o.out_dir) / "checkpoint.pt").string();
   const std::string model_path = (fs::path(o.out_dir) / "model.pt").string();
   check_fresh_output(ckpt_path, o.resume);
