@@ -256,3 +256,63 @@ TEST(RVQVAE, CheckpointFilesAreValidatedOnLoad) {
   EXPECT_THROW(load_vq_checkpoint(d / "bad.pt"), Error);
   EXPECT_THROW(load_vq_checkpoint(d / "missing.pt"), Error);
 }
+
+// Foot skating and floor penetration on hand-made motions with known answers.
+TEST(FootMetrics, KnownSlidingAndPenetration) {
+  auto s = Skeleton::humanml3d();
+  const int64_t T = 21, J = s.num_joints();
+  auto joints = torch::zeros({T, J, 3}, torch::kDouble);
+  joints.select(2, 1).fill_(0.5);  // everything half a metre up...
+  for (int64_t f : {s.feet_left[0], s.feet_left[1], s.feet_right[0], s.feet_right[1]}) joints.select(1, f).select(1, 1).fill_(0.0);
+  // ...the left foot slides forward 1 cm per frame (0.2 m/s at 20 fps), the right foot stays.
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t f : {s.feet_left[0], s.feet_left[1]}) joints[t][f][2] = 0.01 * t;
+  auto contacts = torch::ones({T - 1, 4});
+  auto m = foot_metrics(joints, contacts, s, 20.0);
+  EXPECT_EQ(m.frames, T - 1);
+  EXPECT_EQ(m.contact_frames, 4 * (T - 1));
+  EXPECT_NEAR(m.sliding_speed(), (2 * 0.2 + 2 * 0.0) / 4, 1e-9);
+  EXPECT_NEAR(m.skating_ratio(), 0.5, 1e-9);  // the two left joints, over 0.1 m/s
+  EXPECT_EQ(m.penetration_depth(), 0.0);
+  // Contact off: sliding does not count. Sinking 3 cm in the second half of the clip: penetration.
+  contacts.narrow(1, 0, 2).zero_();
+  for (int64_t t = 10; t < T; ++t) joints[t][s.feet_right[1]][1] = -0.03;
+  m = foot_metrics(joints, contacts, s, 20.0);
+  EXPECT_EQ(m.contact_frames, 2 * (T - 1));
+  EXPECT_NEAR(m.sliding_speed(), 0.0, 1e-9);
+  EXPECT_NEAR(m.penetration_depth(), 0.03 * 10 / (T - 1), 1e-9);  // frames 10..19 of the 20 measured
+  EXPECT_NEAR(m.penetration_ratio(), 10.0 / (T - 1), 1e-9);
+  FootMetrics sum = m;
+  sum += m;
+  EXPECT_EQ(sum.frames, 2 * m.frames);
+  EXPECT_NEAR(sum.penetration_depth(), m.penetration_depth(), 1e-12);
+  EXPECT_THROW(foot_metrics(joints, torch::ones({3, 4}), s), Error);
+}
+
+// The root-drift breakdown: replacing the reconstruction's root channels by the ground truth's
+// can only bring the joints closer when the rest is right; on the ground truth itself all are 0.
+TEST(RVQVAE, ReportBreaksDownRootDriftAndFeet) {
+  test::TempDir out;
+  VQTrainOptions o;
+  o.data_dir = test::real_prepared_dir();
+  o.out_dir = out.path.string();
+  o.preset = "micro";
+  o.train = VQTrainConfig::preset("micro");
+  o.train.steps = 4;
+  o.device = "cpu";
+  o.quiet = true;
+  ASSERT_EQ(train_vq(o), 4);
+  auto ck = load_vq_checkpoint(out / "model.pt");
+  ck.model->eval();
+  MotionDataset test(o.data_dir, "test");
+  auto skel = Skeleton::load(o.data_dir + "/skeleton.json");
+  auto r = evaluate_vq(*ck.model, test, torch::kCPU, &skel);
+  EXPECT_NEAR(r.drift.mpjpe_mm, r.by_layers.back().mpjpe_mm, 1e-6);
+  EXPECT_LE(r.drift.true_root_mm, r.drift.mpjpe_mm + 1e-6);
+  EXPECT_GT(r.feet_ground_truth.contact_frames, 0);
+  // HumanML3D labels a foot in contact below 0.002 m^2 of squared displacement per frame (0.9 m/s).
+  EXPECT_LT(r.feet_ground_truth.sliding_speed(), 0.9);
+  auto j = r.to_json();
+  EXPECT_TRUE(j.contains("root_drift_mm"));
+  EXPECT_TRUE(j["feet"].contains("reconstruction"));
+}

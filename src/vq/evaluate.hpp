@@ -1,5 +1,7 @@
 // `mogo eval-vq`: reconstruction quality of an RVQ-VAE on a split of a prepared dataset.
 #pragma once
+#include "motion/foot_metrics.hpp"
+#include "motion/skeleton.hpp"
 #include <string>
 #include <vector>
 
@@ -18,8 +20,17 @@ struct VQLayerReport {
   double feature_mse;
 };
 
+// Where the whole-body error of the full reconstruction comes from: its MPJPE when one group of
+// root channels is replaced by the ground truth's (the root is integrated from velocities, so an
+// error there drifts the whole body away).
+struct RootDrift {
+  double mpjpe_mm = 0, true_rotation_mm = 0, true_velocity_mm = 0, true_height_mm = 0, true_root_mm = 0;
+};
+
 struct VQReport {
   int64_t clips = 0, frames = 0;
+  RootDrift drift;                           // all layers
+  FootMetrics feet_reconstructed, feet_ground_truth;  // all layers; empty without a skeleton
   std::vector<VQLayerReport> by_layers;      // index n-1 = first n layers
   std::vector<double> perplexity;            // per layer, over the split's tokens
   std::vector<double> usage;                 // per layer: fraction of codes used at least once
@@ -27,7 +38,8 @@ struct VQReport {
   std::string table() const;
 };
 
-// model must be in eval mode; data normalised with the model's statistics.
-VQReport evaluate_vq(RVQVAEImpl& model, const MotionDataset& data, torch::Device device);
+// model must be in eval mode; data normalised with the model's statistics. With the feature
+// skeleton, also foot skating and floor penetration.
+VQReport evaluate_vq(RVQVAEImpl& model, const MotionDataset& data, torch::Device device, const Skeleton* skeleton = nullptr);
 
 }  // namespace mogo

@@ -1,7 +1,10 @@
 // `mogo eval-vq`: reconstruction report of an RVQ-VAE (MPJPE by number of quantiser layers).
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include "commands.hpp"
+#include "common/archive.hpp"
 #include "common/error.hpp"
 #include "common/atomic_file.hpp"
 #include "common/runtime.hpp"
@@ -34,7 +37,13 @@ void register_eval_vq(CLI::App& app, GlobalOptions& g) {
       require(data.dim() == ck.config.input_dim, o->data + ": features are " + std::to_string(data.dim()) +
                                                      "-d, model expects " + std::to_string(ck.config.input_dim));
       data.renormalise(ck.mean, ck.std);  // the model owns its normalisation
-      auto report = evaluate_vq(*ck.model, data, device);
+      // The feature skeleton (for the foot metrics): the model's, else the dataset's.
+      std::optional<Skeleton> skel;
+      const auto data_skeleton = std::filesystem::path(o->data) / "skeleton.json";
+      if (!ck.skeleton_json.empty()) skel = Skeleton::from_json(parse_json(ck.skeleton_json, o->model), o->model);
+      else if (std::filesystem::exists(data_skeleton)) skel = Skeleton::load(data_skeleton.string());
+      else if (ck.config.input_dim == Skeleton::humanml3d().layout().dim()) skel = Skeleton::humanml3d();
+      auto report = evaluate_vq(*ck.model, data, device, skel ? &*skel : nullptr);
       std::printf("%s split: %lld clips, %lld frames (model step %lld)\n%s", o->split.c_str(), (long long)report.clips,
                   (long long)report.frames, (long long)ck.step, report.table().c_str());
       if (!o->json.empty()) write_file_atomically(o->json, report.to_json().dump(2) + "\n");

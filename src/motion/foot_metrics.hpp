@@ -1,0 +1,35 @@
+// What animators notice first in generated or reconstructed motion: feet that slide while they
+// are planted, and feet below the floor.
+#pragma once
+#include <cstdint>
+
+#include <torch/torch.h>
+
+#include "motion/skeleton.hpp"
+
+namespace mogo {
+
+struct FootMetrics {
+  int64_t frames = 0;          // frames measured (velocities: T-1 per clip)
+  int64_t contact_frames = 0;  // foot joints x frames whose contact label is on
+  double sliding_sum = 0;      // sum over those of the joint's horizontal speed (m/s)
+  int64_t skating_frames = 0;  // ... of which faster than kSkatingSpeed
+  double depth_sum = 0;        // sum over frames of how far the lowest foot joint is below the floor (m)
+  int64_t penetrating_frames = 0;  // frames with the lowest foot joint more than kPenetrationDepth below
+
+  static constexpr double kSkatingSpeed = 0.1;       // m/s: a planted foot moving faster slides visibly
+  static constexpr double kPenetrationDepth = 0.01;  // m
+
+  double sliding_speed() const { return contact_frames ? sliding_sum / contact_frames : 0.0; }     // m/s
+  double skating_ratio() const { return contact_frames ? double(skating_frames) / contact_frames : 0.0; }
+  double penetration_depth() const { return frames ? depth_sum / frames : 0.0; }                  // m
+  double penetration_ratio() const { return frames ? double(penetrating_frames) / frames : 0.0; }
+  FootMetrics& operator+=(const FootMetrics& o);
+};
+
+// joints: [T,J,3] metres, Y up, the floor at y = 0. contacts: [>=T-1,4] labels of the left ankle,
+// left toe, right ankle, right toe (HumanML3D's foot-contact channels; on when > 0.5), where the
+// label of frame t covers the motion from t to t+1. fps: frames per second.
+FootMetrics foot_metrics(const torch::Tensor& joints, const torch::Tensor& contacts, const Skeleton& skel, double fps = 20.0);
+
+}  // namespace mogo
