@@ -15,6 +15,8 @@
 #include "data/motion_dataset.hpp"
 #include "real_data.hpp"
 #include "test_util.hpp"
+#include "motion/features.hpp"
+#include "motion/npy.hpp"
 #include "vq/checkpoint.hpp"
 #include "vq/evaluate.hpp"
 #include "vq/rvqvae.hpp"
@@ -315,4 +317,63 @@ TEST(RVQVAE, ReportBreaksDownRootDriftAndFeet) {
   auto j = r.to_json();
   EXPECT_TRUE(j.contains("root_drift_mm"));
   EXPECT_TRUE(j["feet"].contains("reconstruction"));
+}
+
+// MoSA-VQ: each layer's scale gets the decoder's gradient, moves in training, and encode/decode
+// agree with the training forward pass.
+TEST(MosaVQ, ScalesReceiveGradientsAndChangeInTraining) {
+  torch::manual_seed(3);
+  auto c = micro();
+  c.mosa = true;
+  RVQVAE m(c);
+  m->train();
+  ASSERT_TRUE(m->quantizer->log_scales.defined());
+  EXPECT_EQ(m->quantizer->log_scales.sizes(), torch::IntArrayRef({c.num_quantizers}));
+  torch::optim::Adam opt(m->parameters(), torch::optim::AdamOptions(1e-2));
+  auto x = torch::randn({4, 16, c.input_dim});
+  for (int step = 0; step < 5; ++step) {
+    auto out = m->forward(x);
+    auto loss = torch::smooth_l1_loss(out.reconstruction, x) + c.commit_beta * out.rvq.commit_loss;
+    opt.zero_grad();
+    loss.backward();
+    ASSERT_TRUE(m->quantizer->log_scales.grad().defined());
+    EXPECT_GT(m->quantizer->log_scales.grad().abs().sum().item<double>(), 0.0) << "step " << step;
+    opt.step();
+  }
+  EXPECT_GT((m->quantizer->log_scales.detach().abs()).max().item<double>(), 1e-3);  // the scales moved off 1
+  // Inference: the tokens decode to the quantised latent of the forward pass.
+  m->eval();
+  torch::NoGradGuard g;
+  auto z = m->encoder(x.permute({0, 2, 1}));
+  auto q = m->quantizer->forward(z);
+  EXPECT_LT(test::max_abs_diff(m->quantizer->decode(m->quantizer->encode(z)), q.quantized), 1e-5);
+}
+
+TEST(MosaVQ, ModelFilesWithoutScalesLoadAndDecodeAsPlainRvq) {
+  auto ck = load_vq_checkpoint(test::source_dir() + "/models/vq-tiny.pt");
+  EXPECT_FALSE(ck.config.mosa);
+  EXPECT_EQ(ck.config.root_weight, 0.0);
+  EXPECT_FALSE(ck.model->quantizer->log_scales.defined());
+  // Plain decoding: the sum of the layers' code vectors, no scale.
+  torch::NoGradGuard g;
+  auto tokens = torch::randint(ck.config.codebook_size, {1, ck.config.num_quantizers, 5}, torch::kLong);
+  torch::Tensor sum;
+  for (int64_t q = 0; q < ck.config.num_quantizers; ++q) {
+    auto v = ck.model->quantizer->layer(q).dequantize(tokens.select(1, q));
+    sum = q == 0 ? v : sum + v;
+  }
+  EXPECT_TRUE(torch::equal(ck.model->quantizer->decode(tokens), sum.permute({0, 2, 1})));
+}
+
+// The root-trajectory loss is differentiable down to the root channels.
+TEST(RootTrajectoryLoss, GradientReachesTheRootChannels) {
+  auto f = npy::load(test::reference_dir() + "/new_joint_vecs_012314.npy").narrow(0, 0, 40).to(torch::kDouble).requires_grad_();
+  auto root = recover_root_positions(f);
+  EXPECT_EQ(root.sizes(), torch::IntArrayRef({40, 3}));
+  // It is the root joint recover_from_ric integrates.
+  EXPECT_LT(test::max_abs_diff(root.detach(), recover_from_ric(f.detach(), 22).select(1, 0)), 1e-9);
+  root.select(1, 0).sum().backward();
+  auto g = f.grad();
+  EXPECT_GT(g.narrow(1, 0, 3).abs().sum().item<double>(), 0.0);   // angular and linear velocity
+  EXPECT_EQ(g.narrow(1, 4, 259).abs().sum().item<double>(), 0.0);  // nothing else
 }

@@ -150,6 +150,11 @@ torch::Tensor recover_root_rotation(const torch::Tensor& features, const RootSta
   return y_rotation(root_angles(features, start));  // q = (cos a, 0, sin a, 0)
 }
 
+torch::Tensor recover_root_positions(const torch::Tensor& features, const RootState& start) {
+  auto data = features.to(torch::kDouble);
+  return root_positions(data, recover_root_rotation(data, start), start);
+}
+
 RootState root_state_after(const torch::Tensor& features, const RootState& start) {
   require(features.dim() == 2 && features.size(0) > 0, "root_state_after: features must be [T>0,D]");
   auto data = features.to(torch::kDouble);

@@ -36,6 +36,10 @@ torch::Tensor recover_from_ric(const torch::Tensor& features, int64_t joints, co
 // start.angle at frame 0). features: [..., T, D] -> [..., T, 4].
 torch::Tensor recover_root_rotation(const torch::Tensor& features, const RootState& start = {});
 
+// Root joint positions per frame integrated from the features' root channels, differentiable (the
+// RVQ-VAE's root-trajectory loss). features: [..., T, D] -> [..., T, 3].
+torch::Tensor recover_root_positions(const torch::Tensor& features, const RootState& start = {});
+
 // The root state at the frame after the last of `features` [T,D] that began at `start`: chaining
 // recover_from_ric over consecutive chunks with it gives the joints of the whole motion.
 RootState root_state_after(const torch::Tensor& features, const RootState& start = {});

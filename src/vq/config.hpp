@@ -19,11 +19,19 @@ struct VQConfig {
   double quantize_dropout_prob = 0.2;
   double commit_beta = 0.02;
   double vel_weight = 0.5;       // weight of the temporal-difference reconstruction term
+  // MoSA-VQ (MOGO): a learnable scale per quantiser layer; the residual is divided by it before the
+  // code search and the code multiplied by it after, so each layer's codebook works at its own scale.
+  bool mosa = false;
+  // Weight of the loss on the root trajectory integrated over the window (metres, L1): the root
+  // is integrated from velocities, so small velocity errors drift the whole body (docs/vq-tiny.md).
+  double root_weight = 0.0;
 
   int64_t downsample() const { return int64_t{1} << down_t; }
   static VQConfig preset(const std::string& name, int64_t input_dim);  // "paper" | "tiny"
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VQConfig, input_dim, width, code_dim, codebook_size, num_quantizers, down_t, depth, dilation_growth, ema_decay, quantize_dropout_prob, commit_beta, vel_weight)
+// With defaults: model files written before mosa / root_weight existed load as plain RVQ.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VQConfig, input_dim, width, code_dim, codebook_size, num_quantizers, down_t, depth,
+                                                dilation_growth, ema_decay, quantize_dropout_prob, commit_beta, vel_weight, mosa, root_weight)
 
 // Training schedule.
 struct VQTrainConfig {

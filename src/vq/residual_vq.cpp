@@ -56,6 +56,11 @@ double QuantizeEMAResetImpl::perplexity(const torch::Tensor& idx) const {
 ResidualVQImpl::ResidualVQImpl(const VQConfig& c) : cfg(c) {
   for (int64_t q = 0; q < c.num_quantizers; ++q) layers->push_back(QuantizeEMAReset(c.codebook_size, c.code_dim, c.ema_decay));
   register_module("layers", layers);
+  if (c.mosa) log_scales = register_parameter("log_scales", torch::zeros({c.num_quantizers}));
+}
+
+torch::Tensor ResidualVQImpl::scale(int64_t q) const {
+  return log_scales.defined() ? log_scales[q].exp() : torch::ones({}, layers->ptr(0)->buffers()[0].options());
 }
 
 RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
@@ -67,11 +72,15 @@ RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
 
   auto residual = x.detach();
   auto quantized = torch::zeros_like(residual);
+  torch::Tensor scaled_sum;  // MoSA: sum of s_q * code_q with the gradient into the scales
   auto indices = torch::full({B * T, Q}, -1, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
   RVQOutput out;
   for (int64_t q = 0; q < active; ++q) {
     auto* cb = &layer(q);
-    const auto all_rows = is_training() && gather_rows ? gather_rows(residual) : residual;
+    // MoSA: the code search (and the EMA codebook) work on residual / s_q.
+    const auto s_q = scale(q);
+    const auto search = residual / s_q.detach();
+    const auto all_rows = is_training() && gather_rows ? gather_rows(search) : search;
     if (is_training() && cb->initialised.item<double>() == 0) {
       // Seed the codebook from data on first use (avoids dead codes from a random init).
       torch::NoGradGuard g;
@@ -80,18 +89,22 @@ RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
       cb->code_count.fill_(1.0);
       cb->initialised.fill_(1.0);
     }
-    auto idx = cb->quantize(residual);
+    auto idx = cb->quantize(search);
     // The code vectors this batch was assigned, taken before the EMA update: the update may
     // re-seed a rarely used code, and the next layer must see the residual of the assignment.
     auto code = cb->dequantize(idx).detach().clone();
     if (is_training()) cb->ema_update(all_rows, gather_rows ? cb->quantize(all_rows) : idx);
     out.perplexity.push_back(cb->perplexity(idx));
     indices.select(1, q).copy_(idx);
-    quantized = quantized + code;
-    residual = residual - code;
+    const auto contribution = code * s_q.detach();
+    quantized = quantized + contribution;
+    residual = residual - contribution;
+    if (log_scales.defined()) scaled_sum = scaled_sum.defined() ? scaled_sum + code * s_q : code * s_q;
   }
-  // Straight-through: value of the quantised sum, gradient of the identity into the encoder.
+  // Straight-through: value of the quantised sum, gradient of the identity into the encoder, and
+  // (MoSA) the decoder's gradient into each layer's scale through s_q * code_q.
   auto st = x + (quantized - x).detach();
+  if (scaled_sum.defined()) st = st + (scaled_sum - scaled_sum.detach());
   out.quantized = st.view({B, T, C}).permute({0, 2, 1});
   out.indices = indices.view({B, T, Q}).permute({0, 2, 1});
   // Commitment pulls the encoder output towards its (fixed) quantisation: ||z - sg(z_hat)||^2.
@@ -107,8 +120,9 @@ torch::Tensor ResidualVQImpl::encode(const torch::Tensor& z) const {
   std::vector<torch::Tensor> idx;
   for (int64_t q = 0; q < cfg.num_quantizers; ++q) {
     auto* cb = &layer(q);
-    auto k = cb->quantize(residual);
-    residual = residual - cb->dequantize(k);
+    const auto s_q = scale(q).detach();
+    auto k = cb->quantize(residual / s_q);
+    residual = residual - cb->dequantize(k) * s_q;
     idx.push_back(k.view({B, T}));
   }
   return torch::stack(idx, 1);  // [B,Q,T]
@@ -118,7 +132,7 @@ torch::Tensor ResidualVQImpl::decode(const torch::Tensor& indices, int64_t n_lay
   int64_t n = n_layers <= 0 ? indices.size(1) : std::min(n_layers, indices.size(1));
   torch::Tensor sum;
   for (int64_t q = 0; q < n; ++q) {
-    auto v = layer(q).dequantize(indices.select(1, q));  // [B,T,C]
+    auto v = layer(q).dequantize(indices.select(1, q)) * scale(q).detach();  // [B,T,C]
     sum = q == 0 ? v : sum + v;
   }
   return sum.permute({0, 2, 1});

@@ -58,6 +58,9 @@ struct ResidualVQImpl : torch::nn::Module {
 
   VQConfig cfg;
   torch::nn::ModuleList layers;
+  torch::Tensor log_scales;  // MoSA-VQ: [Q] log of each layer's scale (a parameter; undefined for plain RVQ)
+  // Layer q's scale s_q (1 for plain RVQ), a [] tensor that carries the gradient into log_scales.
+  torch::Tensor scale(int64_t q) const;
   // Data-parallel training: every rank's rows [N,C] in rank order (train/distributed.hpp). The
   // EMA statistics and the codebook (re)seeding then see the global batch on every rank, so the
   // codebooks stay identical and equal those of one process on the whole batch. Unset: local.

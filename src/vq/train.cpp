@@ -14,6 +14,7 @@
 #include "common/error.hpp"
 #include "common/runtime.hpp"
 #include "data/motion_dataset.hpp"
+#include "motion/features.hpp"
 #include "train/distributed.hpp"
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
@@ -36,6 +37,8 @@ int64_t train_vq(VQTrainOptions o) {
     ck = load_vq_checkpoint(ckpt_path, device);
     nlohmann::json stored = ck.train;
     if (!ck.preset.empty()) stored["preset"] = ck.preset;
+    stored["mosa"] = ck.config.mosa;
+    stored["root_weight"] = ck.config.root_weight;
     check_resume_plan(stored, o.request, ckpt_path);
     check_same_data(ck.data_fingerprint, o.data_dir, ckpt_path);
   }
@@ -46,6 +49,8 @@ int64_t train_vq(VQTrainOptions o) {
   fs::create_directories(o.out_dir);
   if (!resumed) {
     ck.config = VQConfig::preset(o.preset, data.dim());
+    ck.config.mosa = o.mosa;
+    ck.config.root_weight = o.root_weight;
     ck.train = o.train;
     ck.preset = o.preset;
     ck.data_fingerprint = data_fingerprint(o.data_dir);
@@ -64,7 +69,8 @@ int64_t train_vq(VQTrainOptions o) {
   if (resumed) load_optimizer_state(ckpt_path, opt);
 
   const int64_t Q = ck.config.num_quantizers;
-  std::vector<std::string> metrics = {"loss", "rec", "vel", "commit"}, interval;
+  std::vector<std::string> metrics = {"loss", "rec", "vel", "commit", "root_m"}, interval;
+  for (int64_t q = 0; q < Q && ck.config.mosa; ++q) interval.push_back("scale_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) metrics.push_back("perplexity_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) interval.push_back("dead_" + std::to_string(q));
   auto lo = loop_options("train-vq", o.out_dir, {t.steps, t.warmup_steps, t.lr, 0.1}, t.log_every, t.checkpoint_every, "frames");
@@ -74,6 +80,7 @@ int64_t train_vq(VQTrainOptions o) {
   TrainLoop loop(lo, metrics, interval);
 
   ck.model->train();
+  const auto mean = ck.mean.to(device), std_dev = ck.std.to(device);
   Distributed& dist = distributed();
   dist.shard(t.batch_size, "train-vq --batch");
   if (dist.active()) ck.model->quantizer->gather_rows = [&dist](const torch::Tensor& rows) { return dist.all_gather(rows); };
@@ -94,6 +101,13 @@ int64_t train_vq(VQTrainOptions o) {
     auto rec = torch::smooth_l1_loss(out.reconstruction, x);
     auto vel = torch::smooth_l1_loss(out.reconstruction.diff(1, 1), x.diff(1, 1));
     auto loss = rec + ck.config.vel_weight * vel + ck.config.commit_beta * out.rvq.commit_loss;
+    // Root trajectory over the window, integrated from the (denormalised) root channels, in metres.
+    auto root = torch::zeros({}, x.options());
+    if (ck.config.root_weight > 0) {
+      auto raw = [&](const torch::Tensor& f) { return f * std_dev + mean; };
+      root = torch::l1_loss(recover_root_positions(raw(out.reconstruction)), recover_root_positions(raw(x))).to(x.scalar_type());
+      loss = loss + ck.config.root_weight * root;
+    }
     opt.zero_grad();
     loss.backward();
     dist.reduce_gradients(ck.model->parameters(), Distributed::Reduce::mean);  // mean of shard means = global mean
@@ -101,7 +115,7 @@ int64_t train_vq(VQTrainOptions o) {
     s.grad_norm = gradient_norm(ck.model->parameters());
     step_if_finite(opt, loss.item<double>(), s.grad_norm);
     ck.step = step + 1;
-    s.values = {loss.item<double>(), rec.item<double>(), vel.item<double>(), out.rvq.commit_loss.item<double>()};
+    s.values = {loss.item<double>(), rec.item<double>(), vel.item<double>(), out.rvq.commit_loss.item<double>(), root.item<double>()};
     for (int64_t q = 0; q < Q; ++q) {
       s.values.push_back(q < out.rvq.active_layers ? out.rvq.perplexity[q] : 0.0);
       if (q < out.rvq.active_layers) used[q].index_put_({out.rvq.indices.select(1, q).flatten().to(torch::kCPU)}, true);
@@ -114,6 +128,7 @@ int64_t train_vq(VQTrainOptions o) {
   };
   hooks.interval = [&] {
     std::vector<double> dead;
+    for (int64_t q = 0; q < Q && ck.config.mosa; ++q) dead.push_back(ck.model->quantizer->scale(q).item<double>());
     for (int64_t q = 0; q < Q; ++q) dead.push_back(static_cast<double>(ck.config.codebook_size - used[q].sum().item<int64_t>()));
     reset_used();
     return dead;

@@ -13,6 +13,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
     VQTrainOptions o;
     TrainFlags flags;
     std::optional<int64_t> window;
+    std::optional<double> root_weight;
   };
   auto p = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("train-vq", "Train the RVQ-VAE on a prepared dataset (checkpoints, --resume, CSV log)");
@@ -21,6 +22,9 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--preset", p->o.preset, "model + schedule preset: tiny or paper (micro: for tests)")->capture_default_str();
   add_train_flags(cmd, p->flags, {&p->o.stop_after, &p->o.resume, &p->o.quiet, &p->o.step_delay_ms}, "windows");
   cmd->add_option("--window", p->window, "frames per window, multiple of 4 (default: preset's)");
+  cmd->add_flag("--mosa", p->o.mosa, "MoSA-VQ: a learnable scale per quantiser layer (MOGO)");
+  cmd->add_option("--root-weight", p->root_weight, "weight of the L1 loss on the root trajectory integrated over each window, metres (default 0)")
+      ->check(CLI::Range(0.0, 100.0));
   cmd->callback([&g, p, cmd] {
     run_command(g, [&] {
       auto& o = p->o;
@@ -28,6 +32,8 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
       o.train = VQTrainConfig::preset(o.preset);
       o.request = apply_train_flags(p->flags, o.train, cmd, o.preset);
       apply_flag(p->window, o.train.window, "window", o.request);
+      apply_flag(p->root_weight, o.root_weight, "root_weight", o.request);
+      if (cmd->count("--mosa")) o.request.given["mosa"] = o.mosa;
       int64_t step = train_vq(o);
       if (distributed().is_root()) std::printf("train-vq: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
     });
