@@ -16,16 +16,7 @@
 namespace mogo {
 namespace {
 
-VQTrainOptions micro_run(const std::string& out) {
-  VQTrainOptions o;
-  o.data_dir = test::real_prepared_dir();
-  o.out_dir = out;
-  o.preset = "micro";
-  o.train = VQTrainConfig::preset("micro");
-  o.device = "cpu";
-  o.quiet = true;
-  return o;
-}
+VQTrainOptions micro_run(const std::string& out) { return test::micro_vq_run(out); }
 
 std::string error_of(const std::function<void()>& f) {
   try {

@@ -137,11 +137,7 @@ TEST(RVQVAE, StraightThroughGradientReachesTheEncoder) {
 
 TEST(RVQVAE, OverfitsAHandfulOfRealClips) {
   test::TempDir out;
-  VQTrainOptions o;
-  o.data_dir = test::real_prepared_dir();
-  o.out_dir = out.path.string();
-  o.preset = "micro";
-  o.train = VQTrainConfig::preset("micro");
+  auto o = test::micro_vq_run(out.path.string());
   o.train.steps = 300;
   o.train.warmup_steps = 20;
   o.train.batch_size = 16;
@@ -295,14 +291,8 @@ TEST(FootMetrics, KnownSlidingAndPenetration) {
 // can only bring the joints closer when the rest is right; on the ground truth itself all are 0.
 TEST(RVQVAE, ReportBreaksDownRootDriftAndFeet) {
   test::TempDir out;
-  VQTrainOptions o;
-  o.data_dir = test::real_prepared_dir();
-  o.out_dir = out.path.string();
-  o.preset = "micro";
-  o.train = VQTrainConfig::preset("micro");
+  auto o = test::micro_vq_run(out.path.string());
   o.train.steps = 4;
-  o.device = "cpu";
-  o.quiet = true;
   ASSERT_EQ(train_vq(o), 4);
   auto ck = load_vq_checkpoint(out / "model.pt");
   ck.model->eval();
