@@ -21,19 +21,21 @@ torch::Tensor with_true(const torch::Tensor& rec, const torch::Tensor& gt, int64
   return r;
 }
 
-void add_drift(RootDrift& d, const torch::Tensor& rec_raw, const torch::Tensor& gt_raw, const torch::Tensor& gt, int64_t J) {
+// rec_error_mm: the reconstruction's own error sum (already computed by the caller).
+void add_drift(RootDrift& d, double rec_error_mm, const torch::Tensor& rec_raw, const torch::Tensor& gt_raw, const torch::Tensor& gt,
+               int64_t J) {
   const FeatureLayout L(J);
   const auto rot = L.root_rot_velocity(), vel = L.root_linear_velocity(), height = L.root_height();
-  d.mpjpe_mm += error_sum_mm(recover_from_ric(rec_raw, J), gt);
+  d.mpjpe_mm += rec_error_mm;
   d.true_rotation_mm += error_sum_mm(recover_from_ric(with_true(rec_raw, gt_raw, rot.begin, rot.size), J), gt);
   d.true_velocity_mm += error_sum_mm(recover_from_ric(with_true(rec_raw, gt_raw, vel.begin, vel.size), J), gt);
   d.true_height_mm += error_sum_mm(recover_from_ric(with_true(rec_raw, gt_raw, height.begin, height.size), J), gt);
   d.true_root_mm += error_sum_mm(recover_from_ric(with_true(rec_raw, gt_raw, 0, height.end()), J), gt);
 }
 
-FootMetrics feet_of(const torch::Tensor& raw, int64_t J, const Skeleton& skel) {
+FootMetrics feet_of(const torch::Tensor& joints, const torch::Tensor& raw, int64_t J, const Skeleton& skel) {
   const auto c = FeatureLayout(J).foot_contacts();
-  return foot_metrics(recover_from_ric(raw, J), raw.narrow(1, c.begin, c.size), skel);
+  return foot_metrics(joints, raw.narrow(1, c.begin, c.size), skel);
 }
 
 }  // namespace
@@ -51,19 +53,20 @@ VQReport evaluate_vq(RVQVAEImpl& model, const MotionDataset& data, torch::Device
     auto x = clip.features.unsqueeze(0).to(device);  // [1,T,D]
     const int64_t T = x.size(1);
     auto tokens = model.encode(x);                    // [1,Q,T/4]
-    auto gt = recover_from_ric(data.denormalise(clip.features), J);  // [T,J,3]
     const auto gt_raw = data.denormalise(clip.features);
-    if (skeleton) r.feet_ground_truth += feet_of(gt_raw, J, *skeleton);
+    auto gt = recover_from_ric(gt_raw, J);  // [T,J,3]
+    if (skeleton) r.feet_ground_truth += feet_of(gt, gt_raw, J, *skeleton);
     for (int64_t q = 0; q < Q; ++q) {
       counts[q] += torch::bincount(tokens.select(1, q).flatten().to(torch::kCPU), {}, K);
       auto rec = model.decode(tokens, q + 1, T).squeeze(0).to(torch::kCPU);  // [T,D]
       const auto rec_raw = data.denormalise(rec);
-      if (q == Q - 1) {
-        add_drift(r.drift, rec_raw, gt_raw, gt, J);
-        if (skeleton) r.feet_reconstructed += feet_of(rec_raw, J, *skeleton);
-      }
       auto joints = recover_from_ric(rec_raw, J);
-      err_mm[q] += (joints - gt).norm(2, -1).sum().item<double>() * 1000.0;
+      const double error = error_sum_mm(joints, gt);
+      err_mm[q] += error;
+      if (q == Q - 1) {
+        add_drift(r.drift, error, rec_raw, gt_raw, gt, J);
+        if (skeleton) r.feet_reconstructed += feet_of(joints, rec_raw, J, *skeleton);
+      }
       auto rel = (joints - joints.narrow(1, 0, 1)) - (gt - gt.narrow(1, 0, 1));
       rel_mm[q] += rel.norm(2, -1).sum().item<double>() * 1000.0;
       l1[q] += (rec - clip.features).abs().mean(1).sum().item<double>();

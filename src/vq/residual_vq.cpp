@@ -59,8 +59,14 @@ ResidualVQImpl::ResidualVQImpl(const VQConfig& c) : cfg(c) {
   if (c.mosa) log_scales = register_parameter("log_scales", torch::zeros({c.num_quantizers}));
 }
 
-torch::Tensor ResidualVQImpl::scale(int64_t q) const {
-  return log_scales.defined() ? log_scales[q].exp() : torch::ones({}, layers->ptr(0)->buffers()[0].options());
+torch::Tensor ResidualVQImpl::scale(int64_t q) const { return log_scales[q].exp(); }
+
+torch::Tensor ResidualVQImpl::to_search(const torch::Tensor& r, int64_t q) const {
+  return log_scales.defined() ? r / scale(q).detach() : r;
+}
+
+torch::Tensor ResidualVQImpl::from_search(const torch::Tensor& c, int64_t q) const {
+  return log_scales.defined() ? c * scale(q).detach() : c;
 }
 
 RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
@@ -78,8 +84,7 @@ RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
   for (int64_t q = 0; q < active; ++q) {
     auto* cb = &layer(q);
     // MoSA: the code search (and the EMA codebook) work on residual / s_q.
-    const auto s_q = scale(q);
-    const auto search = residual / s_q.detach();
+    const auto search = to_search(residual, q);
     const auto all_rows = is_training() && gather_rows ? gather_rows(search) : search;
     if (is_training() && cb->initialised.item<double>() == 0) {
       // Seed the codebook from data on first use (avoids dead codes from a random init).
@@ -96,10 +101,10 @@ RVQOutput ResidualVQImpl::forward(const torch::Tensor& z) {
     if (is_training()) cb->ema_update(all_rows, gather_rows ? cb->quantize(all_rows) : idx);
     out.perplexity.push_back(cb->perplexity(idx));
     indices.select(1, q).copy_(idx);
-    const auto contribution = code * s_q.detach();
+    const auto contribution = from_search(code, q);
     quantized = quantized + contribution;
     residual = residual - contribution;
-    if (log_scales.defined()) scaled_sum = scaled_sum.defined() ? scaled_sum + code * s_q : code * s_q;
+    if (log_scales.defined()) scaled_sum = scaled_sum.defined() ? scaled_sum + code * scale(q) : code * scale(q);
   }
   // Straight-through: value of the quantised sum, gradient of the identity into the encoder, and
   // (MoSA) the decoder's gradient into each layer's scale through s_q * code_q.
@@ -120,9 +125,8 @@ torch::Tensor ResidualVQImpl::encode(const torch::Tensor& z) const {
   std::vector<torch::Tensor> idx;
   for (int64_t q = 0; q < cfg.num_quantizers; ++q) {
     auto* cb = &layer(q);
-    const auto s_q = scale(q).detach();
-    auto k = cb->quantize(residual / s_q);
-    residual = residual - cb->dequantize(k) * s_q;
+    auto k = cb->quantize(to_search(residual, q));
+    residual = residual - from_search(cb->dequantize(k), q);
     idx.push_back(k.view({B, T}));
   }
   return torch::stack(idx, 1);  // [B,Q,T]
@@ -132,7 +136,7 @@ torch::Tensor ResidualVQImpl::decode(const torch::Tensor& indices, int64_t n_lay
   int64_t n = n_layers <= 0 ? indices.size(1) : std::min(n_layers, indices.size(1));
   torch::Tensor sum;
   for (int64_t q = 0; q < n; ++q) {
-    auto v = layer(q).dequantize(indices.select(1, q)) * scale(q).detach();  // [B,T,C]
+    auto v = from_search(layer(q).dequantize(indices.select(1, q)), q);  // [B,T,C]
     sum = q == 0 ? v : sum + v;
   }
   return sum.permute({0, 2, 1});

@@ -59,8 +59,12 @@ struct ResidualVQImpl : torch::nn::Module {
   VQConfig cfg;
   torch::nn::ModuleList layers;
   torch::Tensor log_scales;  // MoSA-VQ: [Q] log of each layer's scale (a parameter; undefined for plain RVQ)
-  // Layer q's scale s_q (1 for plain RVQ), a [] tensor that carries the gradient into log_scales.
+  // MoSA only: layer q's scale s_q, a [] tensor that carries the gradient into log_scales.
   torch::Tensor scale(int64_t q) const;
+  // Into and out of layer q's search space: r / s_q and c * s_q (no gradient); plain RVQ returns
+  // its argument untouched, so encoding and decoding pay nothing for the option.
+  torch::Tensor to_search(const torch::Tensor& r, int64_t q) const;
+  torch::Tensor from_search(const torch::Tensor& c, int64_t q) const;
   // Data-parallel training: every rank's rows [N,C] in rank order (train/distributed.hpp). The
   // EMA statistics and the codebook (re)seeding then see the global batch on every rank, so the
   // codebooks stay identical and equal those of one process on the whole batch. Unset: local.
