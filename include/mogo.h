@@ -48,6 +48,11 @@ typedef enum {
 typedef struct {
   int n_threads; /* CPU threads for the whole process (0: all cores; more than the cores is an error) */
   int use_gpu;   /* 1: run on CUDA when this build and machine have it (default 0) */
+  int align;     /* prompt alignment (default 1): unknown words mapped to the model's vocabulary,
+                    far prompts blended with their nearest training captions; 0: texts as given */
+  const char* align_cmd;  /* NULL, or a program that rewrites each prompt first (sh -c; see
+                             docs/prompts.md); copied at load. On failure the built-in alignment runs */
+  double align_timeout;   /* seconds align_cmd may take (default 30) */
 } mogo_model_params;
 
 MOGO_API mogo_model_params mogo_model_default_params(void);
@@ -119,6 +124,12 @@ MOGO_API mogo_status mogo_session_cancel(mogo_session* session);
 MOGO_API int mogo_session_done(const mogo_session* session);             /* 1 when every frame was returned */
 MOGO_API int64_t mogo_session_frames(const mogo_session* session);       /* frames returned so far; -1 on a bad handle */
 MOGO_API const char* mogo_session_text(const mogo_session* session);     /* the current text */
+/* What the text encoder got for the current text after prompt alignment (the text itself when
+ * alignment is off); valid until the next mogo_session_set_text or mogo_session_free. */
+MOGO_API const char* mogo_session_aligned_text(const mogo_session* session);
+/* The whole alignment report as JSON: prompt, text, method, replaced, dropped, warnings,
+ * nearest_distance, nearest_captions, blend; same lifetime as mogo_session_aligned_text. */
+MOGO_API const char* mogo_session_alignment_json(mogo_session* session);
 MOGO_API int64_t mogo_session_cache_bytes(const mogo_session* session);  /* key/value cache size */
 
 /* ---- export ----------------------------------------------------------------------------------- */

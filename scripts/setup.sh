@@ -11,6 +11,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libsentencepiece-dev libcpp-httplib-dev
   libprotobuf-dev xz-utils zlib1g-dev
   libtinygltf-dev         # glTF 2.0 export (.glb / .gltf + .bin)
+  wordnet-base wordnet-dev  # WordNet 3.0: paraphrase augmentation and prompt alignment (src/text/lexicon)
   libgloo-dev             # distributed training: c10d's Gloo process group (src/train/distributed)
   chromium                # the web viewer's browser test (driven by puppeteer-core from npm)
   clang libclang-rt-14-dev  # libFuzzer: coverage-guided fuzzing of the parsers (scripts/fuzz.sh)

@@ -29,6 +29,7 @@ struct mogo_session {
   int64_t next_index = 0;      // stream index of pending.front()
   int64_t returned = 0;        // frames handed out
   std::atomic<bool> cancel{false};
+  std::string alignment_json;  // mogo_session_alignment_json's last answer
 };
 
 namespace {
@@ -144,7 +145,10 @@ mogo_session* session_arg(mogo_session* s) {
 
 extern "C" {
 
-mogo_model_params mogo_model_default_params(void) { return mogo_model_params{0, 0}; }
+mogo_model_params mogo_model_default_params(void) {
+  mogo::AlignOptions a;
+  return mogo_model_params{0, 0, 1, nullptr, a.timeout_seconds};
+}
 
 mogo_session_params mogo_session_default_params(void) {
   mogo::SamplingParams d;
@@ -157,6 +161,7 @@ mogo_model* mogo_model_load(const char* path, mogo_model_params params) {
   mogo_model* out = nullptr;
   auto status = guarded([&] {
     fail_if(params.n_threads < 0, MOGO_ERR_INVALID_ARGUMENT, "n_threads must be >= 0");
+    fail_if(!(params.align_timeout > 0), MOGO_ERR_INVALID_ARGUMENT, "align_timeout must be > 0 seconds");
     mogo::configure_threads(params.n_threads);
     const std::string file = path && *path ? path : mogo::default_model_path();
     auto device = mogo::pick_device(params.use_gpu ? "auto" : "cpu");
@@ -166,6 +171,11 @@ mogo_model* mogo_model_load(const char* path, mogo_model_params params) {
     } catch (const std::exception& e) {
       throw ApiError{MOGO_ERR_MODEL, e.what()};
     }
+    mogo::AlignOptions align;
+    align.enabled = params.align != 0;
+    align.command = params.align_cmd ? params.align_cmd : "";
+    align.timeout_seconds = params.align_timeout;
+    m->generator->set_alignment(align);
     m->skeleton = m->generator->skeleton();
     out = m.release();
     remember(out);
@@ -277,6 +287,16 @@ int64_t mogo_session_frames(const mogo_session* session) { return live(session) 
 
 const char* mogo_session_text(const mogo_session* session) {
   return live(session) ? session->stream->text().c_str() : nullptr;
+}
+
+const char* mogo_session_aligned_text(const mogo_session* session) {
+  return live(session) ? session->stream->alignment().text.c_str() : nullptr;
+}
+
+const char* mogo_session_alignment_json(mogo_session* session) {
+  if (!live(session)) return nullptr;
+  session->alignment_json = session->stream->alignment().to_json().dump();
+  return session->alignment_json.c_str();
 }
 
 int64_t mogo_session_cache_bytes(const mogo_session* session) { return live(session) ? session->stream->cache_bytes() : -1; }

@@ -3,11 +3,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/runtime.hpp"
 #include "motion/features.hpp"
+#include "text/paraphrase.hpp"
 
 namespace mogo {
 
@@ -28,7 +30,17 @@ int64_t seconds_to_frames(double seconds) {
   return static_cast<int64_t>(std::lround(s * kFps));
 }
 
-Generator::Generator(T2MModel model, torch::Device device) : model_(std::move(model)), skeleton_(model_.skeleton()), device_(device) {
+namespace {
+
+std::vector<std::string> stored_captions(const T2MModel& m) {
+  if (!m.train_meta.contains("captions") || !m.train_meta["captions"].is_array()) return {};
+  return m.train_meta["captions"].get<std::vector<std::string>>();
+}
+
+}  // namespace
+
+Generator::Generator(T2MModel model, torch::Device device)
+    : model_(std::move(model)), skeleton_(model_.skeleton()), device_(device), aligner_(stored_captions(model_)) {
   model_.vq->to(device_);
   model_.transformer->to(device_);
   model_.vq->eval();
@@ -47,12 +59,63 @@ torch::Tensor Generator::decode(const torch::Tensor& tokens, int64_t layers, int
   return model_.denormalise(x).to(torch::kCPU, torch::kFloat);
 }
 
-torch::Tensor Generator::condition(const std::vector<std::string>& texts) {
+torch::Tensor Generator::condition(const std::vector<std::string>& texts, std::vector<AlignedPrompt>* aligned) {
   torch::NoGradGuard g;
   for (const auto& t : texts)
     require(t.find_first_not_of(" \t\r\n\f\v") != std::string::npos, "the prompt is empty: describe a motion, e.g. \"a person walks forward\"");
-  auto tok = model_.tokenizer->encode_batch(texts, model_.config.text.max_length);
-  return model_.transformer->condition(tok.ids.to(device_), tok.mask.to(device_));
+  std::vector<AlignedPrompt> a;
+  std::vector<std::string> encoded;
+  for (const auto& t : texts) {
+    a.push_back(aligner_.align(t, align_));
+    for (const auto& w : a.back().warnings) log_warning(w);
+    encoded.push_back(a.back().text);
+  }
+  auto tok = model_.tokenizer->encode_batch(encoded, model_.config.text.max_length);
+  auto cond = model_.transformer->condition(tok.ids.to(device_), tok.mask.to(device_));
+  if (align_.enabled && !aligner_.captions().empty())
+    for (size_t i = 0; i < texts.size(); ++i) cond[static_cast<int64_t>(i)] = blend_with_nearest(cond[static_cast<int64_t>(i)], a[i]);
+  if (aligned) *aligned = std::move(a);
+  return cond;
+}
+
+// Conditions of every stored caption, and the threshold: the 95th percentile of the distance from
+// paraphrases of 256 of them (the wording training taught the encoder) to their nearest caption.
+void Generator::calibrate_captions() {
+  const auto& captions = aligner_.captions();
+  std::vector<torch::Tensor> parts;
+  for (size_t i = 0; i < captions.size(); i += 256) {
+    std::vector<std::string> chunk(captions.begin() + i, captions.begin() + std::min(captions.size(), i + 256));
+    auto tok = model_.tokenizer->encode_batch(chunk, model_.config.text.max_length);
+    parts.push_back(model_.transformer->condition(tok.ids.to(device_), tok.mask.to(device_)));
+  }
+  caption_cond_ = torch::cat(parts, 0);
+  caption_unit_ = torch::nn::functional::normalize(caption_cond_, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  std::mt19937_64 rng(7);
+  std::vector<std::string> probes;
+  for (size_t i = 0; i < captions.size() && probes.size() < 256; i += std::max<size_t>(1, captions.size() / 256))
+    probes.push_back(paraphrase(captions[i], aligner_.lexicon(), rng));
+  auto tok = model_.tokenizer->encode_batch(probes, model_.config.text.max_length);
+  auto probe = torch::nn::functional::normalize(model_.transformer->condition(tok.ids.to(device_), tok.mask.to(device_)),
+                                                torch::nn::functional::NormalizeFuncOptions().dim(1));
+  auto nearest = 1 - std::get<0>(probe.matmul(caption_unit_.t()).max(1));
+  far_ = std::max(1e-3, std::get<0>(nearest.to(torch::kCPU).sort()).index({static_cast<int64_t>(0.95 * (nearest.size(0) - 1))}).item<double>());
+}
+
+torch::Tensor Generator::blend_with_nearest(const torch::Tensor& cond, AlignedPrompt& a) {
+  {
+    std::lock_guard<std::mutex> lock(*calibration_m_);
+    if (!caption_cond_.defined()) calibrate_captions();
+  }
+  auto unit = torch::nn::functional::normalize(cond.unsqueeze(0), torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const int64_t k = std::min<int64_t>(align_.neighbours, caption_unit_.size(0));
+  auto [sim, idx] = unit.matmul(caption_unit_.t()).squeeze(0).topk(std::max<int64_t>(k, 1));
+  a.distance = 1 - sim[0].item<double>();
+  auto idx_cpu = idx.to(torch::kCPU);
+  for (int64_t i = 0; i < idx_cpu.size(0); ++i) a.nearest.push_back(aligner_.captions()[static_cast<size_t>(idx_cpu[i].item<int64_t>())]);
+  // 0 up to the threshold, then linearly to the neighbours alone at twice the threshold.
+  a.blend = k > 0 ? std::clamp((a.distance - far_) / far_, 0.0, 1.0) : 0.0;
+  if (a.blend <= 0) return cond;
+  return (1 - a.blend) * cond + a.blend * caption_cond_.index_select(0, idx).mean(0);
 }
 
 torch::Tensor Generator::encode(const torch::Tensor& features) {
@@ -78,13 +141,14 @@ std::vector<GeneratedMotion> Generator::generate(const std::vector<std::string>&
       want[i] = frames.empty() ? fixed : frames[first + i];
       steps[i] = want[i] > 0 ? (want[i] + down - 1) / down : 0;
     }
-    auto cond = condition(chunk);
+    std::vector<AlignedPrompt> aligned;
+    auto cond = condition(chunk, &aligned);
     SamplingParams p = o.sampling;
     p.seed = o.sampling.seed + first;  // each chunk its own stream, reproducible
     auto sampled = sample_tokens(model_.transformer, cond, steps, model_.config.max_steps, p);
     for (size_t i = 0; i < n; ++i) {
       auto tokens = sampled.tokens[i].narrow(1, 0, sampled.lengths[i]).contiguous();
-      out.push_back({chunk[i], tokens, decode(tokens, o.layers, want[i])});
+      out.push_back({chunk[i], tokens, decode(tokens, o.layers, want[i]), aligned[i]});
     }
   }
   return out;

@@ -1,11 +1,14 @@
 // The C++ facade every front end calls (CLI, evaluation, later the C API and the server): a loaded
 // text-to-motion model that turns texts into motion, batched.
 #pragma once
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include "engine/prompt_align.hpp"
 #include "model/model_file.hpp"
 #include "transformer/sampler.hpp"
 
@@ -26,6 +29,7 @@ struct GeneratedMotion {
   std::string text;
   torch::Tensor tokens;    // [Q,S] int64
   torch::Tensor features;  // [T,D] float32, raw (denormalised) HumanML3D features, 20 fps
+  AlignedPrompt alignment; // what the text encoder got instead of `text`, and why
 };
 
 class Generator {
@@ -38,8 +42,13 @@ class Generator {
   std::vector<GeneratedMotion> generate(const std::vector<std::string>& texts, const GenerateOptions& opts,
                                         const std::vector<int64_t>& frames = {});
 
-  // Text conditions [B,d] of the transformer (texts checked as for generate).
-  torch::Tensor condition(const std::vector<std::string>& texts);
+  // Text conditions [B,d] of the transformer (texts checked as for generate), each text aligned
+  // first (alignment()); `aligned` (optional) receives the reports.
+  torch::Tensor condition(const std::vector<std::string>& texts, std::vector<AlignedPrompt>* aligned = nullptr);
+  // Prompt alignment (default: on, built in); applies to every later condition().
+  void set_alignment(const AlignOptions& o) { align_ = o; }
+  const AlignOptions& alignment() const { return align_; }
+  const PromptAligner& aligner() const { return aligner_; }
   // Normalised features [T,D] of a raw motion -> its tokens [Q,ceil(T/4)].
   torch::Tensor encode(const torch::Tensor& features);
 
@@ -54,9 +63,19 @@ class Generator {
   torch::Device device() const { return device_; }
 
  private:
+  // The nearest-caption part of alignment: cond [d] -> cond with the nearest training captions'
+  // conditions blended in when it is farther from them than paraphrases of them are.
+  torch::Tensor blend_with_nearest(const torch::Tensor& cond, AlignedPrompt& a);
+  void calibrate_captions();
+
   T2MModel model_;
   Skeleton skeleton_;
   torch::Device device_;
+  AlignOptions align_;
+  PromptAligner aligner_;
+  torch::Tensor caption_cond_, caption_unit_;  // [N,d] raw and unit-length conditions of the captions
+  double far_ = -1;                            // distance beyond which neighbours are blended in
+  std::shared_ptr<std::mutex> calibration_m_ = std::make_shared<std::mutex>();  // sessions share a generator
 };
 
 // The model used when none is named: $MOGO_MODEL, else the installed share/mogo/models/t2m-tiny.pt,

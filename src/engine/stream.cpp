@@ -10,7 +10,7 @@ namespace mogo {
 MotionStream::MotionStream(Generator& generator, const std::string& text, const StreamOptions& options,
                            const torch::Tensor& prefix)
     : gen_(generator), options_(options), text_(text),
-      sampler_(generator.model().transformer, generator.condition({text}), options.sampling) {
+      sampler_(generator.model().transformer, generator.condition({text}, &alignment_), options.sampling) {
   require(options_.max_frames >= 0, "stream: max_frames must be >= 0");
   require(options_.seam_frames >= 0, "stream: seam_frames must be >= 0");
   require(options_.window >= 0, "--window must be >= 0 (0: the model's training length), got " + std::to_string(options_.window));
@@ -32,7 +32,9 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
 }
 
 void MotionStream::set_text(const std::string& text) {
-  sampler_.set_condition(gen_.condition({text}));
+  std::vector<AlignedPrompt> aligned;
+  sampler_.set_condition(gen_.condition({text}, &aligned));
+  alignment_ = std::move(aligned);
   // Fewer steps of the old action in view let the new text take over sooner; the decoder still
   // joins the motion across the change (its window reaches back past it).
   if (options_.switch_context >= 0 && sampler_.cache().length() > 0) sampler_.keep_recent(options_.switch_context);

@@ -54,6 +54,8 @@ class MotionStream {
 
   bool done() const { return ended_ && emitted_ == end_frame(); }
   const std::string& text() const { return text_; }
+  // How the current text was aligned (Generator::alignment()): what the text encoder got.
+  const AlignedPrompt& alignment() const { return alignment_.front(); }
   int64_t steps() const { return total_steps_; }          // latent steps so far, the prefix's included
   int64_t frames_emitted() const { return emitted_; }
   int64_t prefix_frames() const { return prefix_frames_; }
@@ -74,6 +76,7 @@ class MotionStream {
   Generator& gen_;
   StreamOptions options_;
   std::string text_;
+  std::vector<AlignedPrompt> alignment_;  // of text_ (one element)
   StepSampler sampler_;
   torch::Tensor tokens_;      // [Q,n] latent steps tok_first_ .. tok_first_+n-1
   int64_t tok_first_ = 0;

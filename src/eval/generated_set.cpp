@@ -1,10 +1,32 @@
 #include "eval/generated_set.hpp"
 
+#include <fstream>
 #include <random>
 
+#include "common/error.hpp"
 #include "common/log.hpp"
 
 namespace mogo {
+
+std::map<std::string, std::string> read_prompts(const std::string& path) {
+  std::ifstream in(path);
+  require(in.good(), path + ": cannot read the prompts file");
+  std::map<std::string, std::string> prompts;
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    const std::string where = path + ":" + std::to_string(line_no);
+    require(tab != std::string::npos && tab > 0, where + ": expected \"<clip id><TAB><prompt>\"");
+    const std::string prompt = line.substr(tab + 1);
+    require(prompt.find_first_not_of(" \t") != std::string::npos, where + ": the prompt is empty");
+    require(prompts.emplace(line.substr(0, tab), prompt).second, where + ": a second prompt for clip " + line.substr(0, tab));
+  }
+  require(!prompts.empty(), path + ": no prompts");
+  return prompts;
+}
 
 MotionSet generate_motion_set(Generator& g, const MotionDataset& test, const GeneratedSetOptions& o, const std::string& name) {
   std::mt19937_64 rng(o.gen.sampling.seed);
@@ -12,7 +34,14 @@ MotionSet generate_motion_set(Generator& g, const MotionDataset& test, const Gen
   std::vector<int64_t> frames;
   for (const auto& c : test.clips()) {
     if (c.captions.empty()) continue;
-    texts.push_back(c.captions[std::uniform_int_distribution<size_t>(0, c.captions.size() - 1)(rng)].text);
+    const std::string caption = c.captions[std::uniform_int_distribution<size_t>(0, c.captions.size() - 1)(rng)].text;
+    if (o.prompts.empty()) {
+      texts.push_back(caption);
+    } else {
+      auto p = o.prompts.find(c.id);
+      require(p != o.prompts.end(), "--prompts has no prompt for clip " + c.id);
+      texts.push_back(p->second);
+    }
     frames.push_back(std::min(o.max_frames, c.features.size(0)));
     ids.push_back(c.id);
   }

@@ -175,10 +175,13 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
   auto motion = gen.generate({r.text}, go)[0];
   auto joints = gen.joints(motion.features);
   const auto skel = gen.skeleton();
+  res.set_header("X-Mogo-Aligned-Text", motion.alignment.text);
   if (r.format == "bvh") return res.set_content(bvh::write(joints, skel), "text/plain");
   if (r.format == "npy") return res.set_content(npy::serialize(joints), "application/octet-stream");
   if (r.format == "glb") return res.set_content(gltf_binary(solve_animation(joints, skel)), "model/gltf-binary");
-  reply_json(res, 200, motion_json(joints, skel));
+  auto body = motion_json(joints, skel);
+  body["alignment"] = motion.alignment.to_json();
+  reply_json(res, 200, body);
 }
 
 void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& res) {
@@ -213,18 +216,22 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         so.stop_at_end = !r.has_seconds;
         torch::NoGradGuard no_grad;
         MotionStream s(gen, r.text, so);
+        if (!send(sse("aligned", s.alignment().to_json()))) return false;
         int64_t text_start = 0;
         while (!s.done() && !stopping) {
           if (!sink.is_writable()) return false;  // the client left: its generation stops here
+          bool changed = false;
           {
             std::lock_guard<std::mutex> lock(control->m);
             if (control->next_text) {
+              changed = true;
               s.set_text(*control->next_text);
               control->text = *control->next_text;
               control->next_text.reset();
               text_start = s.steps();
             }
           }
+          if (changed && !send(sse("aligned", s.alignment().to_json()))) return false;
           if (!r.has_seconds && s.steps() - text_start >= gen.model().config.max_steps) s.finish();
           auto chunk = s.step();
           if (chunk.frames() == 0) continue;

@@ -47,6 +47,7 @@ T2MConfig T2MConfig::preset(const std::string& name, int64_t codebook_size, int6
 
 T2MTrainConfig T2MTrainConfig::preset(const std::string& name) {
   T2MTrainConfig t;
+  t.paraphrase = 0.5;
   if (name == "paper") return t;
   if (name == "tiny") {
     t.batch_size = 64;
@@ -84,6 +85,7 @@ void T2MTrainConfig::validate() const {
   require_positive("--log-every", log_every);
   require_positive("grad_clip", grad_clip);
   require_positive("crop_offsets", crop_offsets);
+  require(paraphrase >= 0 && paraphrase <= 1, "--paraphrase must be in [0, 1], got " + std::to_string(paraphrase));
 }
 
 }  // namespace mogo

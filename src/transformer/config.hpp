@@ -43,12 +43,15 @@ struct T2MTrainConfig {
   int64_t log_every = 50;
   int64_t vocab_size = 512;      // SentencePiece vocabulary (at most)
   uint64_t seed = 1234;
+  double paraphrase = 0.0;       // probability that a training caption is paraphrased (text/paraphrase)
 
   static T2MTrainConfig preset(const std::string& name);
   // Throws Error naming the flag of the first value out of range.
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(T2MTrainConfig, batch_size, steps, warmup_steps, lr, weight_decay, grad_clip,
-                                   crop_offsets, checkpoint_every, log_every, vocab_size, seed)
+// With defaults: model files written before `paraphrase` existed load with it 0.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(T2MTrainConfig, batch_size, steps, warmup_steps, lr, weight_decay,
+                                                grad_clip, crop_offsets, checkpoint_every, log_every, vocab_size, seed,
+                                                paraphrase)
 
 }  // namespace mogo

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "common/archive.hpp"
 #include "common/atomic_file.hpp"
@@ -13,6 +14,8 @@
 #include "common/runtime.hpp"
 #include "data/motion_dataset.hpp"
 #include "model/model_file.hpp"
+#include "text/paraphrase.hpp"
+#include "text/wordnet.hpp"
 #include "train/distributed.hpp"
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
@@ -25,8 +28,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The training captions, normalised, each once (sorted): stored in the model for prompt alignment.
+std::vector<std::string> training_captions(const MotionDataset& train) {
+  std::set<std::string> unique;
+  for (const auto& c : train.clips())
+    for (const auto& cap : c.captions) unique.insert(Tokenizer::normalise(cap.text));
+  return {unique.begin(), unique.end()};
+}
+
+// The tokenizer's corpus: the captions and, when training paraphrases them, a few paraphrases of
+// each, so that synonyms get pieces of their own.
+std::vector<std::string> tokenizer_corpus(const std::vector<std::string>& captions, const Lexicon& lexicon,
+                                          const T2MTrainConfig& t) {
+  std::vector<std::string> corpus = captions;
+  if (t.paraphrase <= 0) return corpus;
+  std::mt19937_64 rng(t.seed);
+  for (const auto& c : captions)
+    for (int i = 0; i < 3; ++i) corpus.push_back(paraphrase(c, lexicon, rng));
+  return corpus;
+}
+
 // A new model: the frozen RVQ-VAE, a tokenizer trained on the training captions, fresh weights.
-T2MModel new_model(const T2MTrainOptions& o, const MotionDataset& train, torch::Device device) {
+T2MModel new_model(const T2MTrainOptions& o, const std::vector<std::string>& captions, const Lexicon& lexicon,
+                   torch::Device device) {
   auto vq = load_vq_checkpoint(o.vq_path, device);
   T2MModel m;
   m.vq_config = vq.config;
@@ -36,15 +60,13 @@ T2MModel new_model(const T2MTrainOptions& o, const MotionDataset& train, torch::
   m.skeleton_json = vq.skeleton_json;
   if (m.skeleton_json.empty() && fs::exists(fs::path(o.data_dir) / "skeleton.json"))
     m.skeleton_json = load_json_file((fs::path(o.data_dir) / "skeleton.json").string()).dump();
-  std::vector<std::string> captions;
-  for (const auto& c : train.clips())
-    for (const auto& cap : c.captions) captions.push_back(cap.text);
-  m.tokenizer = std::make_shared<Tokenizer>(Tokenizer::train(captions, static_cast<int>(o.train.vocab_size)));
+  m.tokenizer = std::make_shared<Tokenizer>(
+      Tokenizer::train(tokenizer_corpus(captions, lexicon, o.train), static_cast<int>(o.train.vocab_size)));
   m.config = T2MConfig::preset(o.preset, vq.config.codebook_size, vq.config.num_quantizers);
   m.config.text.vocab_size = m.tokenizer->vocab_size();
   m.train = o.train;
   m.train_meta = {{"data", o.data_dir}, {"vq", o.vq_path}, {"preset", o.preset}, {"seconds", 0.0},
-                  {"data_fingerprint", data_fingerprint(o.data_dir)}};
+                  {"data_fingerprint", data_fingerprint(o.data_dir)}, {"captions", captions}};
   torch::manual_seed(o.train.seed);  // deterministic initial weights
   m.transformer = HierarchicalCausalTransformer(m.config);
   m.transformer->to(device);
@@ -89,7 +111,11 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   MotionDataset train_data(o.data_dir, "train"), val_data(o.data_dir, "val");
   fs::create_directories(o.out_dir);
 
-  T2MModel m = resumed ? load_t2m_model(ckpt, device) : new_model(o, train_data, device);
+  const auto captions = training_captions(train_data);
+  const Lexicon lexicon(captions);
+  if (o.train.paraphrase > 0 && !wordnet::available())
+    log_warning("train-t2m: WordNet is not installed (wordnet-base): paraphrases change subjects, order and fillers only");
+  T2MModel m = resumed ? load_t2m_model(ckpt, device) : new_model(o, captions, lexicon, device);
   if (resumed) {
     nlohmann::json stored = m.train;
     if (m.train_meta.contains("preset")) stored["preset"] = m.train_meta["preset"];
@@ -140,6 +166,9 @@ int64_t train_t2m(const T2MTrainOptions& o) {
     torch::manual_seed(TrainLoop::step_seed(t.seed, step, 1));
     // The global batch (the same on every rank), then this rank's shard of it.
     auto batch = train_tokens.sample(t.batch_size, m.config.max_steps, END, rng);
+    for (auto& c : batch.captions)
+      if (std::uniform_real_distribution<double>(0, 1)(rng) < t.paraphrase)
+        c = paraphrase(Tokenizer::normalise(c), lexicon, rng);
     auto text = m.tokenizer->encode_batch(batch.captions, m.config.text.max_length);
     auto drop = torch::rand({t.batch_size}) < m.config.cond_drop_prob;
     auto shard = [&](const torch::Tensor& x) { return dist.shard_of(x, "train-t2m --batch").to(device); };

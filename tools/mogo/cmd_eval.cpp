@@ -63,7 +63,8 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
     std::string model;                   // text-to-motion model to generate with
     GeneratedSetOptions gen;
     bool reconstruction = false, base_only = false;
-    std::string name;
+    std::string name, prompts;
+    AlignOptions align;
   };
   auto o = std::make_shared<Opts>();
   auto* ev = app.add_subcommand("eval", "FID, R-precision, MM-Dist, Diversity, MultiModality with 95% confidence intervals");
@@ -84,6 +85,9 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
   ev->add_option("--gen-seed", o->gen.gen.sampling.seed, "--model sampling: seed")->capture_default_str();
   ev->add_option("--mm-texts", o->gen.mm_texts, "--model: texts generated --mm-samples times for MultiModality")->capture_default_str();
   ev->add_option("--mm-samples", o->gen.mm_samples, "--model: generations per MultiModality text")->capture_default_str();
+  ev->add_option("--prompts", o->prompts, "--model: generate from these prompts (TSV: clip id, prompt) instead of the captions; "
+                 "R-precision still uses the clips' own captions (docs/prompts.md)")->check(CLI::ExistingFile);
+  add_align_flags(ev, o->align);
   ev->add_flag("--reconstruction", o->reconstruction, "--model: add a row for its RVQ-VAE's reconstruction of the test clips");
   ev->add_flag("--base-only", o->base_only, "--model: add an ablation row decoding the base RVQ layer only (residuals zero)");
   ev->callback([&g, o] {
@@ -106,6 +110,8 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
       }
       if (!o->model.empty()) {
         auto gen = Generator::load(o->model, device);
+        gen.set_alignment(o->align);
+        if (!o->prompts.empty()) o->gen.prompts = read_prompts(o->prompts);
         std::string name = o->name.empty() ? std::filesystem::path(o->model).stem().string() : o->name;
         if (o->reconstruction) {
           auto set = reconstruct_motion_set(gen, test, "RVQ-VAE reconstruction");

@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/runtime.hpp"
 #include "engine/generator.hpp"
+#include "engine/prompt_split.hpp"
 #include "engine/timeline.hpp"
 #include "export/motion_writer.hpp"
 #include "motion/motion_reader.hpp"
@@ -38,6 +39,7 @@ void print_frames(const MotionChunk& c, const std::string& text) {
 struct StreamFlags {
   std::string timeline, from, mapping;
   double at = -1;
+  double action_seconds = 4.0;
   int64_t window = 0;
   int64_t switch_context = StreamOptions{}.switch_context;
   bool stream = false;
@@ -59,11 +61,20 @@ torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel) {
   return features.narrow(0, 0, frames);
 }
 
-// Streams one motion (timeline, continuation, --stream); returns its raw features.
-torch::Tensor generate_streamed(Generator& gen, const std::optional<std::string>& text, const GenerateOptions& o,
-                                const StreamFlags& f) {
+// The timeline of a generation: --timeline, the actions of a prompt with several ("walk, then
+// jump"; --action-seconds apart, or --seconds shared out), or the one text.
+Timeline timeline_of(const std::optional<std::string>& text, const GenerateOptions& o, const StreamFlags& f, bool align) {
   require(text.has_value() != !f.timeline.empty(), text ? "give either a text or --timeline, not both" : "give a text or --timeline");
-  const Timeline timeline = text ? Timeline{{0.0, *text}} : parse_timeline(f.timeline);
+  if (!text) return parse_timeline(f.timeline);
+  if (!align) return {{0.0, *text}};
+  const auto actions = split_actions(*text);
+  const double each = o.seconds > 0 ? o.seconds / static_cast<double>(actions.size()) : f.action_seconds;
+  return timeline_from_prompt(*text, each);
+}
+
+// Streams one motion (timeline, continuation, --stream); returns its raw features.
+torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const GenerateOptions& o, const StreamFlags& f,
+                                FILE* report, bool verbose) {
   StreamOptions so;
   so.sampling = o.sampling;
   so.max_frames = o.seconds != 0 ? seconds_to_frames(o.seconds) : 0;
@@ -72,6 +83,13 @@ torch::Tensor generate_streamed(Generator& gen, const std::optional<std::string>
   so.layers = o.layers;
   MotionStream stream(gen, timeline[0].text, so, continuation_prefix(f, gen.skeleton()));
   std::vector<torch::Tensor> parts;
+  // Each entry's alignment as it will be used (the nearest-caption part is reported as it happens
+  // for the first text only).
+  if (verbose) {
+    std::fprintf(report, "%s\n", stream.alignment().summary().c_str());
+    for (size_t i = 1; i < timeline.size(); ++i)
+      std::fprintf(report, "%s\n", gen.aligner().align(timeline[i].text, gen.alignment()).summary().c_str());
+  }
   play_timeline(stream, timeline, gen.model().config.max_steps, [&](const MotionChunk& c) {
     if (f.stream) print_frames(c, stream.text());
     parts.push_back(c.features);
@@ -87,6 +105,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     std::string text, output = "motion.bvh", model;
     GenerateOptions gen;
+    AlignOptions align;
     int64_t samples = 1;
     ExportOptions out;
   };
@@ -111,6 +130,9 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--mapping", sf->mapping, "joint mapping JSON for a --from BVH with other joint names (data/skeletons/)");
   cmd->add_option("--switch-context", sf->switch_context, "latent steps of the old action kept in view at a --timeline change (-1: all)")
       ->capture_default_str()->check(CLI::Range(int64_t{-1}, int64_t{1000}));
+  cmd->add_option("--action-seconds", sf->action_seconds, "a prompt with several actions (\"walk, then jump\"): seconds per action (without --seconds)")
+      ->capture_default_str()->check(CLI::Range(0.2, 120.0));
+  add_align_flags(cmd, o->align);
   cmd->add_option("--window", sf->window, "key/value cache window in latent steps (default: the model's training length)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->callback([&g, o, sf, cmd] {
     run_command(g, [&] {
@@ -121,15 +143,17 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       std::optional<std::string> text;  // an empty text given is an error of its own ("prompt is empty")
       if (cmd->count("text") > 0) text = o->text;
       auto gen = Generator::load(path, pick_device(g.device));
+      gen.set_alignment(o->align);
       const bool to_file = !sf->stream || cmd->count("-o") > 0;
       // stdout carries the frames when streaming, or the file when the output is a device or pipe.
       std::error_code ec;
       const auto st = std::filesystem::status(o->output, ec);
       const bool output_is_stream = std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
       FILE* report = sf->stream || output_is_stream ? stderr : stdout;
-      if (sf->streaming()) {
-        require(o->samples == 1, "--samples works only without --timeline, --stream and --from");
-        auto features = generate_streamed(gen, text, o->gen, *sf);
+      const Timeline timeline = timeline_of(text, o->gen, *sf, o->align.enabled);
+      if (sf->streaming() || timeline.size() > 1) {
+        require(o->samples == 1, "--samples works only with one action and without --timeline, --stream and --from");
+        auto features = generate_streamed(gen, timeline, o->gen, *sf, report, g.verbose);
         if (to_file) write_motion(o->output, features, gen.skeleton(), o->out);
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", to_file ? o->output.c_str() : "stream",
                      (long long)features.size(0), features.size(0) / kFps);
@@ -138,6 +162,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       require(text.has_value(), "give the text to generate from, e.g. mogo generate \"a person walks forward\"");
       std::vector<std::string> texts(static_cast<size_t>(o->samples), o->text);
       auto motions = gen.generate(texts, o->gen);
+      if (g.verbose) std::fprintf(report, "%s\n", motions.front().alignment.summary().c_str());
       for (size_t i = 0; i < motions.size(); ++i) {
         auto out = numbered(o->output, static_cast<int64_t>(i), o->samples);
         write_motion(out, motions[i].features, gen.skeleton(), o->out);

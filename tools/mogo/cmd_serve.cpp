@@ -19,6 +19,7 @@ void on_signal(int) { g_signalled = true; }
 void register_serve(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     serve::ServerOptions server;
+    AlignOptions align;
     std::string model;
   };
   auto o = std::make_shared<Opts>();
@@ -30,11 +31,13 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--queue", o->server.queue, "requests that may wait for a slot (more: 503)")->capture_default_str()->check(CLI::Range(0, 1024));
   cmd->add_option("--max-seconds", o->server.max_stream_seconds, "longest stream, seconds of motion")->capture_default_str()->check(CLI::Range(1.0, 86400.0));
   cmd->add_option("--timeout", o->server.timeout_seconds, "read/write timeout per connection, seconds")->capture_default_str()->check(CLI::Range(1, 3600));
+  add_align_flags(cmd, o->align);
   cmd->add_option("--web", o->server.web_dir, "web folder to serve (default: the source tree's web/)");
   cmd->callback([&g, o] {
     run_command(g, [&] {
       const std::string path = o->model.empty() ? default_model_path() : o->model;
       auto gen = Generator::load(path, pick_device(g.device));
+      gen.set_alignment(o->align);
       o->server.model_file = path;
       o->server.model_name = std::filesystem::path(path).stem().string();
       serve::MotionServer server(gen, o->server);

@@ -13,6 +13,7 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g) {
     T2MTrainOptions o;
     TrainFlags flags;
     std::optional<int64_t> warmup;
+    std::optional<double> paraphrase;
   };
   auto p = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("train-t2m", "Train the text-to-motion transformer (checkpoints, --resume, CSV logs)");
@@ -22,6 +23,9 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--preset", p->o.preset, "model + schedule preset: tiny or paper (micro: for tests)")->capture_default_str();
   add_train_flags(cmd, p->flags, {&p->o.stop_after, &p->o.resume, &p->o.quiet, &p->o.step_delay_ms}, "sequences");
   cmd->add_option("--warmup", p->warmup, "warm-up steps (default: preset's)");
+  cmd->add_option("--paraphrase", p->paraphrase,
+                  "probability that a training caption is paraphrased (synonyms, subjects, word order, fillers; "
+                  "default: preset's, 0.5)");
   cmd->add_flag("--half", p->o.half, "store the final model.pt with float16 weights");
   cmd->callback([&g, p, cmd] {
     run_command(g, [&] {
@@ -30,6 +34,7 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g) {
       o.train = T2MTrainConfig::preset(o.preset);
       o.request = apply_train_flags(p->flags, o.train, cmd, o.preset);
       apply_flag(p->warmup, o.train.warmup_steps, "warmup_steps", o.request);
+      apply_flag(p->paraphrase, o.train.paraphrase, "paraphrase", o.request);
       int64_t step = train_t2m(o);
       if (distributed().is_root()) std::printf("train-t2m: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
     });

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/prompt_align.hpp"
 #include "export/motion_writer.hpp"
 #include "train/plan.hpp"
 
@@ -62,6 +63,9 @@ PlanRequest apply_train_flags(const TrainFlags& f, TrainConfig& t, const CLI::Ap
   if (cmd->count("--preset")) r.given["preset"] = preset;
   return r;
 }
+
+// --no-align, --align-cmd, --align-timeout: prompt alignment, for every command that generates.
+void add_align_flags(CLI::App* cmd, AlignOptions& o);
 
 // --position-channels and --rotation-order, for every command that writes motion files.
 void add_export_flags(CLI::App* cmd, ExportOptions& o);

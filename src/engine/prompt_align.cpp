@@ -1,0 +1,187 @@
+#include "engine/prompt_align.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "engine/align_command.hpp"
+#include "engine/prompt_split.hpp"
+#include "text/tokenizer.hpp"
+#include "text/wordnet.hpp"
+#include "text/words.hpp"
+
+namespace mogo {
+
+namespace {
+
+// Possessives and other determiners the captions write as "the", and pronoun subjects they write
+// as "the person" (WordNet would read "he" as helium).
+const std::string* determiner(const std::string& w) {
+  static const std::string the = "the", person = "the person";
+  static const char* const words[] = {"his", "her", "their", "its", "my", "your", "our", "this", "that"};
+  static const char* const pronouns[] = {"he", "she", "they", "i", "we", "you", "it"};
+  for (const char* d : words)
+    if (w == d) return &the;
+  for (const char* p : pronouns)
+    if (w == p) return &person;
+  return nullptr;
+}
+
+// "a" / "an" agree with the next word; a word said twice in a row is said once.
+std::vector<std::string> tidy(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    std::string w = in[i];
+    if ((w == "a" || w == "an") && i + 1 < in.size())
+      w = std::string("aeiou").find(in[i + 1][0]) != std::string::npos ? "an" : "a";
+    if (!out.empty() && out.back() == w) continue;
+    out.push_back(w);
+  }
+  while (!out.empty() && !has_letter(out.front())) out.erase(out.begin());
+  return out;
+}
+
+}  // namespace
+
+std::string AlignedPrompt::summary() const {
+  std::string s = "aligned (" + method + "): \"" + prompt + "\" -> \"" + text + "\"";
+  if (!replaced.empty()) {
+    s += "; replaced";
+    for (const auto& [from, to] : replaced) s += " " + from + "->" + to;
+  }
+  if (!dropped.empty()) {
+    s += "; dropped";
+    for (const auto& d : dropped) s += " " + d;
+  }
+  if (distance >= 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "; nearest caption at %.3f", distance);
+    s += buf;
+    if (!nearest.empty()) s += " (\"" + nearest.front() + "\")";
+    std::snprintf(buf, sizeof buf, ", blend %.2f", blend);
+    s += buf;
+  }
+  return s;
+}
+
+nlohmann::json AlignedPrompt::to_json() const {
+  nlohmann::json j = {{"prompt", prompt}, {"text", text}, {"method", method}, {"dropped", dropped}, {"warnings", warnings}};
+  j["replaced"] = nlohmann::json::object();
+  for (const auto& [from, to] : replaced) j["replaced"][from] = to;
+  if (distance >= 0) {
+    j["nearest_distance"] = distance;
+    j["nearest_captions"] = nearest;
+    j["blend"] = blend;
+  }
+  return j;
+}
+
+const std::string& align_instruction_template() {
+  static const std::string t =
+      "You rewrite requests for a text-to-motion model. It only understands short, literal\n"
+      "descriptions of one person's body motion, like its training captions:\n"
+      "  a person walks forward happily.\n"
+      "  someone raises the right hand energetically.\n"
+      "  the person runs forward in a tired way.\n"
+      "  a character bows like an elderly person.\n"
+      "Think step by step about what the body does: the action (walk, run, jog, dash, turn, bow,\n"
+      "wave, raise a hand, kick, punch, slash a sword, dance...), its direction or side, and the\n"
+      "manner (happy, sad, angry, proud, tired, old, childish, feminine, masculine, energetic...).\n"
+      "Then answer with the descriptions only: one sentence per action, in order, each on its own\n"
+      "line, lower case, no numbering, no other text.\n"
+      "\n"
+      "Request: {prompt}\n";
+  return t;
+}
+
+std::string validate_align_answer(const std::string& answer) {
+  std::string joined;
+  std::istringstream in(answer);
+  for (std::string line; std::getline(in, line);) {
+    const size_t a = line.find_first_not_of(" \t\r");
+    if (a == std::string::npos) continue;
+    const size_t b = line.find_last_not_of(" \t\r");
+    line = line.substr(a, b - a + 1);
+    if (line.back() != '.') line += '.';
+    joined += (joined.empty() ? "" : " ") + line;
+  }
+  for (unsigned char c : joined)
+    require(c >= 0x20 && c != 0x7f, "the --align-cmd answer has control characters");
+  require(joined.find_first_of("<>{}[]`|\\#*") == std::string::npos, "the --align-cmd answer has markup characters");
+  require(joined.size() >= 3 && joined.size() <= 300,
+          "the --align-cmd answer has " + std::to_string(joined.size()) + " characters (expected 3..300)");
+  const auto w = split_words(joined);
+  require(std::count_if(w.begin(), w.end(), has_letter) >= 2, "the --align-cmd answer is not a description");
+  return joined;
+}
+
+PromptAligner::PromptAligner(std::vector<std::string> captions)
+    : captions_(std::move(captions)), lexicon_(captions_) {}
+
+AlignedPrompt PromptAligner::map_words(const std::string& prompt) const {
+  AlignedPrompt a;
+  a.prompt = prompt;
+  a.method = "builtin";
+  if (lexicon_.size() == 0) {
+    a.text = prompt;
+    return a;
+  }
+  std::vector<std::string> out;
+  for (const auto& w : split_words(Tokenizer::normalise(prompt))) {
+    if (!has_letter(w) || lexicon_.knows(w)) {
+      if (w != "," || (!out.empty() && out.back() != ",")) out.push_back(w);
+    } else if (const std::string* d = determiner(w)) {
+      for (const auto& part : split_words(*d)) out.push_back(part);
+    } else if (std::string k = lexicon_.nearest_known(w); !k.empty()) {
+      a.replaced.push_back({w, k});
+      out.push_back(k);
+    } else {
+      a.dropped.push_back(w);
+    }
+  }
+  // Captions always have a subject: "walk forward" / "then jumps" -> "a person walks forward".
+  if (starts_with_verb(out)) {
+    for (const auto& lemma : wordnet::lemmas(out[0], wordnet::Pos::verb))
+      if (lemma == out[0]) out[0] = inflect(lemma, Inflection::s);
+    out.insert(out.begin(), {"a", "person"});
+  }
+  out = tidy(out);
+  if (std::none_of(out.begin(), out.end(), has_letter)) {
+    a.text = prompt;
+    a.warnings.push_back("no word of the prompt is known to the model: it goes to the text encoder as typed");
+  } else {
+    a.text = join_words(out);
+  }
+  return a;
+}
+
+AlignedPrompt PromptAligner::align(const std::string& prompt, const AlignOptions& o) const {
+  if (!o.enabled) {
+    AlignedPrompt a;
+    a.prompt = a.text = prompt;
+    return a;
+  }
+  if (!o.command.empty()) {
+    std::string why;
+    try {
+      std::string input = align_instruction_template();
+      input.replace(input.find("{prompt}"), 8, prompt);
+      const std::string answer = validate_align_answer(run_with_input(o.command, input, o.timeout_seconds));
+      // The program's answer is in training style already; the word map still catches what it
+      // wrote that the model never saw.
+      AlignedPrompt a = map_words(answer);
+      a.prompt = prompt;
+      a.method = "command";
+      return a;
+    } catch (const Error& e) {
+      why = e.what();
+    }
+    AlignedPrompt a = map_words(prompt);
+    a.warnings.insert(a.warnings.begin(), why + ": using the built-in alignment");
+    return a;
+  }
+  return map_words(prompt);
+}
+
+}  // namespace mogo

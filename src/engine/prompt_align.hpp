@@ -1,0 +1,71 @@
+// Textual Condition Alignment (MOGO): before the text encoder sees a prompt, it is brought to the
+// kind of description the model was trained on.
+//   built in: every word the model never saw in a training caption is mapped to the known word
+//     WordNet says is closest (text/lexicon), or dropped; then, if the prompt's condition is still
+//     far from every training caption's, the condition of the nearest captions is blended in
+//     (Generator::condition, with the distance reported);
+//   pluggable: --align-cmd pipes the prompt, inside an instruction template, into any local
+//     program (e.g. a llama.cpp model) and uses its answer when it passes validation; on failure or
+//     timeout the built-in path runs instead, with a warning.
+#pragma once
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "text/lexicon.hpp"
+
+namespace mogo {
+
+struct AlignOptions {
+  bool enabled = true;          // false: --no-align, the prompt goes to the text encoder as typed
+  std::string command;          // --align-cmd: run with /bin/sh -c, prompt on stdin
+  double timeout_seconds = 30;  // --align-timeout
+  int neighbours = 4;           // nearest training captions blended in when the prompt is far
+};
+
+struct AlignedPrompt {
+  std::string prompt;   // as typed
+  std::string text;     // what the text encoder gets
+  std::string method = "none";  // "none" (--no-align), "builtin", "command"
+  std::vector<std::pair<std::string, std::string>> replaced;  // unknown word -> known word
+  std::vector<std::string> dropped;                           // unknown words without a known one
+  std::vector<std::string> warnings;
+  // Filled by Generator::condition: cosine distance of the condition to the nearest training
+  // caption's, those captions, and the weight their mean condition got (0: none blended).
+  double distance = -1;
+  std::vector<std::string> nearest;
+  double blend = 0;
+
+  std::string summary() const;   // one line for `-v` and logs
+  nlohmann::json to_json() const;  // for the server and the C API
+};
+
+// The instruction template --align-cmd programs receive on stdin ({prompt} replaced).
+const std::string& align_instruction_template();
+// Checks an --align-cmd answer: printable text, 3..300 characters, at least two words, no markup;
+// returns it trimmed to its first non-empty line(s) joined, or throws Error saying why not.
+std::string validate_align_answer(const std::string& answer);
+
+class PromptAligner {
+ public:
+  // captions: the model's normalised training captions (empty for models saved before they were
+  // stored: then only the command path and no word mapping).
+  explicit PromptAligner(std::vector<std::string> captions);
+
+  // The text-level alignment of one prompt (the condition-level part is the generator's).
+  AlignedPrompt align(const std::string& prompt, const AlignOptions& o) const;
+  // The built-in word mapping alone.
+  AlignedPrompt map_words(const std::string& prompt) const;
+
+  const std::vector<std::string>& captions() const { return captions_; }
+  const Lexicon& lexicon() const { return lexicon_; }
+
+ private:
+  std::vector<std::string> captions_;
+  Lexicon lexicon_;
+};
+
+}  // namespace mogo

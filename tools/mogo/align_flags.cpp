@@ -1,0 +1,17 @@
+// The prompt-alignment flags of `generate`, `eval` and `serve`.
+#include "commands.hpp"
+
+namespace mogo::cli {
+
+void add_align_flags(CLI::App* cmd, AlignOptions& o) {
+  cmd->add_flag("!--no-align", o.enabled,
+                "give the text encoder the prompt as typed (default: unknown words are mapped to the model's "
+                "vocabulary through WordNet, far prompts blended with their nearest training captions)");
+  cmd->add_option("--align-cmd", o.command,
+                  "rewrite each prompt with this local program first (sh -c; instruction + prompt on stdin, "
+                  "training-style description on stdout; see docs/prompts.md); on failure the built-in alignment runs");
+  cmd->add_option("--align-timeout", o.timeout_seconds, "seconds --align-cmd may take")
+      ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+}
+
+}  // namespace mogo::cli
