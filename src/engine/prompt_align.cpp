@@ -20,7 +20,9 @@ namespace {
 const std::string* determiner(const std::string& w) {
   static const std::string the = "the", person = "the person";
   static const char* const words[] = {"his", "her", "their", "its", "my", "your", "our", "this", "that"};
-  static const char* const pronouns[] = {"he", "she", "they", "i", "we", "you", "it"};
+  static const std::string a = "a";
+  if (w == "some" || w == "one") return &a;  // "some dude" -> "a person"
+  static const char* const pronouns[] = {"he", "she", "they"};
   for (const char* d : words)
     if (w == d) return &the;
   for (const char* p : pronouns)
@@ -119,6 +121,54 @@ std::string validate_align_answer(const std::string& answer) {
 PromptAligner::PromptAligner(std::vector<std::string> captions)
     : captions_(std::move(captions)), lexicon_(captions_) {}
 
+namespace {
+
+// Framing that says nothing about the motion: "i want ...", "we see ...", "here ...".
+std::vector<std::string> strip_frame(std::vector<std::string> w) {
+  static const std::vector<std::vector<std::string>> frames = {
+      {"i", "want"}, {"i", "would", "like"}, {"i", "'", "d", "like"}, {"we", "see"}, {"you", "see"}, {"show", "me"},
+      {"let", "'", "s", "see"}, {"please"}, {"here"}, {"now"}, {"watch"}, {"there", "is"}, {"make"}};
+  for (bool again = true; again;) {
+    again = false;
+    for (const auto& f : frames)
+      if (f.size() < w.size() && std::equal(f.begin(), f.end(), w.begin())) {
+        w.erase(w.begin(), w.begin() + static_cast<long>(f.size()));
+        again = true;
+      }
+  }
+  return w;
+}
+
+// "old - timer" -> "old-timer" where WordNet knows the compound.
+std::vector<std::string> join_hyphens(const std::vector<std::string>& in, const Lexicon& lexicon) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (i + 2 < in.size() && in[i + 1] == "-" && !(lexicon.knows(in[i]) && lexicon.knows(in[i + 2]))) {
+      const std::string compound = in[i] + "-" + in[i + 2];
+      bool known = lexicon.knows(compound);
+      for (auto pos : wordnet::kAllPos) known = known || !wordnet::lemmas(compound, pos).empty();
+      if (known) {
+        out.push_back(compound);
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(in[i]);
+  }
+  return out;
+}
+
+// After the subject, the verb in the third person: "the person to run" / "someone run" -> "runs".
+void agree_verb(std::vector<std::string>& w) {
+  const size_t k = subject_length(w);
+  if (k == 0 || k >= w.size()) return;
+  if (w[k] == "to" && k + 1 < w.size()) w.erase(w.begin() + static_cast<long>(k));
+  for (const auto& lemma : wordnet::lemmas(w[k], wordnet::Pos::verb))
+    if (lemma == w[k] && wordnet::lemmas(w[k], wordnet::Pos::noun).empty()) w[k] = inflect(lemma, Inflection::s);
+}
+
+}  // namespace
+
 AlignedPrompt PromptAligner::map_words(const std::string& prompt) const {
   AlignedPrompt a;
   a.prompt = prompt;
@@ -128,7 +178,7 @@ AlignedPrompt PromptAligner::map_words(const std::string& prompt) const {
     return a;
   }
   std::vector<std::string> out;
-  for (const auto& w : split_words(Tokenizer::normalise(prompt))) {
+  for (const auto& w : join_hyphens(strip_frame(split_words(Tokenizer::normalise(prompt))), lexicon_)) {
     if (!has_letter(w) || lexicon_.knows(w)) {
       if (w != "," || (!out.empty() && out.back() != ",")) out.push_back(w);
     } else if (const std::string* d = determiner(w)) {
@@ -146,6 +196,7 @@ AlignedPrompt PromptAligner::map_words(const std::string& prompt) const {
       if (lemma == out[0]) out[0] = inflect(lemma, Inflection::s);
     out.insert(out.begin(), {"a", "person"});
   }
+  agree_verb(out);
   out = tidy(out);
   if (std::none_of(out.begin(), out.end(), has_letter)) {
     a.text = prompt;

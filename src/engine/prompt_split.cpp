@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "text/lexicon.hpp"
 #include "text/tokenizer.hpp"
 #include "text/wordnet.hpp"
 #include "text/words.hpp"
@@ -38,7 +39,8 @@ size_t subject_length(const std::vector<std::string>& w) {
 }
 
 bool starts_with_verb(const std::vector<std::string>& w) {
-  return !w.empty() && subject_length(w) == 0 && !wordnet::lemmas(w[0], wordnet::Pos::verb).empty();
+  return !w.empty() && subject_length(w) == 0 && !is_function_word(w[0]) &&
+         !wordnet::lemmas(w[0], wordnet::Pos::verb).empty();
 }
 
 std::vector<std::string> split_actions(const std::string& prompt) {

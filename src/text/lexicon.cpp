@@ -12,16 +12,32 @@ namespace {
 using wordnet::Pos;
 using wordnet::Relation;
 
-// Words whose WordNet senses are not the ones captions use ("a" = vitamin A, "in" = inch), and
-// side/direction/body words that a synonym must not blur ("right" -> "correct").
-const std::set<std::string>& fixed_words() {
+// Grammatical words: WordNet's senses of them are not the ones captions use ("a" = vitamin A,
+// "in" = inch): never mapped, never targets.
+const std::set<std::string>& function_words() {
   static const std::set<std::string> w = {
       "a", "an", "the", "in", "on", "at", "to", "of", "as", "if", "is", "are", "be", "and", "or", "then", "with",
-      "without", "like", "up", "down", "over", "toward", "towards", "into", "one", "two", "both", "left", "right",
-      "forward", "backward", "backwards", "air", "hand", "hands", "foot", "feet", "arm", "arms", "leg", "legs",
-      "fist", "sword", "way", "manner", "style", "it", "its", "his", "her", "their", "my", "your", "our", "this",
-      "that", "there", "here", "who", "while", "after", "before", "does", "do", "did", "not", "no", "so", "very",
-      "just", "kind", "sort", "bit", "little", "some", "of", "for", "from", "by", "along", "around", "about"};
+      "without", "like", "over", "toward", "towards", "into", "it", "its", "his", "her", "their", "my", "your", "our",
+      "this", "that", "there", "here", "who", "while", "after", "before", "does", "do", "did", "not", "no", "so",
+      "very", "just", "kind", "sort", "bit", "little", "some", "for", "from", "by", "along", "around", "about", "i",
+      "we", "you", "he", "she", "they", "me", "us", "him", "them", "what", "which", "can", "will", "would", "should",
+      "want", "wants", "see", "sees", "let", "please", "really", "quite", "rather", "somewhat", "pretty"};
+  return w;
+}
+
+// Sides, directions and body parts: targets of the map, but a paraphrase never replaces them
+// ("right" -> "correct" would change the motion).
+const std::set<std::string>& protected_words() {
+  static const std::set<std::string> w = {"left", "right", "both", "forward", "backward", "backwards", "up", "down",
+                                          "air", "hand", "hands", "foot", "feet", "arm", "arms", "leg", "legs", "fist",
+                                          "sword", "way", "manner", "style", "one", "two"};
+  return w;
+}
+
+// Known words too generic to stand for anything: a word that only reaches these is dropped.
+const std::set<std::string>& generic_words() {
+  static const std::set<std::string> w = {"makes", "make", "takes", "gives", "comes", "come", "says", "say",
+                                          "calls", "answers", "reacts", "show", "does"};
   return w;
 }
 
@@ -94,7 +110,7 @@ std::vector<std::vector<wordnet::Synset>> neighbourhood(const std::string& word,
 
 }  // namespace
 
-bool is_function_word(const std::string& word) { return fixed_words().count(word) > 0; }
+bool is_function_word(const std::string& word) { return function_words().count(word) > 0; }
 
 Inflection inflection_of(const std::string& word, const std::string& lemma) {
   if (word == lemma) return Inflection::plain;
@@ -120,7 +136,7 @@ Lexicon::Lexicon(const std::vector<std::string>& captions) {
   for (const auto& [w, n] : count_) by_count.push_back({-n, w});
   std::sort(by_count.begin(), by_count.end());
   for (const auto& [n, w] : by_count) {
-    if (is_function_word(w)) continue;
+    if (is_function_word(w) || generic_words().count(w)) continue;
     for (Pos pos : wordnet::kAllPos)
       for (const auto& lemma : wordnet::lemmas(w, pos)) {
         add_anchor(static_cast<int>(pos), lemma, w);
@@ -141,12 +157,16 @@ void Lexicon::add_anchor(int pos, const std::string& lemma, const std::string& k
 }
 
 std::string Lexicon::pick(const std::vector<std::string>& known, Inflection f, bool adverb) const {
-  // Same inflection, then the same kind of modifier ("furiously" -> "angrily", not "angry").
+  // Same inflection (a plain verb becomes the captions' third person), then the same kind of
+  // modifier ("furiously" -> "angrily", not "angry").
   auto score = [&](const std::string& k) {
     int s = 0;
     for (Pos pos : wordnet::kAllPos)
-      for (const auto& lemma : wordnet::lemmas(k, pos))
-        if (inflection_of(k, lemma) == f) s = 2;
+      for (const auto& lemma : wordnet::lemmas(k, pos)) {
+        const Inflection g = inflection_of(k, lemma);
+        if (g == f) s = 4;
+        else if (f == Inflection::plain && g == Inflection::s) s = std::max(s, 2);
+      }
     return s + (ends_with(k, "ly") == adverb ? 1 : 0);
   };
   std::string best = known.front();
@@ -183,7 +203,7 @@ const std::vector<std::string>& Lexicon::alternatives(const std::string& word) c
   auto cached = alternatives_.find(word);
   if (cached != alternatives_.end()) return cached->second;
   std::vector<std::string>& out = alternatives_[word];
-  if (is_function_word(word) || !knows(word)) return out;
+  if (is_function_word(word) || protected_words().count(word) || !knows(word)) return out;
   // The word's first part of speech in WordNet order (verb, noun, adjective, adverb) and its
   // first senses: synonyms, and for verbs the hyponyms ("walk" -> "stroll", "march").
   std::set<std::string> seen = {word};

@@ -62,12 +62,17 @@ torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel) {
 }
 
 // The timeline of a generation: --timeline, the actions of a prompt with several ("walk, then
-// jump"; --action-seconds apart, or --seconds shared out), or the one text.
-Timeline timeline_of(const std::optional<std::string>& text, const GenerateOptions& o, const StreamFlags& f, bool align) {
+// jump"; --action-seconds apart, or --seconds shared out), or the one text. A prompt the model
+// knows whole ("walks forward then turns left" is a training caption) stays whole: it is split
+// only when its condition is far from every training caption's (alignment would blend it).
+Timeline timeline_of(Generator& gen, const std::optional<std::string>& text, const GenerateOptions& o, const StreamFlags& f) {
   require(text.has_value() != !f.timeline.empty(), text ? "give either a text or --timeline, not both" : "give a text or --timeline");
   if (!text) return parse_timeline(f.timeline);
-  if (!align) return {{0.0, *text}};
   const auto actions = split_actions(*text);
+  if (!gen.alignment().enabled || actions.size() < 2) return {{0.0, *text}};
+  std::vector<AlignedPrompt> whole;
+  gen.condition({*text}, &whole);
+  if (whole[0].distance >= 0 && whole[0].blend <= 0) return {{0.0, *text}};
   const double each = o.seconds > 0 ? o.seconds / static_cast<double>(actions.size()) : f.action_seconds;
   return timeline_from_prompt(*text, each);
 }
@@ -150,7 +155,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       const auto st = std::filesystem::status(o->output, ec);
       const bool output_is_stream = std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
       FILE* report = sf->stream || output_is_stream ? stderr : stdout;
-      const Timeline timeline = timeline_of(text, o->gen, *sf, o->align.enabled);
+      const Timeline timeline = timeline_of(gen, text, o->gen, *sf);
       if (sf->streaming() || timeline.size() > 1) {
         require(o->samples == 1, "--samples works only with one action and without --timeline, --stream and --from");
         auto features = generate_streamed(gen, timeline, o->gen, *sf, report, g.verbose);

@@ -79,6 +79,7 @@ void register_eval_vq(CLI::App& app, GlobalOptions& g);
 void register_eval(CLI::App& app, GlobalOptions& g);
 void register_train_t2m(CLI::App& app, GlobalOptions& g);
 void register_generate(CLI::App& app, GlobalOptions& g);
+void register_align(CLI::App& app, GlobalOptions& g);
 void register_eval_stream(CLI::App& app, GlobalOptions& g);
 void register_serve(CLI::App& app, GlobalOptions& g);
 void register_launch(CLI::App& app, GlobalOptions& g);
@@ -93,6 +94,7 @@ inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_eval(app, g);
   register_train_t2m(app, g);
   register_generate(app, g);
+  register_align(app, g);
   register_eval_stream(app, g);
   register_serve(app, g);
   register_launch(app, g);
