@@ -102,11 +102,11 @@ TEST(PromptSplit, SplitsActionsAndCarriesTheSubject) {
   EXPECT_EQ(split_actions("a man walks to the left; after that he waves. Finally the man bows"),
             std::vector<std::string>({"a man walks to the left", "he waves", "the man bows"}));
   EXPECT_EQ(split_actions("a man walks, then sits"), std::vector<std::string>({"a man walks", "a man sits"}));
-  auto t = timeline_from_prompt("run forward then bow", 3.0);
+  auto t = action_timeline(split_actions("run forward then bow"), 3.0);
   ASSERT_EQ(t.size(), 2u);
   EXPECT_EQ(t[1].at, 3.0);
   EXPECT_EQ(t[1].text, "bow");
-  EXPECT_THROW(timeline_from_prompt("run", 0), Error);
+  EXPECT_THROW(action_timeline({"run"}, 0), Error);
 }
 
 TEST(PromptAlign, BuiltinMapsWordsAddsASubjectAndReports) {

@@ -77,6 +77,12 @@ TEST(Serve, HealthModelCardAndGenerateInEveryFormat) {
   EXPECT_EQ(motion["frames"][0].size(), 21u);
   auto again = json::parse(post(c, "/v1/generate", {{"text", "a person waves"}, {"seconds", 2}, {"seed", 3}})->body);
   EXPECT_EQ(again["frames"], motion["frames"]);  // same seed, same motion
+  // The aligned prompt comes back: in the body, and as a header for every format.
+  auto aligned = post(c, "/v1/generate", {{"text", "an individual strolls"}, {"seconds", 1}});
+  ASSERT_EQ(aligned->status, 200) << aligned->body;
+  EXPECT_EQ(json::parse(aligned->body)["alignment"]["text"], "a person walks");
+  EXPECT_EQ(json::parse(aligned->body)["alignment"]["replaced"]["strolls"], "walks");
+  EXPECT_EQ(aligned->get_header_value("X-Mogo-Aligned-Text"), "a person walks");
 
   auto b = post(c, "/v1/generate", {{"text", "a person waves"}, {"seconds", 2}, {"format", "bvh"}});
   ASSERT_EQ(b->status, 200);
@@ -160,10 +166,12 @@ TEST(Serve, StreamSendsFramedEventsAndFollowsATextChange) {
   ASSERT_GE(events.size(), 3u);
   EXPECT_EQ(events.front().name, "start");
   EXPECT_EQ(events.front().data["joints"].size(), 21u);
+  EXPECT_EQ(events[1].name, "aligned");
+  EXPECT_EQ(events[1].data["text"], "a person walks forward");
   EXPECT_EQ(events.back().name, "done");
   EXPECT_EQ(events.back().data["frames"], 160);
   int64_t next = 0;
-  for (size_t i = 1; i + 1 < events.size(); ++i) {
+  for (size_t i = 2; i + 1 < events.size(); ++i) {
     ASSERT_EQ(events[i].name, "frames");
     EXPECT_EQ(events[i].data["t0"].get<int64_t>(), next);  // in order, no gaps
     next += static_cast<int64_t>(events[i].data["joints"].size());

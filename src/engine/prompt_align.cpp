@@ -163,8 +163,9 @@ void agree_verb(std::vector<std::string>& w) {
   const size_t k = subject_length(w);
   if (k == 0 || k >= w.size()) return;
   if (w[k] == "to" && k + 1 < w.size()) w.erase(w.begin() + static_cast<long>(k));
+  if (is_function_word(w[k]) || is_protected_word(w[k])) return;
   for (const auto& lemma : wordnet::lemmas(w[k], wordnet::Pos::verb))
-    if (lemma == w[k] && wordnet::lemmas(w[k], wordnet::Pos::noun).empty()) w[k] = inflect(lemma, Inflection::s);
+    if (lemma == w[k]) w[k] = inflect(lemma, Inflection::s);
 }
 
 }  // namespace

@@ -67,10 +67,19 @@ std::vector<std::string> split_actions(const std::string& prompt) {
   return out;
 }
 
-Timeline timeline_from_prompt(const std::string& prompt, double seconds_each) {
+std::vector<std::string> actions_to_play(Generator& generator, const std::string& prompt) {
+  auto actions = split_actions(prompt);
+  if (!generator.alignment().enabled || actions.size() < 2) return {prompt};
+  std::vector<AlignedPrompt> whole;
+  generator.condition({prompt}, &whole);
+  if (whole[0].distance >= 0 && whole[0].blend <= 0) return {prompt};
+  return actions;
+}
+
+Timeline action_timeline(const std::vector<std::string>& actions, double seconds_each) {
   require(seconds_each > 0, "the time per action must be > 0");
   Timeline t;
-  for (const auto& a : split_actions(prompt)) t.push_back({seconds_each * static_cast<double>(t.size()), a});
+  for (const auto& a : actions) t.push_back({seconds_each * static_cast<double>(t.size()), a});
   return t;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/generator.hpp"
 #include "engine/timeline.hpp"
 
 namespace mogo {
@@ -18,7 +19,13 @@ std::vector<std::string> split_actions(const std::string& prompt);
 size_t subject_length(const std::vector<std::string>& words);
 bool starts_with_verb(const std::vector<std::string>& words);
 
-// A timeline of the actions of `prompt`, `seconds_each` apart (the first at 0).
-Timeline timeline_from_prompt(const std::string& prompt, double seconds_each);
+// The actions `generator` should play for `prompt`: split_actions(prompt), unless alignment is off,
+// there is one action, or the model knows the prompt whole ("a person walks forward then turns
+// left" is a training caption): it is split only when its condition is farther from every
+// training caption's than the alignment threshold (when alignment would blend it).
+std::vector<std::string> actions_to_play(Generator& generator, const std::string& prompt);
+
+// A timeline of `actions`, `seconds_each` apart (the first at 0).
+Timeline action_timeline(const std::vector<std::string>& actions, double seconds_each);
 
 }  // namespace mogo

@@ -21,7 +21,8 @@ const std::set<std::string>& function_words() {
       "this", "that", "there", "here", "who", "while", "after", "before", "does", "do", "did", "not", "no", "so",
       "very", "just", "kind", "sort", "bit", "little", "some", "for", "from", "by", "along", "around", "about", "i",
       "we", "you", "he", "she", "they", "me", "us", "him", "them", "what", "which", "can", "will", "would", "should",
-      "want", "wants", "see", "sees", "let", "please", "really", "quite", "rather", "somewhat", "pretty"};
+      "want", "wants", "see", "sees", "let", "please", "really", "quite", "rather", "somewhat", "pretty", "using",
+      "use", "uses"};
   return w;
 }
 
@@ -111,6 +112,7 @@ std::vector<std::vector<wordnet::Synset>> neighbourhood(const std::string& word,
 }  // namespace
 
 bool is_function_word(const std::string& word) { return function_words().count(word) > 0; }
+bool is_protected_word(const std::string& word) { return protected_words().count(word) > 0; }
 
 Inflection inflection_of(const std::string& word, const std::string& lemma) {
   if (word == lemma) return Inflection::plain;
@@ -156,17 +158,16 @@ void Lexicon::add_anchor(int pos, const std::string& lemma, const std::string& k
   if (std::find(v.begin(), v.end(), known) == v.end()) v.push_back(known);
 }
 
-std::string Lexicon::pick(const std::vector<std::string>& known, Inflection f, bool adverb) const {
+std::string Lexicon::pick(const std::vector<std::string>& known, int pos, Inflection f, bool adverb) const {
   // Same inflection (a plain verb becomes the captions' third person), then the same kind of
   // modifier ("furiously" -> "angrily", not "angry").
   auto score = [&](const std::string& k) {
     int s = 0;
-    for (Pos pos : wordnet::kAllPos)
-      for (const auto& lemma : wordnet::lemmas(k, pos)) {
+    for (const auto& lemma : wordnet::lemmas(k, static_cast<Pos>(pos))) {
         const Inflection g = inflection_of(k, lemma);
         if (g == f) s = 4;
         else if (f == Inflection::plain && g == Inflection::s) s = std::max(s, 2);
-      }
+    }
     return s + (ends_with(k, "ly") == adverb ? 1 : 0);
   };
   std::string best = known.front();
@@ -194,7 +195,7 @@ std::string Lexicon::nearest_known(const std::string& word) const {
     for (const auto& s : level)
       for (const auto& w : s.words) {
         auto it = anchors_.find({static_cast<int>(s.pos), w});
-        if (it != anchors_.end()) return pick(it->second, f, ends_with(word, "ly"));
+        if (it != anchors_.end()) return pick(it->second, it->first.first, f, ends_with(word, "ly"));
       }
   return "";
 }

@@ -16,6 +16,8 @@ namespace mogo {
 
 // English function words: they carry no motion and are never mapped or replaced.
 bool is_function_word(const std::string& word);
+// Sides, directions and body parts ("left", "forward", "hand"): never replaced by a paraphrase.
+bool is_protected_word(const std::string& word);
 
 // Inflections that map and replace keep: walk / walks / walking / walked.
 enum class Inflection { plain, s, ing, ed };
@@ -44,7 +46,7 @@ class Lexicon {
   std::map<std::pair<int, std::string>, std::vector<std::string>> anchors_;
   mutable std::map<std::string, std::vector<std::string>> alternatives_;
   void add_anchor(int pos, const std::string& lemma, const std::string& known);
-  std::string pick(const std::vector<std::string>& known, Inflection f, bool adverb) const;
+  std::string pick(const std::vector<std::string>& known, int pos, Inflection f, bool adverb) const;
 };
 
 }  // namespace mogo

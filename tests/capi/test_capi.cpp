@@ -56,6 +56,10 @@ TEST(CApi, DefaultsAndModelInfo) {
   EXPECT_EQ(mogo_model_joint_name(m, 999), nullptr);
   EXPECT_DOUBLE_EQ(mogo_model_fps(m), 20.0);
   EXPECT_STRNE(mogo_version(), "");
+  mogo_model_params mp = mogo_model_default_params();
+  EXPECT_EQ(mp.align, 1);
+  EXPECT_EQ(mp.align_cmd, nullptr);
+  EXPECT_GT(mp.align_timeout, 0);
   mogo_session_params p = mogo_session_default_params();
   EXPECT_GT(p.guidance, 1.0f);
   EXPECT_EQ(p.seconds, 0.0f);
@@ -90,6 +94,8 @@ TEST(CApi, NullHandlesAreErrorsNotCrashes) {
   EXPECT_EQ(mogo_model_n_joints(nullptr), -1);
   EXPECT_EQ(mogo_session_frames(nullptr), -1);
   EXPECT_EQ(mogo_session_text(nullptr), nullptr);
+  EXPECT_EQ(mogo_session_aligned_text(nullptr), nullptr);
+  EXPECT_EQ(mogo_session_alignment_json(nullptr), nullptr);
   mogo_session_free(nullptr);
   mogo_model_free(nullptr);
 
@@ -135,6 +141,21 @@ TEST(CApi, BadModelFilesAndParameters) {
   EXPECT_NE(std::string(mogo_last_error()).find("junk_model.pt"), std::string::npos) << mogo_last_error();
   p.n_threads = -3;
   EXPECT_EQ(mogo_model_load(nullptr, p), nullptr);
+  p.n_threads = 1;
+  p.align_timeout = 0;
+  EXPECT_EQ(mogo_model_load(nullptr, p), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("align_timeout"), std::string::npos) << mogo_last_error();
+  // Alignment off: the text encoder gets the text as given.
+  p = mogo_model_default_params();
+  p.n_threads = 1;
+  p.align = 0;
+  mogo_model* raw = mogo_model_load(nullptr, p);
+  ASSERT_NE(raw, nullptr) << mogo_last_error();
+  mogo_session* rs = mogo_session_open(raw, "an individual strolls", params(1));
+  ASSERT_NE(rs, nullptr) << mogo_last_error();
+  EXPECT_STREQ(mogo_session_aligned_text(rs), "an individual strolls");
+  mogo_session_free(rs);
+  mogo_model_free(raw);
 
   mogo_model* m = load_default();
   mogo_session_params bad = params(1);
@@ -237,8 +258,12 @@ TEST(CApi, SetTextAndContinueGivenFeatures) {
   };
   ASSERT_EQ(mogo_session_run(s, 2.0, collect, &got), MOGO_OK) << mogo_last_error();
   EXPECT_EQ(got.frames, 40);
-  ASSERT_EQ(mogo_session_set_text(s, "a person jumps"), MOGO_OK);
-  EXPECT_STREQ(mogo_session_text(s), "a person jumps");
+  EXPECT_STREQ(mogo_session_aligned_text(s), "a person walks forward");
+  ASSERT_EQ(mogo_session_set_text(s, "an individual strolls"), MOGO_OK);
+  EXPECT_STREQ(mogo_session_text(s), "an individual strolls");
+  EXPECT_STREQ(mogo_session_aligned_text(s), "a person walks");
+  EXPECT_NE(std::string(mogo_session_alignment_json(s)).find("\"strolls\":\"walks\""), std::string::npos)
+      << mogo_session_alignment_json(s);
   ASSERT_EQ(mogo_session_run(s, 1.0, collect, &got), MOGO_OK);
   EXPECT_EQ(mogo_session_frames(s), 60);
   EXPECT_GT(mogo_session_cache_bytes(s), 0);

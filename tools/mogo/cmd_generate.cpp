@@ -62,19 +62,12 @@ torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel) {
 }
 
 // The timeline of a generation: --timeline, the actions of a prompt with several ("walk, then
-// jump"; --action-seconds apart, or --seconds shared out), or the one text. A prompt the model
-// knows whole ("walks forward then turns left" is a training caption) stays whole: it is split
-// only when its condition is far from every training caption's (alignment would blend it).
+// jump"; --action-seconds apart, or --seconds shared out; see actions_to_play), or the one text.
 Timeline timeline_of(Generator& gen, const std::optional<std::string>& text, const GenerateOptions& o, const StreamFlags& f) {
   require(text.has_value() != !f.timeline.empty(), text ? "give either a text or --timeline, not both" : "give a text or --timeline");
   if (!text) return parse_timeline(f.timeline);
-  const auto actions = split_actions(*text);
-  if (!gen.alignment().enabled || actions.size() < 2) return {{0.0, *text}};
-  std::vector<AlignedPrompt> whole;
-  gen.condition({*text}, &whole);
-  if (whole[0].distance >= 0 && whole[0].blend <= 0) return {{0.0, *text}};
-  const double each = o.seconds > 0 ? o.seconds / static_cast<double>(actions.size()) : f.action_seconds;
-  return timeline_from_prompt(*text, each);
+  const auto actions = actions_to_play(gen, *text);
+  return action_timeline(actions, o.seconds > 0 ? o.seconds / static_cast<double>(actions.size()) : f.action_seconds);
 }
 
 // Streams one motion (timeline, continuation, --stream); returns its raw features.
