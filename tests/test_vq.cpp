@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "common/archive.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "data/motion_dataset.hpp"
@@ -340,7 +341,23 @@ TEST(MosaVQ, ScalesReceiveGradientsAndChangeInTraining) {
 }
 
 TEST(MosaVQ, ModelFilesWithoutScalesLoadAndDecodeAsPlainRvq) {
-  auto ck = load_vq_checkpoint(test::source_dir() + "/models/vq-tiny.pt");
+  // A file as mogo wrote it before MoSA-VQ: no "mosa" or "root_weight" in its config, no scales.
+  test::TempDir dir;
+  VQCheckpoint old;
+  old.config = VQConfig::preset("micro", 251);
+  old.train = VQTrainConfig::preset("micro");
+  old.model = RVQVAE(old.config);
+  old.mean = torch::zeros({251});
+  old.std = torch::ones({251});
+  nlohmann::json meta = {{"version", 1}, {"config", old.config}, {"train", old.train}, {"step", 0}};
+  meta["config"].erase("mosa");
+  meta["config"].erase("root_weight");
+  torch::serialize::OutputArchive ar;
+  ar.write("mean", old.mean);
+  ar.write("std", old.std);
+  write_model(ar, *old.model, nullptr);
+  save_archive(dir / "old.pt", ar, meta, "mogo-rvqvae");
+  auto ck = load_vq_checkpoint(dir / "old.pt");
   EXPECT_FALSE(ck.config.mosa);
   EXPECT_EQ(ck.config.root_weight, 0.0);
   EXPECT_FALSE(ck.model->quantizer->log_scales.defined());
