@@ -118,6 +118,18 @@ async function errorOf(res) {
   try { return (await res.json()).error; } catch { return `HTTP ${res.status}`; }
 }
 
+// What the model read after prompt alignment (docs/prompts.md), with the replaced and dropped words.
+function showAligned(a) {
+  const el = $('aligned');
+  if (!a) { el.textContent = ''; el.title = ''; return; }
+  const changed = a.text !== a.prompt;
+  el.textContent = changed ? `model read: "${a.text}"` : '';
+  const replaced = Object.entries(a.replaced ?? {}).map(([k, v]) => `${k} -> ${v}`).join(', ');
+  el.title = [replaced && `replaced: ${replaced}`, a.dropped?.length && `dropped: ${a.dropped.join(', ')}`,
+    a.nearest_captions?.length && `nearest caption: "${a.nearest_captions[0]}" (distance ${a.nearest_distance.toFixed(3)}, blend ${a.blend.toFixed(2)})`]
+    .filter(Boolean).join('\n');
+}
+
 async function generate() {
   const body = request();
   if (body.seconds === 0) delete body.seconds;  // 0 means endless for streams only
@@ -128,6 +140,7 @@ async function generate() {
   reset();
   setSkeleton(motion.joints, motion.parents);
   addFrames(motion.frames);
+  showAligned(motion.alignment);
   status(`${motion.frames.length} frames`);
 }
 
@@ -160,6 +173,8 @@ async function stream() {
           state.fps = data.fps;
           state.streamId = data.id;
           setEnabled(true, 'newText', 'change');
+        } else if (event === 'aligned') {
+          showAligned(data);
         } else if (event === 'frames') {
           addFrames(data.joints);
           status(`streaming: ${state.frames.length} frames (${data.text})`);
