@@ -146,6 +146,7 @@ TEST(AlignCommand, AnswersAreValidatedAndFailuresFallBack) {
   std::string input((std::istreambuf_iterator<char>(seen)), std::istreambuf_iterator<char>());
   EXPECT_NE(input.find("Request: a happy little run, then a bow\n"), std::string::npos);
   EXPECT_NE(input.find("Think step by step"), std::string::npos);
+  EXPECT_NE(input.find("\n  a person bows timidly .\n"), std::string::npos) << input;  // the model's captions as examples
   // Garbage, failures and a program that hangs: the built-in path, with the reason as a warning.
   struct Case {
     std::string command, reason;

@@ -83,18 +83,28 @@ const std::string& align_instruction_template() {
   static const std::string t =
       "You rewrite requests for a text-to-motion model. It only understands short, literal\n"
       "descriptions of one person's body motion, like its training captions:\n"
-      "  a person walks forward happily.\n"
-      "  someone raises the right hand energetically.\n"
-      "  the person runs forward in a tired way.\n"
-      "  a character bows like an elderly person.\n"
-      "Think step by step about what the body does: the action (walk, run, jog, dash, turn, bow,\n"
-      "wave, raise a hand, kick, punch, slash a sword, dance...), its direction or side, and the\n"
-      "manner (happy, sad, angry, proud, tired, old, childish, feminine, masculine, energetic...).\n"
-      "Then answer with the descriptions only: one sentence per action, in order, each on its own\n"
-      "line, lower case, no numbering, no other text.\n"
+      "{examples}"
+      "Think step by step about what the body does: the action, its direction or side, and its\n"
+      "manner or mood. Then answer with the descriptions only: one sentence per action, in order,\n"
+      "each on its own line, in the words of the captions above, lower case, no numbering, no\n"
+      "other text.\n"
       "\n"
       "Request: {prompt}\n";
   return t;
+}
+
+std::string align_instruction(const std::string& prompt, const std::vector<std::string>& captions) {
+  // Six of the model's own captions, spread over them (sorted: different actions), as examples.
+  std::vector<std::string> examples;
+  const size_t n = std::min<size_t>(6, captions.size());
+  for (size_t i = 0; i < n; ++i) examples.push_back(captions[i * captions.size() / n]);
+  if (examples.empty()) examples = {"a person walks forward happily.", "someone raises the right hand energetically."};
+  std::string list;
+  for (const auto& e : examples) list += "  " + e + "\n";
+  std::string text = align_instruction_template();
+  text.replace(text.find("{examples}"), 10, list);
+  text.replace(text.find("{prompt}"), 8, prompt);
+  return text;
 }
 
 std::string validate_align_answer(const std::string& answer) {
@@ -178,8 +188,16 @@ AlignedPrompt PromptAligner::map_words(const std::string& prompt) const {
     a.text = prompt;
     return a;
   }
+  // The text encoder reads 77 tokens at most: words past that would cost WordNet searches for nothing.
+  constexpr size_t kMaxWords = 60;
+  auto words = join_hyphens(strip_frame(split_words(Tokenizer::normalise(prompt))), lexicon_);
+  if (words.size() > kMaxWords) {
+    a.warnings.push_back("the prompt has " + std::to_string(words.size()) + " words: aligning the first " +
+                         std::to_string(kMaxWords));
+    words.resize(kMaxWords);
+  }
   std::vector<std::string> out;
-  for (const auto& w : join_hyphens(strip_frame(split_words(Tokenizer::normalise(prompt))), lexicon_)) {
+  for (const auto& w : words) {
     if (!has_letter(w) || lexicon_.knows(w)) {
       if (w != "," || (!out.empty() && out.back() != ",")) out.push_back(w);
     } else if (const std::string* d = determiner(w)) {
@@ -217,8 +235,7 @@ AlignedPrompt PromptAligner::align(const std::string& prompt, const AlignOptions
   if (!o.command.empty()) {
     std::string why;
     try {
-      std::string input = align_instruction_template();
-      input.replace(input.find("{prompt}"), 8, prompt);
+      const std::string input = align_instruction(prompt, captions_);
       const std::string answer = validate_align_answer(run_with_input(o.command, input, o.timeout_seconds));
       // The program's answer is in training style already; the word map still catches what it
       // wrote that the model never saw.

@@ -43,8 +43,10 @@ struct AlignedPrompt {
   nlohmann::json to_json() const;  // for the server and the C API
 };
 
-// The instruction template --align-cmd programs receive on stdin ({prompt} replaced).
+// The instruction template --align-cmd programs receive on stdin: {examples} becomes six of the
+// model's training captions, {prompt} the prompt (align_instruction).
 const std::string& align_instruction_template();
+std::string align_instruction(const std::string& prompt, const std::vector<std::string>& captions);
 // Checks an --align-cmd answer: printable text, 3..300 characters, at least two words, no markup;
 // returns it trimmed to its first non-empty line(s) joined, or throws Error saying why not.
 std::string validate_align_answer(const std::string& answer);
