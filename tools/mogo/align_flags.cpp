@@ -10,6 +10,10 @@ void add_align_flags(CLI::App* cmd, AlignOptions& o) {
   cmd->add_option("--align-cmd", o.command,
                   "rewrite each prompt with this local program first (sh -c; instruction + prompt on stdin, "
                   "training-style description on stdout; see docs/prompts.md); on failure the built-in alignment runs");
+  cmd->add_option("--align-neighbours", o.neighbours,
+                  "training captions whose mean condition is blended into a prompt that is far from all of them "
+                  "(0: never blend; the distance is still reported)")
+      ->capture_default_str()->check(CLI::Range(0, 64));
   cmd->add_option("--align-timeout", o.timeout_seconds, "seconds --align-cmd may take")
       ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
 }
