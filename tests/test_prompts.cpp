@@ -9,6 +9,7 @@
 #include "engine/align_command.hpp"
 #include "engine/prompt_align.hpp"
 #include "engine/prompt_split.hpp"
+#include "eval/generated_set.hpp"
 #include "shipped_model.hpp"
 #include "text/lexicon.hpp"
 #include "text/paraphrase.hpp"
@@ -227,4 +228,28 @@ TEST(PromptAlign, CliVerboseNoAlignAlignCmdAndMultiActionTimeline) {
   EXPECT_NE(r.output.find("90 frames"), std::string::npos) << r.output;
   r = test::run_cli("generate \"run\" --action-seconds 0 -o " + (dir / "e.npy"));
   EXPECT_NE(r.exit_code, 0);
+}
+
+TEST(PromptAlign, PromptsFilesAreCheckedLineByLine) {
+  test::TempDir dir;
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return dir / name;
+  };
+  auto ok = read_prompts(write("ok.tsv", "# comment\n\nclip_1\tan individual strolls\r\nclip_2\tsomeone bows\n"));
+  EXPECT_EQ(ok.size(), 2u);
+  EXPECT_EQ(ok.at("clip_1"), "an individual strolls");
+  auto error_of = [&](const std::string& text) {
+    try {
+      read_prompts(write("bad.tsv", text));
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("clip_1 an individual strolls\n").find("bad.tsv:1: expected"), std::string::npos);
+  EXPECT_NE(error_of("clip_1\t   \n").find("bad.tsv:1: the prompt is empty"), std::string::npos);
+  EXPECT_NE(error_of("a\tx y\na\tz w\n").find("bad.tsv:2: a second prompt for clip a"), std::string::npos);
+  EXPECT_NE(error_of("# nothing\n").find("no prompts"), std::string::npos);
+  EXPECT_THROW(read_prompts(dir / "missing.tsv"), Error);
 }
