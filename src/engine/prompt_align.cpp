@@ -128,8 +128,24 @@ std::string validate_align_answer(const std::string& answer) {
   return joined;
 }
 
+namespace {
+
+// A caption's words after its subject, punctuation dropped: what it says the person does.
+std::string predicate(const std::string& text) {
+  auto w = split_words(Tokenizer::normalise(text));
+  w.erase(std::remove_if(w.begin(), w.end(), [](const std::string& t) { return !has_letter(t); }), w.end());
+  w.erase(w.begin(), w.begin() + static_cast<long>(std::min(w.size(), subject_length(w))));
+  return join_words(w);
+}
+
+}  // namespace
+
 PromptAligner::PromptAligner(std::vector<std::string> captions)
-    : captions_(std::move(captions)), lexicon_(captions_) {}
+    : captions_(std::move(captions)), lexicon_(captions_) {
+  for (const auto& c : captions_) predicates_.insert(predicate(c));
+}
+
+bool PromptAligner::is_training_caption(const std::string& text) const { return predicates_.count(predicate(text)) > 0; }
 
 namespace {
 

@@ -9,6 +9,7 @@
 //     timeout the built-in path runs instead, with a warning.
 #pragma once
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,11 +64,15 @@ class PromptAligner {
   AlignedPrompt map_words(const std::string& prompt) const;
 
   const std::vector<std::string>& captions() const { return captions_; }
+  // Whether `text` says what a training caption says, up to its subject phrase and punctuation
+  // ("someone walks forward then turns left" for "a person walks forward then turns left .").
+  bool is_training_caption(const std::string& text) const;
   const Lexicon& lexicon() const { return lexicon_; }
 
  private:
   std::vector<std::string> captions_;
   Lexicon lexicon_;
+  std::set<std::string> predicates_;  // captions without subject and punctuation
 };
 
 }  // namespace mogo

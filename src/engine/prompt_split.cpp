@@ -70,9 +70,8 @@ std::vector<std::string> split_actions(const std::string& prompt) {
 std::vector<std::string> actions_to_play(Generator& generator, const std::string& prompt) {
   auto actions = split_actions(prompt);
   if (!generator.alignment().enabled || actions.size() < 2) return {prompt};
-  std::vector<AlignedPrompt> whole;
-  generator.condition({prompt}, &whole);
-  if (whole[0].distance >= 0 && whole[0].blend <= 0) return {prompt};
+  const auto& aligner = generator.aligner();
+  if (aligner.is_training_caption(aligner.align(prompt, generator.alignment()).text)) return {prompt};
   return actions;
 }
 

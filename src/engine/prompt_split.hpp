@@ -20,9 +20,8 @@ size_t subject_length(const std::vector<std::string>& words);
 bool starts_with_verb(const std::vector<std::string>& words);
 
 // The actions `generator` should play for `prompt`: split_actions(prompt), unless alignment is off,
-// there is one action, or the model knows the prompt whole ("a person walks forward then turns
-// left" is a training caption): it is split only when its condition is farther from every
-// training caption's than the alignment threshold (when alignment would blend it).
+// there is one action, or the aligned prompt says what a training caption says ("a person walks
+// forward then turns left" is one: the model knows that sequence whole).
 std::vector<std::string> actions_to_play(Generator& generator, const std::string& prompt);
 
 // A timeline of `actions`, `seconds_each` apart (the first at 0).
