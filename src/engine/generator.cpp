@@ -113,7 +113,8 @@ torch::Tensor Generator::blend_with_nearest(const torch::Tensor& cond, AlignedPr
   auto idx_cpu = idx.to(torch::kCPU);
   for (int64_t i = 0; i < idx_cpu.size(0); ++i) a.nearest.push_back(aligner_.captions()[static_cast<size_t>(idx_cpu[i].item<int64_t>())]);
   // 0 up to the threshold, then linearly to the neighbours alone at twice the threshold.
-  a.blend = k > 0 ? std::clamp((a.distance - far_) / far_, 0.0, 1.0) : 0.0;
+  const double far = far_ * align_.far_scale;
+  a.blend = k > 0 ? std::clamp((a.distance - far) / far, 0.0, 1.0) : 0.0;
   if (a.blend <= 0) return cond;
   return (1 - a.blend) * cond + a.blend * caption_cond_.index_select(0, idx).mean(0);
 }

@@ -25,6 +25,9 @@ struct AlignOptions {
   std::string command;          // --align-cmd: run with /bin/sh -c, prompt on stdin
   double timeout_seconds = 30;  // --align-timeout
   int neighbours = 4;           // nearest training captions blended in when the prompt is far
+  // The blend starts at far_scale x the calibrated distance (the 95th percentile of paraphrases
+  // distances) and is complete at twice that.
+  double far_scale = 2.0;
 };
 
 struct AlignedPrompt {

@@ -14,6 +14,10 @@ void add_align_flags(CLI::App* cmd, AlignOptions& o) {
                   "training captions whose mean condition is blended into a prompt that is far from all of them "
                   "(0: never blend; the distance is still reported)")
       ->capture_default_str()->check(CLI::Range(0, 64));
+  cmd->add_option("--align-far", o.far_scale,
+                  "blend in the nearest captions beyond this multiple of the model's calibrated distance "
+                  "(the 95th percentile of its paraphrases' distances)")
+      ->capture_default_str()->check(CLI::Range(0.1, 100.0));
   cmd->add_option("--align-timeout", o.timeout_seconds, "seconds --align-cmd may take")
       ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
 }
