@@ -187,24 +187,25 @@ TEST(PromptAlign, GeneratorReportsAlignmentAndBlendsFarPrompts) {
   EXPECT_EQ(m[0].alignment.method, "builtin");
   EXPECT_EQ(m[0].alignment.text, "a person walks cheerfully");
   EXPECT_GE(m[0].alignment.distance, 0);
-  EXPECT_EQ(m[0].alignment.nearest.size(), 4u);
+  EXPECT_EQ(m[0].alignment.nearest.size(), 1u);  // no blending by default: the nearest caption only
   EXPECT_LT(m[1].alignment.distance, 1e-5);  // a training caption is its own nearest
   EXPECT_EQ(m[1].alignment.nearest.at(0), caption);
   EXPECT_EQ(m[1].alignment.blend, 0);
   // The blend: with a threshold below every distance the neighbours' condition is mixed in; with
   // no neighbours it never is.
   AlignOptions eager;
+  eager.neighbours = 4;
   eager.far_scale = 0.1;
   g.set_alignment(eager);
   std::vector<AlignedPrompt> blended;
   auto c1 = g.condition({"xyzzy plugh qwerty"}, &blended);
   AlignOptions never;
-  never.neighbours = 0;
   g.set_alignment(never);
   std::vector<AlignedPrompt> plain;
   auto c0 = g.condition({"xyzzy plugh qwerty"}, &plain);
   g.set_alignment({});
   EXPECT_GT(blended[0].blend, 0);
+  EXPECT_EQ(blended[0].nearest.size(), 4u);
   EXPECT_EQ(plain[0].blend, 0);
   EXPECT_EQ(plain[0].distance, blended[0].distance);
   EXPECT_FALSE(torch::allclose(c0, c1));

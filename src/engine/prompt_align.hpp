@@ -24,7 +24,10 @@ struct AlignOptions {
   bool enabled = true;          // false: --no-align, the prompt goes to the text encoder as typed
   std::string command;          // --align-cmd: run with /bin/sh -c, prompt on stdin
   double timeout_seconds = 30;  // --align-timeout
-  int neighbours = 4;           // nearest training captions blended in when the prompt is far
+  // Nearest training captions whose mean condition is blended into a prompt far from all of them.
+  // 0 (the default): never blended, the distance and nearest caption still reported; on the
+  // zero-shot set blending cost R-precision (docs/prompts.md).
+  int neighbours = 0;
   // The blend starts at far_scale x the calibrated distance (the 95th percentile of paraphrases
   // distances) and is complete at twice that.
   double far_scale = 2.0;

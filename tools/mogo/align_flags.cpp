@@ -11,8 +11,8 @@ void add_align_flags(CLI::App* cmd, AlignOptions& o) {
                   "rewrite each prompt with this local program first (sh -c; instruction + prompt on stdin, "
                   "training-style description on stdout; see docs/prompts.md); on failure the built-in alignment runs");
   cmd->add_option("--align-neighbours", o.neighbours,
-                  "training captions whose mean condition is blended into a prompt that is far from all of them "
-                  "(0: never blend; the distance is still reported)")
+                  "blend the mean condition of this many nearest training captions into a prompt that is far from "
+                  "all of them (0: never; the distance and nearest caption are reported either way)")
       ->capture_default_str()->check(CLI::Range(0, 64));
   cmd->add_option("--align-far", o.far_scale,
                   "blend in the nearest captions beyond this multiple of the model's calibrated distance "
