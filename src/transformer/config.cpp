@@ -47,7 +47,8 @@ T2MConfig T2MConfig::preset(const std::string& name, int64_t codebook_size, int6
 
 T2MTrainConfig T2MTrainConfig::preset(const std::string& name) {
   T2MTrainConfig t;
-  t.paraphrase = 0.5;
+  // Paraphrase augmentation is opt-in: at 0.5 it cost the tiny model 0.09 R-precision top-3 on the
+  // captions and gained nothing on reworded prompts once they are aligned (docs/prompts.md).
   if (name == "paper") return t;
   if (name == "tiny") {
     t.batch_size = 64;
@@ -67,6 +68,7 @@ T2MTrainConfig T2MTrainConfig::preset(const std::string& name) {
     t.checkpoint_every = 5;
     t.log_every = 5;
     t.vocab_size = 64;
+    t.paraphrase = 0.5;  // the tests exercise the augmentation
     return t;
   }
   throw Error("unknown training preset '" + name + "' (expected paper, tiny or micro)");

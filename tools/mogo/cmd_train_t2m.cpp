@@ -25,7 +25,7 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--warmup", p->warmup, "warm-up steps (default: preset's)");
   cmd->add_option("--paraphrase", p->paraphrase,
                   "probability that a training caption is paraphrased (synonyms, subjects, word order, fillers; "
-                  "default: preset's, 0.5)");
+                  "default: 0; docs/prompts.md)");
   cmd->add_flag("--half", p->o.half, "store the final model.pt with float16 weights");
   cmd->callback([&g, p, cmd] {
     run_command(g, [&] {
