@@ -61,11 +61,15 @@ TEST(Generate, BadPromptsAndLengths) {
     EXPECT_NE(r.output.find("prompt is empty"), std::string::npos) << r.output;
     EXPECT_FALSE(exists(dir / "x.bvh"));
   }
-  // A prompt far beyond the encoder's 77 tokens: cut, with a warning.
+  // A prompt far beyond the encoder's 77 tokens: aligned on its first 60 words, or (as typed) cut,
+  // with a warning either way.
   std::string huge = "\"a person walks";
-  for (int i = 0; i < 400; ++i) huge += " and then walks";
+  for (int i = 0; i < 400; ++i) huge += " and walks";
   huge += "\"";
   auto h = test::run_cli("generate " + huge + " --seconds 1 -o " + (dir / "h.npy"));
+  EXPECT_EQ(h.exit_code, 0) << h.output;
+  EXPECT_NE(h.output.find("aligning the first 60"), std::string::npos) << h.output;
+  h = test::run_cli("generate " + huge + " --no-align --seconds 1 -o " + (dir / "h.npy"));
   EXPECT_EQ(h.exit_code, 0) << h.output;
   EXPECT_NE(h.output.find("cut to 77 tokens"), std::string::npos) << h.output;
   // Absurd durations are clamped with a message.
