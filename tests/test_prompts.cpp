@@ -253,14 +253,7 @@ TEST(PromptAlign, PromptsFilesAreCheckedLineByLine) {
   auto ok = read_prompts(write("ok.tsv", "# comment\n\nclip_1\tan individual strolls\r\nclip_2\tsomeone bows\n"));
   EXPECT_EQ(ok.size(), 2u);
   EXPECT_EQ(ok.at("clip_1"), "an individual strolls");
-  auto error_of = [&](const std::string& text) {
-    try {
-      read_prompts(write("bad.tsv", text));
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto error_of = [&](const std::string& text) { return test::error_message([&] { read_prompts(write("bad.tsv", text)); }); };
   EXPECT_NE(error_of("clip_1 an individual strolls\n").find("bad.tsv:1: expected"), std::string::npos);
   EXPECT_NE(error_of("clip_1\t   \n").find("bad.tsv:1: the prompt is empty"), std::string::npos);
   EXPECT_NE(error_of("a\tx y\na\tz w\n").find("bad.tsv:2: a second prompt for clip a"), std::string::npos);

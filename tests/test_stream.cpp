@@ -236,14 +236,7 @@ TEST(Timeline, ParsesAndRejectsBadEntries) {
   EXPECT_EQ(t[1].at, 6.0);
   EXPECT_EQ(t[2].text, "a person sits down");
   EXPECT_EQ(seconds_to_steps(6.0, 4), 30);
-  auto message = [](const std::string& spec) {
-    try {
-      parse_timeline(spec);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto message = [](const std::string& spec) { return test::error_message([&] { parse_timeline(spec); }); };
   EXPECT_NE(message("1:walk").find("first text must start at 0"), std::string::npos);
   EXPECT_NE(message("0:walk;5:jump;3:sit").find("times must increase"), std::string::npos);
   EXPECT_NE(message("0:walk;jump").find("expected TIME:TEXT"), std::string::npos);

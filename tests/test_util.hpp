@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "common/error.hpp"
+
 namespace mogo::test {
 
 inline std::string shared_dir() { return MOGO_SHARED_DIR; }
@@ -42,6 +44,17 @@ CommandResult run_cli(const std::string& args, const std::string& shell_prefix =
 // The README's error contract: exit code 1 and, as the last line, one "mogo: error: ..." line
 // that contains `needle`.
 void expect_one_line_error(const CommandResult& r, const std::string& needle);
+
+// The message of the mogo::Error that `f()` throws, or "no error".
+template <class F>
+std::string error_message(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
 
 // Loads a BVH file with three.js BVHLoader (web/tools/check_bvh.mjs under node) and returns its
 // report {"bones", "frames", "root"}; an empty object when three.js is not installed.
