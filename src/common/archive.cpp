@@ -71,6 +71,9 @@ void read_tensor(torch::serialize::InputArchive& ar, const std::string& key, tor
   require(ar.try_read(key, t, is_buffer), path + ": missing tensor '" + where + key + "'");
   require(t.sizes() == target.sizes(), path + ": tensor '" + where + key + "' has shape " + c10::str(t.sizes()) +
                                            ", expected " + c10::str(target.sizes()));
+  // A diverged run's weights would generate NaN motion with exit 0.
+  require(!t.is_floating_point() || torch::isfinite(t).all().item<bool>(),
+          path + ": tensor '" + where + key + "' holds NaN or infinite values (a damaged file, or weights from a run that diverged)");
   torch::NoGradGuard g;
   target.copy_(t.to(target.device(), target.dtype()));
 }

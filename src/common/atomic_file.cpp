@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.hpp"
@@ -18,7 +18,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kTempMarker = ".tmp.";
+// "<target>.mogo-tmp.<pid>": the marker says mogo made it, the prefix which file it was for, the
+// pid whether its writer may still be running. Nothing else is ever removed as a leftover.
+constexpr const char* kTempMarker = ".mogo-tmp.";
+constexpr const char* kOldMarker = ".mogo-old.";
+
+std::string own_name(const fs::path& target, const char* marker) { return target.string() + marker + std::to_string(::getpid()); }
+
+// The pid at the end of `name` when it is `<base><marker><digits>`, else -1.
+long pid_suffix(const std::string& name, const std::string& base, const char* marker) {
+  const std::string prefix = base + marker;
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return -1;
+  const std::string digits = name.substr(prefix.size());
+  if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::strtol(digits.c_str(), nullptr, 10);
+}
+
+// kill(pid, 0) fails with ESRCH once no process has that id: nobody is writing the file.
+bool process_gone(long pid) { return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
 // The file a path finally names, following symlinks (also dangling ones: the write creates the
 // file the link points to, and the link stays a link).
@@ -65,7 +82,7 @@ void write_file_atomically(const std::string& path, const std::function<void(std
   }
   const fs::path target = resolve_symlinks(path);
   if (target.has_parent_path() && !fs::exists(target.parent_path())) fs::create_directories(target.parent_path());
-  const std::string tmp = target.string() + kTempMarker + std::to_string(::getpid());
+  const std::string tmp = temporary_path(target.string());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(path + ": cannot open for writing (" + std::strerror(errno) + ")");
@@ -96,28 +113,69 @@ void write_file_atomically(const std::string& path, const std::string& content) 
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(path + ": read failed (" + std::strerror(errno) + ")");
-  return ss.str();
+  // O_NONBLOCK: opening a FIFO that has no writer returns at once (it used to hang), and fstat
+  // then refuses it; devices (/dev/zero) would read forever.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(path + (S_ISDIR(st.st_mode) ? ": is a directory" : ": not a regular file (a pipe, FIFO or device); mogo reads files only"));
+  }
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  const int err = errno;
+  ::close(fd);
+  if (got != bytes.size()) throw Error(path + ": read failed (" + (got < bytes.size() ? std::string("the file shrank while read") : std::strerror(err)) + ")");
+  return bytes;
 }
 
-int remove_stale_temporaries(const std::string& dir) {
+std::string temporary_path(const std::string& target) { return own_name(target, kTempMarker); }
+std::string set_aside_path(const std::string& target) { return own_name(target, kOldMarker); }
+
+namespace {
+
+// Removes "<base><marker><pid>" entries of `dir` whose process is gone; base "" = any base.
+int sweep_temporaries(const fs::path& dir, const std::string& base) {
   int removed = 0;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
-    auto at = name.rfind(kTempMarker);
-    if (at == std::string::npos || !(e.is_regular_file() || e.is_directory())) continue;
-    const std::string pid_text = name.substr(at + std::strlen(kTempMarker));
-    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
-    const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
-    // kill(pid, 0) fails with ESRCH once no process has that id: nobody is writing the file.
-    if (pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH && fs::remove_all(e.path(), ec) > 0) ++removed;
+    long pid = -1;
+    for (const char* marker : {kTempMarker, kOldMarker}) {
+      const auto at = base.empty() ? name.rfind(marker) : base.size();
+      if (pid < 0 && at != std::string::npos && at > 0) pid = pid_suffix(name, base.empty() ? name.substr(0, at) : base, marker);
+    }
+    if (pid <= 0 || e.is_symlink() || !(e.is_regular_file() || e.is_directory())) continue;
+    if (process_gone(pid) && fs::remove_all(e.path(), ec) > 0) ++removed;
   }
   return removed;
+}
+
+}  // namespace
+
+int remove_stale_temporaries(const std::string& target) {
+  const fs::path t(target);
+  return sweep_temporaries(t.has_parent_path() ? t.parent_path() : fs::path("."), t.filename().string());
+}
+
+int remove_stale_temporaries_in(const std::string& dir) { return sweep_temporaries(dir, ""); }
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec) && !ec;
+}
+
+void require_not_an_input(const std::string& output, const std::vector<std::string>& inputs) {
+  for (const auto& in : inputs)
+    if (!in.empty() && same_file(in, output))
+      throw Error(output + ": is the input file " + in + " (the same file on disk); write the output elsewhere");
 }
 
 }  // namespace mogo

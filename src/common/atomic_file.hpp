@@ -7,6 +7,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace mogo {
 
@@ -18,11 +19,27 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 // Convenience: the whole content at once.
 void write_file_atomically(const std::string& path, const std::string& content);
 
-// Reads a whole file; throws Error naming the path when it cannot be read.
+// Reads a whole regular file; throws Error naming the path when it cannot be read, or when it is
+// a pipe, FIFO, device or directory (which could block or never end).
 std::string read_file(const std::string& path);
 
-// Removes the temporary files and folders (`*.tmp.<pid>`) that writers killed mid-write left in
-// `dir`: those whose process is gone. Returns how many were removed.
-int remove_stale_temporaries(const std::string& dir);
+// Where the writer of `target` puts its data before the rename: "<target>.mogo-tmp.<pid>"; and
+// where a folder being replaced is set aside: "<target>.mogo-old.<pid>".
+std::string temporary_path(const std::string& target);
+std::string set_aside_path(const std::string& target);
+
+// Removes what writers of `target` that were killed mid-way left beside it: the files and folders
+// named "<target>.mogo-tmp.<pid>" or "<target>.mogo-old.<pid>" whose process is gone. Nothing
+// else, whatever its name. Returns how many were removed. (Writers of user-facing outputs and
+// trainers call it; write_file_atomically does not, as a scan per file would make writing a folder
+// of n files cost n^2.)
+int remove_stale_temporaries(const std::string& target);
+// The same for every target in `dir`, a folder mogo owns (a training run's output folder).
+int remove_stale_temporaries_in(const std::string& dir);
+
+// Whether two paths name the same file on disk (device and inode: links, "./x" and "x" alike).
+bool same_file(const std::string& a, const std::string& b);
+// Throws Error when `output` is one of `inputs` on disk: a command never overwrites what it reads.
+void require_not_an_input(const std::string& output, const std::vector<std::string>& inputs);
 
 }  // namespace mogo

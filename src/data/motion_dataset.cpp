@@ -16,6 +16,8 @@ MotionDataset::MotionDataset(const std::string& dir, const std::string& split, i
   mean_ = npy::load((d / "Mean.npy").string()).to(torch::kFloat);
   std_ = npy::load((d / "Std.npy").string()).to(torch::kFloat);
   require(mean_.dim() == 1 && std_.sizes() == mean_.sizes(), dir + ": Mean.npy and Std.npy must be 1-D of equal size");
+  require(torch::isfinite(mean_).all().item<bool>() && torch::isfinite(std_).all().item<bool>(),
+          dir + ": Mean.npy or Std.npy holds NaN or infinite values");
   require((std_ > 0).all().item<bool>(), dir + "/Std.npy: has non-positive entries");
   for (const auto& id : read_split((d / (split + ".txt")).string())) {
     if (limit > 0 && static_cast<int64_t>(clips_.size()) >= limit) break;
@@ -23,6 +25,8 @@ MotionDataset::MotionDataset(const std::string& dir, const std::string& split, i
     auto f = npy::load(path).to(torch::kFloat);
     require(f.dim() == 2 && f.size(1) == mean_.size(0),
             path + ": expected [T," + std::to_string(mean_.size(0)) + "], got " + c10::str(f.sizes()));
+    // One NaN would make every metric of a report NaN (eval-vq), or a training loss.
+    require(torch::isfinite(f).all().item<bool>(), path + ": features hold NaN or infinite values");
     if (f.size(0) < min_frames) continue;
     MotionClip c;
     c.id = id;

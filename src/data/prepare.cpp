@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "common/atomic_file.hpp"
@@ -112,11 +116,14 @@ void check_output_folder(const PrepareOptions& o) {
             o.output_dir + ": exists and is not a prepared dataset; refusing to replace it");
 }
 
+// The finished folder takes the old one's place in one step: renameat2(RENAME_EXCHANGE) swaps the
+// two names atomically, so at every instant the destination holds a whole dataset (the old one or
+// the new one); the old one, now under the work name, is removed after.
 void move_into_place(const fs::path& work, const fs::path& out) {
-  const fs::path old = out.string() + ".old.tmp." + std::to_string(::getpid());
-  if (fs::exists(out)) fs::rename(out, old);
-  fs::rename(work, out);
-  fs::remove_all(old);
+  if (!fs::exists(out)) return fs::rename(work, out);
+  if (::renameat2(AT_FDCWD, work.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) != 0)
+    throw Error(out.string() + ": cannot swap the new dataset into place (" + std::strerror(errno) + ")");
+  fs::remove_all(work);
 }
 
 PrepareSummary prepare_into(const PrepareOptions& o, const fs::path& out);
@@ -127,8 +134,8 @@ PrepareSummary prepare_dataset(const PrepareOptions& o) {
   const fs::path out = fs::weakly_canonical(o.output_dir);
   check_output_folder(o);
   if (out.has_parent_path()) fs::create_directories(out.parent_path());
-  remove_stale_temporaries(out.parent_path().string());
-  const fs::path work = out.string() + ".tmp." + std::to_string(::getpid());
+  remove_stale_temporaries(out.string());  // what killed runs into this folder left (nothing else)
+  const fs::path work = temporary_path(out.string());
   try {
     auto s = prepare_into(o, work);
     move_into_place(work, out);

@@ -42,6 +42,23 @@ Timeline parse_timeline(const std::string& spec) {
   return out;
 }
 
+void check_timeline(const Timeline& timeline, double seconds) {
+  require(!timeline.empty(), "the timeline is empty");
+  const double end = seconds > 0 ? std::min(seconds, kMaxSeconds) : kMaxSeconds;
+  for (size_t i = 0; i < timeline.size(); ++i) {
+    const auto& e = timeline[i];
+    const std::string where = "timeline entry " + std::to_string(i + 1) + " (at " + c10::str(e.at) + " s, \"" + e.text + "\")";
+    // Each text holds the stream for one latent step at least: changes closer than that could not
+    // all be followed (100 entries 0.01 s apart used to play for 20 s).
+    if (i > 0)
+      require(e.at - timeline[i - 1].at >= kMinSeconds - 1e-9,
+              where + ": starts less than " + c10::str(kMinSeconds) + " s (one latent step) after the entry before");
+    if (i > 0)
+      require(e.at < end, where + (seconds > 0 ? ": starts after the motion ends (--seconds " + c10::str(seconds) + ")"
+                                               : ": starts after the longest motion (" + c10::str(kMaxSeconds) + " s)"));
+  }
+}
+
 int64_t seconds_to_steps(double seconds, int64_t downsample) {
   return static_cast<int64_t>(std::llround(seconds * kFps / static_cast<double>(downsample)));
 }
@@ -50,6 +67,7 @@ void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_
                    const std::function<bool(const MotionChunk&)>& on_chunk) {
   const int64_t down = stream.downsample();
   const int64_t start = stream.steps();  // the given motion's steps
+  const int64_t longest = seconds_to_steps(kMaxSeconds, down);
   size_t next = 1;
   int64_t last_start = timeline.size() == 1 ? start : -1;
   stream.set_stop_at_end(timeline.size() == 1 && !stream.fixed_length());
@@ -63,6 +81,7 @@ void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_
       }
     }
     if (!stream.fixed_length() && last_start >= 0 && stream.steps() - last_start >= last_steps) stream.finish();
+    if (stream.steps() - start >= longest) stream.finish();  // no timeline plays past the longest motion
     auto chunk = stream.step();
     if (chunk.frames() > 0 && !on_chunk(chunk)) return;
   }

@@ -20,6 +20,11 @@ using Timeline = std::vector<TimelineEntry>;
 // Errors name the entry at fault.
 Timeline parse_timeline(const std::string& spec);
 
+// Throws Error naming the entry when a timeline cannot be followed as written: entries closer than
+// one latent step (kMinSeconds), or starting after the motion's end (`seconds` > 0, the fixed
+// length) or after kMaxSeconds.
+void check_timeline(const Timeline& timeline, double seconds);
+
 // Plays a timeline through `stream` (opened on timeline[0].text): each text takes over at the
 // latent step nearest its time. With options.max_frames = 0 the last text runs until the model
 // ends the motion, or for at most `last_steps` steps. on_chunk receives every chunk of final

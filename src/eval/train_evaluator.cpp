@@ -89,7 +89,7 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
   const std::string ckpt = (fs::path(opts.out_dir) / "checkpoint.pt").string();
   const std::string final_path = (fs::path(opts.out_dir) / "evaluator.pt").string();
   check_fresh_output(ckpt, opts.resume);
-  if (fs::exists(opts.out_dir)) remove_stale_temporaries(opts.out_dir);
+  if (fs::exists(opts.out_dir)) remove_stale_temporaries_in(opts.out_dir);
 
   EvaluatorBundle b;
   bool resumed = opts.resume && fs::exists(ckpt);

@@ -2,7 +2,11 @@
 
 #include <cstring>
 #include <filesystem>
+#include <cstdio>
+#include <regex>
 #include <sstream>
+
+#include <zlib.h>
 
 #include <nlohmann/json.hpp>
 #include <tiny_gltf.h>
@@ -209,6 +213,22 @@ std::string serialize(const tg::Model& m, bool binary) {
   return out.str();
 }
 
+// The buffer file an existing .gltf written by mogo names ("<stem>.<8 hex digits>.bin"), or "".
+std::string buffer_file_of(const std::string& gltf_path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(gltf_path, ec)) return "";
+  try {
+    const auto j = nlohmann::json::parse(read_file(gltf_path));
+    const std::string uri = j.at("buffers").at(0).at("uri").get<std::string>();
+    const std::string stem = std::filesystem::path(gltf_path).stem().string();
+    static const std::regex own(R"([0-9a-f]{8}\.bin)");
+    if (uri.size() > stem.size() + 1 && uri.compare(0, stem.size() + 1, stem + ".") == 0 && std::regex_match(uri.substr(stem.size() + 1), own))
+      return uri;
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string gltf_binary(const SkeletalAnimation& a) { return serialize(build_model(a), true); }
@@ -220,14 +240,20 @@ void save_gltf(const std::string& path, const torch::Tensor& joints, const Skele
     write_file_atomically(path, serialize(model, true));
     return;
   }
-  // .gltf: the JSON names <stem>.bin beside it instead of embedding the buffer as a data URI.
-  auto json = nlohmann::json::parse(serialize(model, false));
-  const std::string bin = p.stem().string() + ".bin";
-  json["buffers"][0].erase("uri");
-  json["buffers"][0]["uri"] = bin;
+  // .gltf: the JSON names its buffer file beside it, "<stem>.<crc32>.bin" (not a data URI). The
+  // name carries the content: the new .bin never replaces the one the old .gltf reads, so a kill
+  // between the two writes leaves the old pair whole (and an unused new .bin), never an old .gltf
+  // beside a new .bin of the same size. The old pair's .bin is removed once the new .gltf is in place.
   const auto& bytes = model.buffers[0].data;
+  char crc[16];
+  std::snprintf(crc, sizeof crc, "%08lx", ::crc32(0L, bytes.data(), static_cast<uInt>(bytes.size())));
+  const std::string bin = p.stem().string() + "." + crc + ".bin";
+  const std::string old_bin = buffer_file_of(path);
+  auto json = nlohmann::json::parse(serialize(model, false));
+  json["buffers"][0]["uri"] = bin;
   write_file_atomically((p.parent_path() / bin).string(), std::string(bytes.begin(), bytes.end()));
   write_file_atomically(path, json.dump(2) + "\n");
+  if (!old_bin.empty() && old_bin != bin) std::filesystem::remove(p.parent_path() / old_bin);
 }
 
 }  // namespace mogo

@@ -53,6 +53,8 @@ void write_joints(const std::string& path, const torch::Tensor& joints_in, const
   // Every format gets the same checks (the BVH/glTF solver repeats them): no file mogo could not read back.
   require_frame_rate(o.fps, path + ": --fps");
   require(torch::isfinite(joints).all().item<bool>(), path + ": the motion holds NaN or infinite joint positions; nothing written");
+  require(joints.dim() == 3 && joints.size(0) >= 1, path + ": the motion has no frames; nothing written");
+  remove_stale_temporaries(path);  // of earlier writes to this path that were killed
   if (e == "npy") npy::save(path, joints);
   else if (e == "bvh") bvh::save(path, joints, skel, {o.fps, o.position_channels, o.rotation_order});
   else if (e == "glb" || e == "gltf") save_gltf(path, joints, skel, o.fps, e == "glb");
@@ -61,6 +63,8 @@ void write_joints(const std::string& path, const torch::Tensor& joints_in, const
 
 void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, const ExportOptions& o) {
   if (motion_format(path, o) == "npy" && !o.joints_npy) {
+    require(features.size(0) >= 1, path + ": the motion has no frames; nothing written");
+    remove_stale_temporaries(path);
     npy::save(path, features.to(torch::kCPU, torch::kFloat));
     return;
   }

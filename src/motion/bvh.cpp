@@ -163,7 +163,9 @@ Bvh parse(const std::string& text, const std::string& source) {
   tk.expect("Frame");
   tk.expect("Time:");
   b.frame_time = tk.number("frame time");
-  if (!(b.frame_time > 0)) tk.fail("frame time must be positive");
+  // 0.1 to 1000 frames a second, as for every other frame rate mogo takes (require_frame_rate).
+  if (!(b.frame_time >= 1.0 / kMaxFps && b.frame_time <= 1.0 / kMinFps))
+    tk.fail("Frame Time must be in [0.001, 10] s (0.1 to 1000 fps), found " + c10::str(b.frame_time));
   if (channel_count == 0) tk.fail("no channels in the hierarchy");
   if (static_cast<double>(b.frames) * channel_count > 2e9) tk.fail("motion table too large");
   b.motion = torch::empty({b.frames, channel_count}, torch::kDouble);
@@ -330,8 +332,12 @@ torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& m, double fps, const 
     joints = torch::stack({joints.select(2, 0), joints.select(2, 2), -joints.select(2, 1)}, 2);
   }
   require(torch::isfinite(joints).all().item<bool>(), source + ": joint positions hold NaN or infinite values");
+  const double seconds = static_cast<double>(b.frames - 1) * b.frame_time;
+  require(seconds <= kMaxClipSeconds, source + ": the clip lasts " + c10::str(seconds) + " s (" + std::to_string(b.frames) +
+                                          " frames of " + c10::str(b.frame_time) + " s); at most 1 hour");
   const double scale = m.scale > 0 ? m.scale : rig::detect_unit(joints, m.skeleton).metres_per_unit;
   joints = rig::spread_zero_length_bones(joints * scale, m.skeleton);
+  require_positions_in_range(joints, source);
   return resample(joints, 1.0 / b.frame_time, fps);
 }
 

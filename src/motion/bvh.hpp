@@ -10,6 +10,8 @@
 
 namespace mogo::bvh {
 
+constexpr double kMaxClipSeconds = 3600;  // longest clip imported (longer: a data or Frame Time error)
+
 enum class Channel { Xposition, Yposition, Zposition, Xrotation, Yrotation, Zrotation };
 
 struct Joint {

@@ -31,7 +31,9 @@ bvh::Mapping mapping_for(const Skeleton& skel, const std::string& mapping_path, 
 torch::Tensor features_of_joints(const torch::Tensor& joints, const Skeleton& skel, const std::string& path) {
   require(joints.size(0) >= 2, path + ": needs at least 2 frames, has " + std::to_string(joints.size(0)));
   require(torch::isfinite(joints).all().item<bool>(), path + ": joint positions hold NaN or infinite values");
-  return extract_features(joints.to(torch::kFloat), skel).features;
+  auto f = extract_features(joints.to(torch::kFloat), skel).features;
+  require(torch::isfinite(f).all().item<bool>(), path + ": the motion's features come out NaN or infinite (joints on top of each other?)");
+  return f;
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ double unit_scale(const std::string& unit, const std::string& what) {
   const double v = std::strtod(unit.c_str(), &end);
   require(!unit.empty() && end && *end == '\0' && std::isfinite(v) && v > 0,
           what + ": unknown unit '" + unit + "' (m, cm, mm, inch, cmu, or metres per file unit as a number)");
+  // From a micrometre to a kilometre per file unit: anything else is a typo (1e308 overflowed to
+  // infinite joints, 1e-300 put every joint at the origin).
+  require(v >= 1e-6 && v <= 1e3, what + ": " + unit + " metres per file unit is outside [1e-6, 1000]");
   return v;
 }
 

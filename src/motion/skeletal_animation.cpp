@@ -44,7 +44,26 @@ torch::Tensor rest_directions(const Skeleton& skel) {
   return d;
 }
 
+// Rotations are solved from bone directions: positions past 10 km overflow the SVD's squares,
+// and a bone of no length (every joint at one point) has no direction at all.
+void require_body(const torch::Tensor& p, const Skeleton& skel) {
+  constexpr double kMinBoneMetres = 1e-4;
+  require_positions_in_range(p, "joints");
+  for (int64_t j = 1; j < skel.num_joints(); ++j) {
+    const auto bone = p.select(1, j) - p.select(1, skel.parents[j]);  // [T,3]
+    const double length = std::get<0>(bone.norm(2, -1).median(0)).item<double>();
+    require(length >= kMinBoneMetres, "the bone to joint '" + skel.joint_names[j] + "' has no length (" + c10::str(length) +
+                                          " m); the frames do not hold a body");
+  }
+}
+
 }  // namespace
+
+void require_positions_in_range(const torch::Tensor& joints, const std::string& what) {
+  require(torch::isfinite(joints).all().item<bool>(), what + ": joint positions hold NaN or infinite values");
+  const double far = joints.numel() == 0 ? 0.0 : joints.abs().max().item<double>();
+  require(far <= kMaxPositionMetres, what + ": joint positions reach " + c10::str(far) + " m from the origin; at most 10 km (are the units right?)");
+}
 
 void require_frame_rate(double fps, const std::string& what) {
   if (std::isfinite(fps) && fps >= kMinFps && fps <= kMaxFps) return;
@@ -58,11 +77,11 @@ SkeletalAnimation solve_animation(const torch::Tensor& joints_in, const Skeleton
   const int64_t J = skel.num_joints();
   require(joints_in.dim() == 3 && joints_in.size(1) == J && joints_in.size(2) == 3 && joints_in.size(0) >= 1,
           "joints must be [T>=1," + std::to_string(J) + ",3] for skeleton '" + skel.name + "', got " + c10::str(joints_in.sizes()));
-  require(torch::isfinite(joints_in).all().item<bool>(), "joint positions hold NaN or infinite values");
   auto p = joints_in.to(torch::kDouble);
   const int64_t T = p.size(0);
   const auto children = children_of(skel);
   auto bone = [&](int64_t j) { return p.select(1, j) - p.select(1, skel.parents[j]); };  // [T,3]
+  require_body(p, skel);
 
   // Rest offsets: rest direction x median length; several children keep their real layout.
   auto offsets = rest_directions(skel);

@@ -40,6 +40,12 @@ constexpr double kMinFps = 0.1, kMaxFps = 1000.0;  // (the message below names t
 // Throws Error "<what> must be in [0.1, 1000] fps, got <fps>".
 void require_frame_rate(double fps, const std::string& what);
 
+// Joint positions are metres on a human scale: beyond 10 km from the origin they are a unit or
+// data error, and squares of them (bone lengths, rotations) overflow.
+constexpr double kMaxPositionMetres = 1e4;
+// Throws Error "<what>: joint positions hold NaN or infinite values" / "... reach X m; ...".
+void require_positions_in_range(const torch::Tensor& joints, const std::string& what);
+
 // Global joint positions [T,J,3] of an animation.
 torch::Tensor forward_kinematics(const SkeletalAnimation& a);
 // How far forward kinematics of `a` lands from `joints` [T,J,3]: mean and max over joints and frames (metres).

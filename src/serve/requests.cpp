@@ -16,7 +16,9 @@ json parse_object(const std::string& body, const std::set<std::string>& known) {
   try {
     j = json::parse(body);
   } catch (const json::exception& e) {
-    throw RequestError("body", std::string("the body is not valid JSON: ") + e.what());
+    const std::string what = e.what();
+    if (what.find("UTF-8") != std::string::npos) throw RequestError("body", "the body holds invalid UTF-8 (JSON text must be UTF-8)");
+    throw RequestError("body", "the body is not valid JSON: " + what);
   }
   if (!j.is_object()) throw RequestError("body", "the body must be a JSON object");
   for (auto& [k, v] : j.items())
@@ -54,9 +56,13 @@ MotionRequest parse_motion_request(const std::string& body, bool stream, double 
   r.text = text_field(j);
   if (j.contains("seconds")) {
     r.has_seconds = true;
-    r.seconds = stream ? number(j, "seconds", 0, max_stream_seconds) : number(j, "seconds", 0, 120, true);
+    r.seconds = stream ? number(j, "seconds", 0, max_stream_seconds) : number(j, "seconds", 0, kMaxSeconds, true);
+    // A stream of 0 s runs until the client leaves; any other length is at least one latent step
+    // (0.01 s used to round to 0 frames, which meant "no limit").
+    if (r.seconds > 0 && r.seconds < kMinSeconds)
+      throw RequestError("seconds", "'seconds' must be 0 (until the client leaves) or at least " + std::to_string(kMinSeconds));
   }
-  if (j.contains("seed")) r.sampling.seed = static_cast<uint64_t>(integer(j, "seed", 0, 9.0e15));
+  if (j.contains("seed")) r.sampling.seed = static_cast<uint64_t>(integer(j, "seed", 0, static_cast<double>(kMaxSeed)));
   if (j.contains("top_k")) r.sampling.top_k = integer(j, "top_k", 0, 100000);
   if (j.contains("temperature")) r.sampling.temperature = number(j, "temperature", 0, 10);
   if (j.contains("guidance")) r.sampling.guidance = number(j, "guidance", 0, 50);
@@ -71,5 +77,32 @@ MotionRequest parse_motion_request(const std::string& body, bool stream, double 
 }
 
 std::string parse_text_request(const std::string& body) { return text_field(parse_object(body, {"text"})); }
+
+ExportRequest parse_export_request(const std::string& body, int64_t joints) {
+  auto j = parse_object(body, {"frames", "format"});
+  ExportRequest r;
+  if (j.contains("format")) {
+    if (!j["format"].is_string()) throw RequestError("format", "'format' must be a string");
+    r.format = j["format"].get<std::string>();
+  }
+  if (r.format != "bvh" && r.format != "glb" && r.format != "json") throw RequestError("format", "unknown format '" + r.format + "' (bvh, glb, json)");
+  if (!j.contains("frames") || !j["frames"].is_array() || j["frames"].empty())
+    throw RequestError("frames", "'frames' must be a non-empty array of frames");
+  const auto& f = j["frames"];
+  r.joints = torch::empty({static_cast<int64_t>(f.size()), joints, 3}, torch::kDouble);
+  auto acc = r.joints.accessor<double, 3>();
+  for (size_t t = 0; t < f.size(); ++t) {
+    if (!f[t].is_array() || static_cast<int64_t>(f[t].size()) != joints)
+      throw RequestError("frames", "frame " + std::to_string(t) + " must hold " + std::to_string(joints) + " joints");
+    for (int64_t k = 0; k < joints; ++k) {
+      const auto& p = f[t][k];
+      if (!p.is_array() || p.size() != 3 || !p[0].is_number() || !p[1].is_number() || !p[2].is_number())
+        throw RequestError("frames", "frame " + std::to_string(t) + ", joint " + std::to_string(k) + " must be [x, y, z]");
+      for (int d = 0; d < 3; ++d) acc[t][k][d] = p[d].get<double>();
+    }
+  }
+  if (!torch::isfinite(r.joints).all().item<bool>()) throw RequestError("frames", "'frames' hold non-finite numbers");
+  return r;
+}
 
 }  // namespace mogo::serve

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/generator.hpp"
 #include "transformer/sampler.hpp"
 
 namespace mogo::serve {
@@ -25,6 +26,13 @@ struct MotionRequest {
 
 // POST /v1/generate (stream = false) and POST /v1/stream (stream = true) bodies.
 MotionRequest parse_motion_request(const std::string& body, bool stream, double max_stream_seconds);
+// POST /v1/export body: {"frames": [[[x,y,z] x joints] x T], "format": "bvh|glb|json"}.
+struct ExportRequest {
+  torch::Tensor joints;  // [T,J,3] double, finite
+  std::string format = "bvh";
+};
+ExportRequest parse_export_request(const std::string& body, int64_t joints);
+
 // POST /v1/stream/{id}/text body: {"text": "..."} -> the text.
 std::string parse_text_request(const std::string& body);
 

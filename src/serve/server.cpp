@@ -18,6 +18,8 @@
 #include "export/motion_writer.hpp"
 #include "motion/bvh.hpp"
 #include "motion/npy.hpp"
+#include "serve/connection_pool.hpp"
+#include "serve/gate.hpp"
 #include "serve/requests.hpp"
 
 namespace mogo::serve {
@@ -100,12 +102,44 @@ using detail::StreamControl;
 
 json error_body(const std::string& field, const std::string& message) { return {{"error", message}, {"field", field}}; }
 
+// Texts from requests (paths, fields, prompts) may hold any bytes: invalid UTF-8 is written as
+// U+FFFD instead of throwing (a throw here used to end the whole server).
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void reply_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
+  res.set_content(dump(body) + "\n", "application/json");
 }
 
-std::string sse(const std::string& event, const json& data) { return "event: " + event + "\ndata: " + data.dump() + "\n\n"; }
+std::string sse(const std::string& event, const json& data) { return "event: " + event + "\ndata: " + dump(data) + "\n\n"; }
+
+// The text of an error status that cpp-httplib answers by itself (before any handler ran).
+std::string status_text(int status, size_t max_body) {
+  switch (status) {
+    case 400: return "malformed request: the request line or a header cannot be parsed, or a header is longer than 8 KB";
+    case 404: return "no such endpoint or file";
+    case 413: return "the body is larger than " + std::to_string(max_body) + " bytes";
+    case 414: return "the URL is longer than 8 KB";
+    case 416: return "the requested range cannot be served";
+    default: return "the request cannot be served (HTTP " + std::to_string(status) + ")";
+  }
+}
+
+GateRequest gate_request(const httplib::Request& req) {
+  GateRequest g;
+  g.method = req.method;
+  g.path = req.path;
+  g.has_origin = req.has_header("Origin");
+  g.origin = req.get_header_value("Origin");
+  g.has_host = req.has_header("Host");
+  g.host = req.get_header_value("Host");
+  g.authorization = req.get_header_value("Authorization");
+  g.content_type = req.get_header_value("Content-Type");
+  g.has_content_length = req.has_header("Content-Length");
+  g.content_length = req.get_header_value("Content-Length");
+  g.transfer_encoding = req.get_header_value("Transfer-Encoding");
+  return g;
+}
 
 int64_t parameters(const torch::nn::Module& m) {
   int64_t n = 0;
@@ -267,43 +301,20 @@ void MotionServer::Impl::change_text(const httplib::Request& req, httplib::Respo
 }
 
 void MotionServer::Impl::export_frames(const httplib::Request& req, httplib::Response& res) {
-  json j;
-  try {
-    j = json::parse(req.body);
-  } catch (const json::exception& e) {
-    throw RequestError("body", std::string("the body is not valid JSON: ") + e.what());
-  }
-  if (!j.is_object()) throw RequestError("body", "the body must be a JSON object");
-  for (auto& [k, v] : j.items())
-    if (k != "frames" && k != "format") throw RequestError(k, "unknown field '" + k + "'");
   const auto skel = gen.skeleton();
-  const int64_t J = skel.num_joints();
-  if (!j.contains("frames") || !j["frames"].is_array() || j["frames"].empty())
-    throw RequestError("frames", "'frames' must be a non-empty array of frames");
-  const std::string format = j.value("format", "bvh");
-  if (format != "bvh" && format != "glb" && format != "json") throw RequestError("format", "unknown format '" + format + "' (bvh, glb, json)");
-  const auto& f = j["frames"];
-  auto joints = torch::empty({static_cast<int64_t>(f.size()), J, 3}, torch::kDouble);
-  auto acc = joints.accessor<double, 3>();
-  for (size_t t = 0; t < f.size(); ++t) {
-    if (!f[t].is_array() || static_cast<int64_t>(f[t].size()) != J)
-      throw RequestError("frames", "frame " + std::to_string(t) + " must hold " + std::to_string(J) + " joints");
-    for (int64_t k = 0; k < J; ++k) {
-      const auto& p = f[t][k];
-      if (!p.is_array() || p.size() != 3 || !p[0].is_number() || !p[1].is_number() || !p[2].is_number())
-        throw RequestError("frames", "frame " + std::to_string(t) + ", joint " + std::to_string(k) + " must be [x, y, z]");
-      for (int d = 0; d < 3; ++d) acc[t][k][d] = p[d].get<double>();
-    }
+  const auto r = parse_export_request(req.body, skel.num_joints());
+  try {
+    if (r.format == "bvh") return res.set_content(bvh::write(r.joints, skel), "text/plain");
+    if (r.format == "glb") return res.set_content(gltf_binary(solve_animation(r.joints, skel)), "model/gltf-binary");
+  } catch (const Error& e) {
+    throw RequestError("frames", std::string("'frames' cannot be exported: ") + e.what());
   }
-  if (!torch::isfinite(joints).all().item<bool>()) throw RequestError("frames", "'frames' hold non-finite numbers");
-  if (format == "bvh") return res.set_content(bvh::write(joints, skel), "text/plain");
-  if (format == "glb") return res.set_content(gltf_binary(solve_animation(joints, skel)), "model/gltf-binary");
-  reply_json(res, 200, motion_json(joints, skel));
+  reply_json(res, 200, motion_json(r.joints, skel));
 }
 
 void MotionServer::Impl::routes() {
   // Every handler's errors become JSON: RequestError -> 400 naming the field, mogo::Error -> 400,
-  // anything else -> 500 (never a stack trace, never a dropped connection).
+  // anything else -> 500 with no internal text (the details go to the log only).
   auto guarded = [](auto handler) {
     return [handler](const httplib::Request& req, httplib::Response& res) {
       try {
@@ -313,8 +324,8 @@ void MotionServer::Impl::routes() {
       } catch (const Error& e) {
         reply_json(res, 400, error_body("", e.what()));
       } catch (const std::exception& e) {
-        log_warning(std::string("serve: ") + e.what());
-        reply_json(res, 500, error_body("", std::string("internal error: ") + e.what()));
+        log_warning(std::string("serve: ") + req.method + " " + req.path + ": " + e.what());
+        reply_json(res, 500, error_body("", "internal error (the server log has the details)"));
       }
     };
   };
@@ -330,14 +341,39 @@ void MotionServer::Impl::routes() {
   // Static files from the bundled web folder only (httplib refuses paths that climb out of it).
   require(http.set_mount_point("/", web + "/public"), "serve: no web page at " + web + "/public");
   http.set_mount_point("/vendor/three", web + "/node_modules/three");
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.body.empty()) reply_json(res, res.status, error_body("path", "no such endpoint or file: " + req.method + " " + req.path));
+  // Method, origin, key, content type and length are checked before any body is read.
+  GateOptions gate{opt.api_key, is_loopback_host(opt.host), opt.max_body_bytes};
+  http.set_pre_routing_handler([gate](const httplib::Request& req, httplib::Response& res) {
+    const auto v = check_request(gate_request(req), gate);
+    if (v.pass()) return httplib::Server::HandlerResponse::Unhandled;
+    if (!v.allow.empty()) res.set_header("Allow", v.allow);
+    if (v.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    reply_json(res, v.status, error_body(v.field, v.message));
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log_warning("serve: " + req.method + " " + req.path + ": " + what);
+    reply_json(res, 500, error_body("", "internal error (the server log has the details)"));
+  });
+  http.set_error_handler([max = opt.max_body_bytes](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) reply_json(res, res.status, error_body(res.status == 404 ? "path" : "request", status_text(res.status, max)));
   });
   http.set_payload_max_length(opt.max_body_bytes);
   http.set_read_timeout(opt.timeout_seconds, 0);
   http.set_write_timeout(opt.timeout_seconds, 0);
-  const int threads = opt.threads > 0 ? opt.threads : opt.parallel + opt.queue + 4;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  // One request per connection: a request refused before its body was read leaves that body
+  // unread, and it must not be taken for the next request.
+  http.set_keep_alive_max_count(1);
+  const size_t min_threads = static_cast<size_t>(opt.parallel + opt.queue + 4);
+  const size_t max_threads = static_cast<size_t>(std::max(opt.max_connections, opt.parallel + opt.queue + 4));
+  http.new_task_queue = [min_threads, max_threads] { return new ConnectionPool(min_threads, max_threads); };
 }
 
 MotionServer::MotionServer(Generator& generator, ServerOptions options)
@@ -346,6 +382,12 @@ MotionServer::MotionServer(Generator& generator, ServerOptions options)
   require(impl_->opt.queue >= 0 && impl_->opt.queue <= 1024, "--queue must be in [0, 1024]");
   require(impl_->opt.port >= 0 && impl_->opt.port <= 65535, "--port must be in [0, 65535]");
   require(impl_->opt.max_stream_seconds > 0 && impl_->opt.max_stream_seconds <= 86400, "--max-seconds must be in (0, 86400]");
+  require(impl_->opt.max_connections >= 1 && impl_->opt.max_connections <= 4096, "--max-connections must be in [1, 4096]");
+  // Anyone who can reach a non-loopback address could drive the server (and its CPU): a key, or
+  // a deliberate --insecure.
+  require(is_loopback_host(impl_->opt.host) || !impl_->opt.api_key.empty() || impl_->opt.insecure,
+          "serve: --host " + impl_->opt.host + " is reachable from other machines; give --api-key (or --api-key-file), "
+          "or --insecure to serve without one");
   impl_->routes();
 }
 

@@ -6,7 +6,9 @@
 //   POST /v1/export            frames a client holds -> bvh | glb | json (the same exporters)
 //   GET  /                     the web viewer (web/public, three.js from web/node_modules/three)
 // Generation runs in at most `parallel` slots; up to `queue` more requests wait; beyond that 503
-// with Retry-After. docs/server.md has every request and response.
+// with Retry-After. Before a body is read, src/serve/gate.hpp refuses wrong methods, cross-site
+// requests, a missing key, bodies that are not JSON or too long. docs/server.md has every request
+// and response.
 #pragma once
 #include <memory>
 #include <string>
@@ -26,7 +28,9 @@ struct ServerOptions {
   double max_stream_seconds = 600; // an endless stream ends after this much motion
   size_t max_body_bytes = 16 << 20;
   int timeout_seconds = 30;        // read/write timeout per connection (slow clients)
-  int threads = 0;                 // HTTP worker threads (0: parallel + queue + 4)
+  int max_connections = 256;       // connections served at once (a thread each); more wait in line
+  std::string api_key;             // "" = none; else every /v1/ request needs "Authorization: Bearer <key>"
+  bool insecure = false;           // allow a non-loopback host without an api_key
 };
 
 class MotionServer {

@@ -44,6 +44,9 @@ void SamplingParams::validate() const {
           "--temperature must be in [0, 100] (0: greedy), got " + std::to_string(temperature));
   require(std::isfinite(guidance) && guidance >= 0 && guidance <= 100,
           "--guidance must be in [0, 100] (1: off), got " + std::to_string(guidance));
+  // LibTorch's CPU generator seeds its Mersenne Twister with 32 bits: a larger seed would silently
+  // give the motion of another one.
+  require(seed <= kMaxSeed, "--seed must be in [0, 4294967295], got " + std::to_string(seed));
 }
 
 StepSampler::StepSampler(HierarchicalCausalTransformer model, const torch::Tensor& cond, const SamplingParams& p)

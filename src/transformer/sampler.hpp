@@ -11,12 +11,14 @@
 
 namespace mogo {
 
+constexpr uint64_t kMaxSeed = 0xFFFFFFFFull;  // seeds are 32-bit (LibTorch's CPU generator)
+
 // Defaults: the best setting of the sampling sweep in docs/t2m-tiny.md.
 struct SamplingParams {
   int64_t top_k = 0;          // keep the k most likely codes (0: all)
   double temperature = 0.8;   // 0: greedy (argmax)
   double guidance = 4.0;      // classifier-free guidance scale s: uncond + s (cond - uncond); 1 = off
-  uint64_t seed = 0;
+  uint64_t seed = 0;          // [0, kMaxSeed]
   bool use_cache = true;      // false: re-run the whole prefix each step (reference for tests)
   int64_t min_steps = 2;      // END is not allowed before this many steps (free-length generation)
 

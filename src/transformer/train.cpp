@@ -105,7 +105,7 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   const std::string final_path = (fs::path(o.out_dir) / "model.pt").string();
   const std::string val_log = (fs::path(o.out_dir) / "val_log.csv").string();
   check_fresh_output(ckpt, o.resume);
-  if (fs::exists(o.out_dir)) remove_stale_temporaries(o.out_dir);
+  if (fs::exists(o.out_dir)) remove_stale_temporaries_in(o.out_dir);
   const bool resumed = o.resume && fs::exists(ckpt);
   if (!resumed) o.train.validate();
   MotionDataset train_data(o.data_dir, "train"), val_data(o.data_dir, "val");

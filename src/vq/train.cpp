@@ -29,7 +29,7 @@ int64_t train_vq(VQTrainOptions o) {
   const std::string ckpt_path = (fs::path(o.out_dir) / "checkpoint.pt").string();
   const std::string model_path = (fs::path(o.out_dir) / "model.pt").string();
   check_fresh_output(ckpt_path, o.resume);
-  if (fs::exists(o.out_dir)) remove_stale_temporaries(o.out_dir);
+  if (fs::exists(o.out_dir)) remove_stale_temporaries_in(o.out_dir);
 
   VQCheckpoint ck;
   const bool resumed = o.resume && fs::exists(ckpt_path);

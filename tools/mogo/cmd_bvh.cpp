@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "export/motion_writer.hpp"
 #include "motion/bvh.hpp"
@@ -30,6 +31,7 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
   imp->add_flag("--features", o->features, "write HumanML3D features instead of joints");
   imp->callback([&g, o] {
     run_command(g, [&] {
+      require_not_an_input(o->output, {o->input, o->mapping});
       const auto file = bvh::load(o->input);
       auto m = o->mapping.empty() ? bvh::Mapping::detect(file, o->input) : bvh::Mapping::load(o->mapping);
       if (!o->units.empty()) m.scale = rig::unit_scale(o->units, "--units");
@@ -56,6 +58,7 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
   exp->callback([&g, e] {
     run_command(g, [&] {
       motion_format(e->output, e->out);
+      require_not_an_input(e->output, {e->input, e->skeleton});
       Skeleton s = e->skeleton == "humanml3d" ? Skeleton::humanml3d() : Skeleton::load(e->skeleton);
       auto x = npy::load(e->input);
       torch::Tensor joints;

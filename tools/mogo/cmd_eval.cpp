@@ -74,7 +74,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
   ev->add_option("--split", o->split, "split to evaluate on")->capture_default_str();
   ev->add_option("--repeats", o->p.repeats, "repetitions for the confidence intervals")->capture_default_str()->check(CLI::Range(1, 1000));
   ev->add_option("--batch", o->p.batch, "R-precision batch size")->capture_default_str()->check(CLI::Range(2, 1024));
-  ev->add_option("--seed", o->p.seed, "random seed")->capture_default_str();
+  ev->add_option("--seed", o->p.seed, "random seed")->capture_default_str()->check(seed_check());
   ev->add_option("--json", o->json, "also write the results as JSON here");
   ev->add_flag("--no-real", o->no_real, "skip the Real motion row");
   ev->add_option("--model", o->model, "text-to-motion model: generate for every test clip (its caption and length) and score it");

@@ -26,7 +26,7 @@ void register_eval_vq(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("data", o->data, "prepared dataset folder")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->split, "train, val or test")->capture_default_str();
   cmd->add_option("--json", o->json, "also write the report as JSON here");
-  cmd->add_option("--limit", o->limit, "only the first N clips (0 = all)");
+  cmd->add_option("--limit", o->limit, "only the first N clips (0 = all)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--write-reconstructions", o->write_dir, "write each clip's reconstruction (all layers) as <dir>/<id>.npy, for `mogo eval --generated`");
   cmd->callback([&g, o] {
     run_command(g, [&] {

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
@@ -35,6 +36,7 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   fwd->add_option("--target-body", opts->target, ".npy pose [>=J,3] whose bone lengths every motion is scaled to");
   fwd->callback([&g, opts] {
     run_command(g, [&] {
+      require_not_an_input(opts->output, {opts->input, opts->target});
       Skeleton s = skeleton_by_name(opts->skeleton, opts->target);
       auto joints = npy::load(opts->input);
       auto r = extract_features(joints, s);
@@ -50,8 +52,11 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   inv->add_option("output", inv_opts->output, "joints .npy")->required();
   inv->callback([&g, inv_opts] {
     run_command(g, [&] {
+      require_not_an_input(inv_opts->output, {inv_opts->input});
       auto f = npy::load(inv_opts->input);
       require(f.dim() == 2, inv_opts->input + ": features must be 2-D [T,D], got " + c10::str(f.sizes()));
+      require(f.size(0) >= 1, inv_opts->input + ": the features have no frames");
+      require(torch::isfinite(f).all().item<bool>(), inv_opts->input + ": the features hold NaN or infinite values");
       int64_t J = FeatureLayout::joints_for_dim(f.size(1));
       require(J > 0, inv_opts->input + ": feature dimension " + std::to_string(f.size(1)) +
                          " matches no skeleton (D = 12 J - 1)");

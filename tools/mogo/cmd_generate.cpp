@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/runtime.hpp"
 #include "engine/generator.hpp"
@@ -38,27 +39,26 @@ void print_frames(const MotionChunk& c, const std::string& text) {
 
 struct StreamFlags {
   std::string timeline, from, mapping;
-  double at = -1;
+  std::optional<double> at;
   double action_seconds = 4.0;
   int64_t window = 0;
   int64_t switch_context = StreamOptions{}.switch_context;
   bool stream = false;
-  bool streaming() const { return stream || !timeline.empty() || !from.empty() || at >= 0; }
+  bool streaming() const { return stream || !timeline.empty() || !from.empty() || at.has_value(); }
 };
 
 // The motion to continue (--from, cut at --at seconds; the whole clip without --at).
 torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel) {
   if (f.from.empty()) {
-    require(f.at < 0, "--at needs --from (the motion to continue)");
+    require(!f.at, "--at needs --from (the motion to continue)");
     return {};
   }
+  require(!f.at || (std::isfinite(*f.at) && *f.at > 0), "--at must be a time in seconds > 0 (leave it out to continue from the end)");
   auto features = read_motion_features(f.from, skel, f.mapping);
-  if (f.at < 0) return features;
-  require(std::isfinite(f.at) && f.at > 0, "--at must be a time in seconds > 0");
-  const auto frames = static_cast<int64_t>(std::llround(f.at * kFps));
-  require(frames <= features.size(0), "--at " + std::to_string(f.at) + " s is past the end of " + f.from + " (" +
-                                          std::to_string(features.size(0) / kFps) + " s)");
-  return features.narrow(0, 0, frames);
+  if (!f.at) return features;
+  const double length = static_cast<double>(features.size(0)) / kFps;
+  require(*f.at <= length, f.from + ": --at " + c10::str(*f.at) + " s is past the end of the motion (" + c10::str(length) + " s)");
+  return features.narrow(0, 0, std::max<int64_t>(1, std::llround(*f.at * kFps)));
 }
 
 // The timeline of a generation: --timeline, the actions of a prompt with several ("walk, then
@@ -79,6 +79,7 @@ torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const 
   so.window = f.window;
   so.switch_context = f.switch_context;
   so.layers = o.layers;
+  check_timeline(timeline, o.seconds);
   MotionStream stream(gen, timeline[0].text, so, continuation_prefix(f, gen.skeleton()));
   std::vector<torch::Tensor> parts;
   // Each entry's alignment as it will be used (the nearest-caption part is reported as it happens
@@ -113,8 +114,9 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("text", o->text, "what the person does, e.g. \"a person walks forward happily\"");
   cmd->add_option("-o,--output", o->output, "output file (.bvh, .glb, .gltf, .npy, .json)")->capture_default_str();
   cmd->add_option("-m,--model", o->model, "model file (default: $MOGO_MODEL or models/t2m-tiny.pt)");
-  cmd->add_option("--seconds", o->gen.seconds, "length in seconds (default: until the model ends the motion)");
-  cmd->add_option("--seed", o->gen.sampling.seed, "random seed")->capture_default_str();
+  cmd->add_option("--seconds", o->gen.seconds, "length in seconds (default: until the model ends the motion)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", o->gen.sampling.seed, "random seed, 0 to 4294967295")->capture_default_str()->check(seed_check());
   cmd->add_option("--top-k", o->gen.sampling.top_k, "sample among the k most likely codes (0: all)")->capture_default_str();
   cmd->add_option("--temperature", o->gen.sampling.temperature, "sampling temperature (0: greedy)")->capture_default_str();
   cmd->add_option("--guidance", o->gen.sampling.guidance, "classifier-free guidance scale (1: off)")->capture_default_str();
@@ -135,9 +137,9 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->callback([&g, o, sf, cmd] {
     run_command(g, [&] {
       motion_format(o->output, o->out);
-      require(o->gen.sampling.temperature >= 0, "--temperature must be >= 0");
-      require(o->gen.sampling.top_k >= 0, "--top-k must be >= 0");
+      o->gen.sampling.validate();
       const std::string path = o->model.empty() ? default_model_path() : o->model;
+      for (int64_t i = 0; i < o->samples; ++i) require_not_an_input(numbered(o->output, i, o->samples), {sf->from, path, sf->mapping});
       std::optional<std::string> text;  // an empty text given is an error of its own ("prompt is empty")
       if (cmd->count("text") > 0) text = o->text;
       auto gen = Generator::load(path, pick_device(g.device));
@@ -149,6 +151,8 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       const bool output_is_stream = std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
       FILE* report = sf->stream || output_is_stream ? stderr : stdout;
       const Timeline timeline = timeline_of(gen, text, o->gen, *sf);
+      require(cmd->count("--window") == 0 || sf->streaming() || timeline.size() > 1,
+              "--window applies to streamed generation (--stream, --timeline, --from, or a prompt with several actions)");
       if (sf->streaming() || timeline.size() > 1) {
         require(o->samples == 1, "--samples works only with one action and without --timeline, --stream and --from");
         auto features = generate_streamed(gen, timeline, o->gen, *sf, report, g.verbose);

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
 #include "common/runtime.hpp"
 #include "serve/server.hpp"
 
@@ -14,13 +16,19 @@ namespace mogo::cli {
 namespace {
 std::atomic<bool> g_signalled{false};
 void on_signal(int) { g_signalled = true; }
+
+std::string first_line(const std::string& s) {
+  auto line = s.substr(0, s.find('\n'));
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  return line;
+}
 }  // namespace
 
 void register_serve(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     serve::ServerOptions server;
     AlignOptions align;
-    std::string model;
+    std::string model, api_key_file;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("serve", "HTTP server: generate and stream motion (server-sent events), and the web viewer at /");
@@ -31,10 +39,20 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--queue", o->server.queue, "requests that may wait for a slot (more: 503)")->capture_default_str()->check(CLI::Range(0, 1024));
   cmd->add_option("--max-seconds", o->server.max_stream_seconds, "longest stream, seconds of motion")->capture_default_str()->check(CLI::Range(1.0, 86400.0));
   cmd->add_option("--timeout", o->server.timeout_seconds, "read/write timeout per connection, seconds")->capture_default_str()->check(CLI::Range(1, 3600));
+  cmd->add_option("--max-connections", o->server.max_connections, "connections served at once (more wait in line)")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
+  cmd->add_option("--api-key", o->server.api_key, "require 'Authorization: Bearer KEY' on every /v1/ request (visible in ps: prefer --api-key-file)");
+  cmd->add_option("--api-key-file", o->api_key_file, "read the key from this file (its first line)");
+  cmd->add_flag("--insecure", o->server.insecure, "allow a non-loopback --host without a key (anyone who reaches it can use it)");
   add_align_flags(cmd, o->align);
   cmd->add_option("--web", o->server.web_dir, "web folder to serve (default: the source tree's web/)");
   cmd->callback([&g, o] {
     run_command(g, [&] {
+      if (!o->api_key_file.empty()) {
+        require(o->server.api_key.empty(), "give --api-key or --api-key-file, not both");
+        o->server.api_key = first_line(read_file(o->api_key_file));
+        require(!o->server.api_key.empty(), o->api_key_file + ": the key file is empty");
+      }
       const std::string path = o->model.empty() ? default_model_path() : o->model;
       auto gen = Generator::load(path, pick_device(g.device));
       gen.set_alignment(o->align);

@@ -9,7 +9,7 @@ void add_train_flags(CLI::App* cmd, TrainFlags& f, const TrainControl& c, const 
   cmd->add_option("--lr", f.lr, "peak learning rate (default: preset's)");
   cmd->add_option("--checkpoint-every", f.checkpoint_every, "steps between checkpoints (default: preset's)");
   cmd->add_option("--log-every", f.log_every, "steps between log lines (default: preset's)");
-  cmd->add_option("--seed", f.seed, "random seed (default: 1234)");
+  cmd->add_option("--seed", f.seed, "random seed (default: 1234)")->check(seed_check());
   cmd->add_option("--stop-after", *c.stop_after, "stop after this step (checkpointed), to train in chunks")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->add_flag("--resume", *c.resume, "continue from out/checkpoint.pt (same optimizer state and data order)");
   cmd->add_flag("-q,--quiet", *c.quiet, "no progress lines");

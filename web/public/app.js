@@ -5,6 +5,14 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 
 const $ = (id) => document.getElementById(id);
+// A server started with --api-key: open the viewer as http://host:port/#key=KEY (the fragment never
+// leaves the browser); the key is kept for this tab and sent as a Bearer token.
+const apiKey = (() => {
+  const m = /(?:^#|&)key=([^&]*)/.exec(location.hash);
+  if (m) { sessionStorage.setItem('mogoKey', decodeURIComponent(m[1])); history.replaceState(null, '', location.pathname); }
+  return sessionStorage.getItem('mogoKey') || '';
+})();
+const jsonHeaders = () => ({ 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) });
 const state = { fps: 20, names: [], parents: [], frames: [], frame: 0, playing: true, streamId: null, abort: null, clock: 0 };
 
 // --- scene -------------------------------------------------------------------------------------
@@ -134,7 +142,7 @@ async function generate() {
   const body = request();
   if (body.seconds === 0) delete body.seconds;  // 0 means endless for streams only
   status('generating...');
-  const res = await fetch('/v1/generate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch('/v1/generate', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify(body) });
   if (!res.ok) return status(`error: ${await errorOf(res)}`);
   const motion = await res.json();
   reset();
@@ -153,7 +161,7 @@ async function stream() {
   setEnabled(true, 'stop');
   status('waiting for the first frames...');
   try {
-    const res = await fetch('/v1/stream', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    const res = await fetch('/v1/stream', { method: 'POST', headers: jsonHeaders(),
       body: JSON.stringify(request()), signal: abort.signal });
     if (!res.ok) return status(`error: ${await errorOf(res)}`);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -196,14 +204,14 @@ async function stream() {
 
 async function changeText() {
   if (!state.streamId) return;
-  const res = await fetch(`/v1/stream/${state.streamId}/text`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+  const res = await fetch(`/v1/stream/${state.streamId}/text`, { method: 'POST', headers: jsonHeaders(),
     body: JSON.stringify({ text: $('newText').value }) });
   if (!res.ok) status(`error: ${await errorOf(res)}`);
 }
 
 async function download(format) {
   const frames = state.frames.map((f) => Array.from({ length: f.length / 3 }, (_, j) => [f[j * 3], f[j * 3 + 1], f[j * 3 + 2]]));
-  const res = await fetch('/v1/export', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ frames, format }) });
+  const res = await fetch('/v1/export', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify({ frames, format }) });
   if (!res.ok) return status(`error: ${await errorOf(res)}`);
   const a = document.createElement('a');
   a.href = URL.createObjectURL(await res.blob());
