@@ -1,5 +1,9 @@
 #include "fuzz/harnesses.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
 #include <torch/torch.h>
 
 #include "common/archive.hpp"
@@ -10,6 +14,8 @@
 #include "motion/bvh.hpp"
 #include "motion/npy.hpp"
 #include "motion/skeleton.hpp"
+#include "serve/gate.hpp"
+#include "serve/requests.hpp"
 
 namespace mogo::fuzz {
 
@@ -102,6 +108,70 @@ std::vector<std::string> model_file_seeds() {
   return {bytes};
 }
 
+// `mogo serve`'s request handling short of the socket: an HTTP request's line and headers through
+// the gate (with and without a key), then its JSON body through the endpoint's parser, and every
+// refusal rendered as the JSON the server sends (invalid UTF-8 in a path once threw there).
+serve::GateRequest split_request(std::string_view in, std::string& body) {
+  serve::GateRequest g;
+  const std::string text(in);
+  const auto head_end = text.find("\r\n\r\n");
+  body = head_end == std::string::npos ? "" : text.substr(head_end + 4);
+  std::istringstream head(text.substr(0, head_end));
+  std::string line;
+  std::getline(head, line);
+  std::istringstream first(line);
+  first >> g.method >> g.path;
+  while (std::getline(head, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon), value = line.substr(std::min(line.size(), colon + 2));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!value.empty() && value.back() == '\r') value.pop_back();
+    if (name == "origin") g.has_origin = true, g.origin = value;
+    if (name == "host") g.has_host = true, g.host = value;
+    if (name == "authorization") g.authorization = value;
+    if (name == "content-type") g.content_type = value;
+    if (name == "content-length") g.has_content_length = true, g.content_length = value;
+    if (name == "transfer-encoding") g.transfer_encoding = value;
+  }
+  return g;
+}
+
+bool run_server_request(std::string_view in) {
+  std::string body;
+  const auto r = split_request(in, body);
+  bool accepted = false;
+  for (const std::string key : {"", "k3y"}) {
+    const auto v = serve::check_request(r, {key, true, 1 << 20});
+    if (!v.pass()) {
+      serve::error_json(v.field, v.message);
+      continue;
+    }
+    try {
+      if (r.path == "/v1/generate" || r.path == "/v1/stream") serve::parse_motion_request(body, r.path == "/v1/stream", 600);
+      else if (r.path == "/v1/export") serve::parse_export_request(body, 21);
+      else if (r.method == "POST") serve::parse_text_request(body);
+      accepted = true;
+    } catch (const serve::RequestError& e) {
+      serve::error_json(e.field, e.what());
+    }
+  }
+  return accepted;
+}
+std::vector<std::string> server_request_seeds() {
+  const std::string head = "POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/json\r\n";
+  const std::string text = R"({"text": "a person walks", "seconds": 2, "seed": 3, "top_k": 5, "temperature": 0.8, "guidance": 4, "format": "bvh"})";
+  std::string frame = "[";
+  for (int j = 0; j < 21; ++j) frame += std::string(j ? "," : "") + "[0," + std::to_string(0.1 * j) + ",0]";
+  frame += "]";
+  return {head + "Content-Length: " + std::to_string(text.size()) + "\r\n\r\n" + text,
+          "POST /v1/stream/0123abcd/text HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\nContent-Type: application/json\r\n"
+          "Content-Length: 22\r\n\r\n{\"text\": \"a person jumps\"}",
+          "POST /v1/export HTTP/1.1\r\nHost: [::1]:9\r\nAuthorization: Bearer k3y\r\nContent-Type: application/json\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n{\"frames\": [" + frame + "," + frame + "], \"format\": \"glb\"}",
+          "GET /v1/model HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"};
+}
+
 }  // namespace
 
 const std::vector<Harness>& harnesses() {
@@ -109,7 +179,8 @@ const std::vector<Harness>& harnesses() {
                                            {"bvh", run_bvh, bvh_seeds},
                                            {"captions", run_captions, caption_seeds},
                                            {"mapping", run_mapping, mapping_seeds},
-                                           {"model-file", run_model_file, model_file_seeds}};
+                                           {"model-file", run_model_file, model_file_seeds},
+                                           {"server-request", run_server_request, server_request_seeds}};
   return all;
 }
 

@@ -1,5 +1,6 @@
 // Fuzz harnesses, one per parser of outside input: NPY arrays, BVH files, caption files, JSON
-// joint mappings and skeletons, model files (the zip container and its checksums). Each takes
+// joint mappings and skeletons, model files (the zip container and its checksums), the server's
+// HTTP requests (gate and JSON bodies). Each takes
 // arbitrary bytes; bad input must end in mogo::Error (the contract: one clear message), so any
 // other exception, a crash or a sanitizer report is a bug. Driven by libFuzzer (fuzz/main.cpp,
 // scripts/fuzz.sh) or by the deterministic mutator below (tests/test_fuzz.cpp, in CI).

@@ -16,7 +16,7 @@ cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOGO_
 cmake --build "$root/build-fuzz" --target mogo_fuzz -j"$(nproc)" >/dev/null
 export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 targets=("$target")
-[ "$target" = all ] && targets=(npy bvh captions mapping model-file)
+[ "$target" = all ] && targets=(npy bvh captions mapping model-file server-request)
 for t in "${targets[@]}"; do
   echo "== $t"
   regressions=()

@@ -96,7 +96,7 @@ TEST(CliPipeline, DiskFullDuringTrainingIsOneLineAndLeavesNoTemporary) {
   auto r = test::run_cli("--threads 1 train-vq " + p.data + " " + (d / "run") + " --preset micro --steps 4 -q", "trap '' XFSZ; ulimit -f 16; ");
   test::expect_one_line_error(r, "checkpoint.pt: write failed");
   EXPECT_EQ(r.output.find("terminate called"), std::string::npos) << r.output;
-  for (const auto& name : test::list_dir(d / "run")) EXPECT_EQ(name.find(".tmp."), std::string::npos) << name;
+  for (const auto& name : test::list_dir(d / "run")) EXPECT_EQ(name.find(".mogo-tmp."), std::string::npos) << name;
 }
 
 TEST(CliPipeline, CorruptModelFilesAreRefusedByChecksum) {

@@ -86,15 +86,53 @@ TEST(AtomicFile, DiskFullKeepsTheOldFileAndLeavesNoTemporary) {
   EXPECT_EQ(test::list_dir(d.path.string()), std::vector<std::string>{"out.bin"});
 }
 
-TEST(AtomicFile, RemovesOnlyStaleTemporaries) {
+TEST(AtomicFile, RemovesOnlyStaleTemporariesMogoMadeForThatTarget) {
   TempDir d;
+  const std::string me = std::to_string(::getpid());
   // pid 2^22 + 1 is above Linux's pid_max: no such process. Our own pid is alive.
-  write_file_atomically(d / "a.npy.tmp.4194305", "stale");
-  write_file_atomically(d / "b.npy.tmp." + std::to_string(::getpid()), "ours");
-  write_file_atomically(d / "c.tmp.notapid", "kept");
-  EXPECT_EQ(remove_stale_temporaries(d.path.string()), 1);
+  write_file_atomically(d / "a.npy.mogo-tmp.4194305", "stale");
+  write_file_atomically(d / "a.npy.mogo-tmp." + me, "ours, still being written");
+  write_file_atomically(d / "b.npy.mogo-tmp.4194305", "another target's");
+  // Files of the user's whose names only look like temporaries: never touched.
+  write_file_atomically(d / "a.npy.tmp.2024/data.csv", "a user's folder");
+  write_file_atomically(d / "notes.tmp.31337", "a user's file");
+  write_file_atomically(d / "a.npy.mogo-tmp.12x", "not a pid");
+  EXPECT_EQ(remove_stale_temporaries(d / "a.npy"), 1);
+  EXPECT_EQ(test::list_dir(d.path.string()), (std::vector<std::string>{"a.npy.mogo-tmp." + me, "a.npy.mogo-tmp.12x",
+                                                                       "a.npy.tmp.2024", "b.npy.mogo-tmp.4194305", "notes.tmp.31337"}));
+  // A folder mogo owns: every target's stale temporaries (and set-aside folders), nothing else.
+  write_file_atomically(d / "dataset.mogo-old.4194305/x.npy", "set aside by a killed prepare");
+  EXPECT_EQ(remove_stale_temporaries_in(d.path.string()), 2);
   EXPECT_EQ(test::list_dir(d.path.string()),
-            (std::vector<std::string>{"b.npy.tmp." + std::to_string(::getpid()), "c.tmp.notapid"}));
+            (std::vector<std::string>{"a.npy.mogo-tmp." + me, "a.npy.mogo-tmp.12x", "a.npy.tmp.2024", "notes.tmp.31337"}));
+  // A bare relative name looks in the working folder.
+  const auto cwd = fs::current_path();
+  fs::current_path(d.path);
+  write_file_atomically("out.glb.mogo-tmp.4194305", "stale");
+  EXPECT_EQ(remove_stale_temporaries("out.glb"), 1);
+  fs::current_path(cwd);
+}
+
+TEST(ReadFile, PipesDevicesAndDirectoriesAreRefusedAtOnce) {
+  TempDir d;
+  // A FIFO with no writer used to block forever; /dev/zero read without end.
+  ASSERT_EQ(::mkfifo((d / "fifo").c_str(), 0600), 0);
+  EXPECT_NE(test::error_message([&] { read_file(d / "fifo"); }).find("not a regular file"), std::string::npos);
+  EXPECT_NE(test::error_message([&] { read_file("/dev/zero"); }).find("/dev/zero: not a regular file"), std::string::npos);
+  EXPECT_NE(test::error_message([&] { read_file(d.path.string()); }).find("is a directory"), std::string::npos);
+}
+
+TEST(SameFile, ComparesFilesOnDiskNotNames) {
+  TempDir d;
+  write_file_atomically(d / "x.npy", "data");
+  fs::create_symlink(d / "x.npy", d / "link.npy");
+  fs::create_hard_link(d / "x.npy", d / "hard.npy");
+  EXPECT_TRUE(same_file(d / "x.npy", d / "link.npy"));
+  EXPECT_TRUE(same_file(d / "x.npy", d / "hard.npy"));
+  EXPECT_TRUE(same_file(d / "x.npy", (d.path / "." / "x.npy").string()));
+  EXPECT_FALSE(same_file(d / "x.npy", d / "new.npy"));
+  EXPECT_NE(test::error_message([&] { require_not_an_input(d / "link.npy", {d / "x.npy"}); }).find("is the input file"), std::string::npos);
+  EXPECT_EQ(test::error_message([&] { require_not_an_input(d / "new.npy", {d / "x.npy", ""}); }), "no error");
 }
 
 TEST(ReadFile, MissingFileNamesIt) {

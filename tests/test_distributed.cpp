@@ -1,6 +1,11 @@
 // Data-parallel training over c10d (loopback, processes of 1 thread): 2 processes compute what 1
 // process computes on the same global batch, for each trainer; a rank that dies or hangs ends the
 // others with an error; a 2-process checkpoint resumes on 1 process.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <csignal>
 #include <sstream>
 #include <sys/wait.h>
@@ -14,6 +19,7 @@
 #include "test_util.hpp"
 #include "train/distributed.hpp"
 #include "vq/checkpoint.hpp"
+#include "wait.hpp"
 
 namespace mogo {
 namespace {
@@ -98,12 +104,26 @@ TEST(Distributed, ATwoProcessCheckpointResumesOnOneProcess) {
   EXPECT_LT(max_param_diff(*a.transformer, *b.transformer), 1e-4);
 }
 
+size_t lines_in(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+// A TCP port the OS says is free now (bound to port 0, then let go), for a rendezvous.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) == 0;
+  ::close(fd);
+  return ok ? ntohs(a.sin_port) : 0;
+}
+
 // Rank 0 and rank 1 of a slow run, started by hand as a cluster launcher would.
 struct TwoRanks {
   pid_t pid[2];
   std::string log[2];
   TwoRanks(const test::TempDir& d, int timeout_s) {
-    const int port = 20000 + ::getpid() % 20000;
+    const int port = free_port();
     for (int r = 0; r < 2; ++r) {
       log[r] = d / ("rank" + std::to_string(r) + ".log");
       pid[r] = ::fork();
@@ -119,8 +139,12 @@ struct TwoRanks {
         ::_exit(127);
       }
     }
-    std::this_thread::sleep_for(std::chrono::seconds(3));  // both ranks are training
+    // Both ranks are training once rank 0 logged a step (each step all-reduces with rank 1).
+    const auto train_log = d / "out/train_log.csv";
+    training = test::wait_until([&] { return std::filesystem::exists(train_log) && lines_in(read_file(train_log)) >= 2; },
+                                300);
   }
+  bool training = false;
   // Exit code of rank r, or -1 if it did not end within `seconds`.
   int wait_exit(int r, int seconds) {
     for (int i = 0; i < seconds * 10; ++i) {
@@ -141,6 +165,7 @@ struct TwoRanks {
 TEST(Distributed, ARankThatDiesEndsTheOtherWithAnError) {
   test::TempDir d;
   TwoRanks ranks(d, 60);
+  ASSERT_TRUE(ranks.training) << "the two ranks did not start training within 300 s";
   ::kill(ranks.pid[1], SIGKILL);
   EXPECT_EQ(ranks.wait_exit(0, 30), 1);
   const std::string out = read_file(ranks.log[0]);
@@ -150,6 +175,7 @@ TEST(Distributed, ARankThatDiesEndsTheOtherWithAnError) {
 TEST(Distributed, ARankThatHangsEndsTheOtherAfterTheTimeout) {
   test::TempDir d;
   TwoRanks ranks(d, 4);
+  ASSERT_TRUE(ranks.training) << "the two ranks did not start training within 300 s";
   ::kill(ranks.pid[1], SIGSTOP);
   EXPECT_EQ(ranks.wait_exit(0, 30), 1);
   const std::string out = read_file(ranks.log[0]);

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
+#include "common/atomic_file.hpp"
 #include "export/gltf.hpp"
 #include "export/motion_writer.hpp"
 #include "motion/bvh.hpp"
@@ -185,11 +187,20 @@ TEST(Export, GltfWithSeparateBinAndPositionChannelsAndRotationOrder) {
   const auto skel = Skeleton::humanml3d();
   ExportOptions o;
   write_joints(dir / "m.gltf", joints, skel, o);
-  ASSERT_TRUE(std::filesystem::exists(dir / "m.bin"));
-  std::ifstream in(dir / "m.gltf");
-  auto j = nlohmann::json::parse(in);
-  EXPECT_EQ(j["buffers"][0]["uri"], "m.bin");
-  EXPECT_EQ(j["buffers"][0]["byteLength"].get<int64_t>(), static_cast<int64_t>(std::filesystem::file_size(dir / "m.bin")));
+  auto j = nlohmann::json::parse(read_file(dir / "m.gltf"));
+  // The buffer file is named after its content: "m.<crc32>.bin".
+  const std::string bin = j["buffers"][0]["uri"];
+  EXPECT_TRUE(std::regex_match(bin, std::regex(R"(m\.[0-9a-f]{8}\.bin)"))) << bin;
+  ASSERT_TRUE(std::filesystem::exists(dir / bin));
+  EXPECT_EQ(j["buffers"][0]["byteLength"].get<int64_t>(), static_cast<int64_t>(std::filesystem::file_size(dir / bin)));
+  // Writing another motion over it: a kill between the two renames used to leave the old .gltf
+  // beside the new .bin (same size, loaded silently). Now the new .bin never takes the old one's
+  // name, and the old one goes once the new .gltf is in place.
+  write_joints(dir / "m.gltf", joints.flip(0).contiguous(), skel, o);
+  const std::string bin2 = nlohmann::json::parse(read_file(dir / "m.gltf"))["buffers"][0]["uri"];
+  EXPECT_NE(bin2, bin);
+  EXPECT_FALSE(std::filesystem::exists(dir / bin));
+  EXPECT_TRUE(std::filesystem::exists(dir / bin2));
   EXPECT_EQ(j["animations"][0]["channels"].size(), 23u);  // 22 rotations + the root's translation
   EXPECT_EQ(j["skins"][0]["joints"].size(), 22u);
 

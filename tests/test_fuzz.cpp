@@ -28,6 +28,7 @@ TEST(Fuzz, Bvh) { fuzz("bvh", 50000); }
 TEST(Fuzz, Captions) { fuzz("captions", 100000); }
 TEST(Fuzz, Mapping) { fuzz("mapping", 20000); }
 TEST(Fuzz, ModelFile) { fuzz("model-file", 100000); }
+TEST(Fuzz, ServerRequest) { fuzz("server-request", 30000); }
 
 // Inputs that once crashed a harness (fuzz/regressions/<target>/), kept as regression tests.
 TEST(Fuzz, FoundInputsStayFixed) {

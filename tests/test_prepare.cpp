@@ -112,10 +112,21 @@ TEST(Prepare, NeverWritesIntoItsInputOrAForeignFolder) {
   EXPECT_NE(prepare_error(quiet_prepare(in, d / "home")).find("exists and is not a prepared dataset"), std::string::npos);
   EXPECT_EQ(read_file(d / "in/train.txt"), lists);
   EXPECT_EQ(read_file(d / "home/notes.txt"), "mine");
-  // A prepared dataset is replaced as a whole.
+  // A prepared dataset is replaced as a whole, in one step (the two folders' names swapped).
   prepare_dataset(quiet_prepare(in, d / "out"));
+  write_file_atomically(d / "out/marker", "old");
   prepare_dataset(quiet_prepare(in, d / "out"));
+  EXPECT_FALSE(fs::exists(d / "out/marker"));
+  EXPECT_TRUE(fs::exists(d / "out/prepare_report.json"));
   EXPECT_EQ(test::list_dir(d.path.string()), (std::vector<std::string>{"home", "in", "out"}));
+  // A bare relative output name: a killed run's leftovers beside it are found too.
+  const auto cwd = fs::current_path();
+  fs::current_path(d.path);
+  write_file_atomically("rel.mogo-tmp.4194305/x", "left by a killed run");
+  prepare_dataset(quiet_prepare(in, "rel"));
+  fs::current_path(cwd);
+  EXPECT_FALSE(fs::exists(d / "rel.mogo-tmp.4194305"));
+  EXPECT_TRUE(fs::exists(d / "rel/prepare_report.json"));
 }
 
 TEST(Prepare, WhenEveryClipFailsTheReasonIsShownAndNothingIsLeft) {
@@ -134,7 +145,9 @@ TEST(Prepare, DuplicateIdsAndSplitOverlapAreReported) {
   const auto train = read_split(d / "in/train.txt");
   write_split(d / "in/train.txt", {train[0], train[0], train[1]});
   write_split(d / "in/test.txt", {train[1]});
-  write_file_atomically(d / "out.tmp.4194305/junk", "a killed run's folder");
+  write_file_atomically(d / "out.mogo-tmp.4194305/junk", "a killed run's folder");
+  write_file_atomically(d / "results.tmp.2024/data.csv", "a user's folder that only looks like a temporary");
+  write_file_atomically(d / "notes.tmp.31337", "a user's file");
   auto o = quiet_prepare(d / "in", d / "out");
   o.limit = 0;
   auto s = prepare_dataset(o);
@@ -142,6 +155,8 @@ TEST(Prepare, DuplicateIdsAndSplitOverlapAreReported) {
   EXPECT_NE(s.warnings[0].find("train.txt lists '" + train[0] + "' more than once"), std::string::npos) << s.warnings[0];
   EXPECT_NE(s.warnings[1].find("'" + train[1] + "' is in both train.txt and test.txt"), std::string::npos) << s.warnings[1];
   EXPECT_EQ(read_split(d / "out/train.txt").size(), 4u);  // 2 clips + mirrors
-  EXPECT_FALSE(fs::exists(d / "out.tmp.4194305"));
+  EXPECT_FALSE(fs::exists(d / "out.mogo-tmp.4194305"));
+  EXPECT_EQ(read_file(d / "results.tmp.2024/data.csv"), "a user's folder that only looks like a temporary");
+  EXPECT_EQ(read_file(d / "notes.tmp.31337"), "a user's file");
   EXPECT_EQ(s.mapping.find("bandai.json") != std::string::npos, true) << s.mapping;
 }

@@ -1,8 +1,14 @@
 // `mogo serve` in-process on a free port with the shipped model: every endpoint, every 4xx path,
 // SSE framing, text changes, cancel on disconnect, a full queue -> 503, concurrent clients,
 // static files without path traversal, graceful stop.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include <httplib.h>
@@ -13,6 +19,7 @@
 #include "serve/sse_client.hpp"
 #include "shipped_model.hpp"
 #include "test_util.hpp"
+#include "wait.hpp"
 
 using namespace mogo;
 using nlohmann::json;
@@ -53,6 +60,47 @@ std::vector<serve::SseEvent> parse_sse(const std::string& body) {
 
 httplib::Result post(httplib::Client& c, const std::string& path, const json& body) {
   return c.Post(path.c_str(), body.dump(), "application/json");
+}
+
+// A TCP connection to the server for bytes no HTTP client library would send.
+struct RawConnection {
+  explicit RawConnection(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~RawConnection() { ::close(fd); }
+  void send(const std::string& bytes) { (void)!::write(fd, bytes.data(), bytes.size()); }
+  // Everything the server sends until it closes the connection, or until `seconds` pass.
+  std::string read_all(double seconds) {
+    timeval tv{static_cast<time_t>(seconds), static_cast<suseconds_t>((seconds - static_cast<time_t>(seconds)) * 1e6)};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+    return got;
+  }
+  int fd = -1;
+  bool connected = false;
+};
+
+// The status code of a raw HTTP answer ("HTTP/1.1 404 Not Found" -> 404), 0 for none.
+int status_of(const std::string& answer) { return answer.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(answer.c_str() + 9) : 0; }
+std::string body_of(const std::string& answer) {
+  const auto at = answer.find("\r\n\r\n");
+  return at == std::string::npos ? "" : answer.substr(at + 4);
+}
+
+// Sends one raw request; the answer must come within 20 s (a server that waits for a body that
+// will never come fails here).
+std::string raw_request(int port, const std::string& bytes) {
+  RawConnection c(port);
+  EXPECT_TRUE(c.connected);
+  c.send(bytes);
+  return c.read_all(20);
 }
 
 }  // namespace
@@ -220,7 +268,7 @@ TEST(Serve, DisconnectCancelsAndAFullQueueIs503) {
     serve::post_streaming(c, "/v1/stream", json{{"text", "a person walks in a circle"}, {"seconds", 0}}.dump(),
                           [&](const char*, size_t) { return ++chunks < 6; });
   });
-  while (chunks < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(test::wait_until([&] { return chunks >= 2; }, 300)) << "the endless stream sent no frames within 300 s";
   auto c = s.client();
   auto busy = post(c, "/v1/generate", {{"text", "a person jumps"}, {"seconds", 1}});
   ASSERT_TRUE(busy);
@@ -228,8 +276,7 @@ TEST(Serve, DisconnectCancelsAndAFullQueueIs503) {
   EXPECT_FALSE(busy->get_header_value("Retry-After").empty());
   endless.join();
   // The endless stream stops as soon as its client is gone: the slot comes back.
-  for (int i = 0; i < 100 && s.server->busy() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(s.server->busy(), 0);
+  EXPECT_TRUE(test::wait_until([&] { return s.server->busy() == 0; }, 60)) << "the slot did not come back within 60 s";
   EXPECT_EQ(post(c, "/v1/generate", {{"text", "a person jumps"}, {"seconds", 1}})->status, 200);
 }
 
@@ -256,17 +303,172 @@ TEST(Serve, ConcurrentClientsGetTheirOwnMotions) {
 
 TEST(Serve, StopEndsRunningStreamsWithADoneEvent) {
   auto s = std::make_unique<RunningServer>();
+  std::mutex m;  // body is written by the client thread, read here
   std::string body;
+  auto received = [&] {
+    std::lock_guard<std::mutex> lock(m);
+    return body;
+  };
   std::thread client([&] {
     httplib::Client c("127.0.0.1", s->port);
     serve::post_streaming(c, "/v1/stream", json{{"text", "a person walks"}, {"seconds", 0}}.dump(), [&](const char* d, size_t n) {
+             std::lock_guard<std::mutex> lock(m);
              body.append(d, n);
              return true;
            });
   });
-  while (body.find("event: frames") == std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const bool streaming = test::wait_until([&] { return received().find("event: frames") != std::string::npos; }, 300);
   s->server->stop();
   client.join();
+  ASSERT_TRUE(streaming) << "no frames within 300 s";
+  body = received();
   EXPECT_NE(body.find("event: done"), std::string::npos);
   EXPECT_NE(body.find("\"reason\":\"shutdown\""), std::string::npos);
+}
+
+TEST(Serve, HostileRequestsGetAnAnswerAndNeverEndTheServer) {
+  RunningServer s;
+  // Invalid UTF-8 in the path or method: the 404/405 body used to throw in the JSON writer, and
+  // the exception ended the process (abort, every stream lost).
+  const std::vector<std::pair<std::string, int>> cases = {
+      {"GET /%ff HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404},
+      {"GET /%c3%28 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404},
+      {"GET /vendor/three/%ff HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404},
+      {"GET /\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404},
+      {"POST /v1/stream/%ff/text HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 404},
+      {"DELETE /%ff HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405},
+      // No body, or a length that is not a number: answered at once, not after the read timeout.
+      {"PATCH /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405},
+      {"POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1e20\r\n\r\n", 400},
+      {"POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: -5\r\n\r\n", 400},
+      {"POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\r\n", 411},
+      {"GET /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405},
+  };
+  for (const auto& [request, status] : cases) {
+    const auto answer = raw_request(s.port, request);
+    EXPECT_EQ(status_of(answer), status) << request << " -> " << answer;
+    const auto body = json::parse(body_of(answer), nullptr, false);
+    EXPECT_TRUE(body.is_object() && body.contains("error")) << request << " -> " << answer;
+  }
+  // A request line that is not HTTP at all.
+  EXPECT_EQ(status_of(raw_request(s.port, "\xff\xfe / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), 400);
+  // Wrong methods name the allowed ones.
+  const auto a = raw_request(s.port, "DELETE /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_NE(a.find("Allow: POST"), std::string::npos) << a;
+  auto c = s.client();
+  auto h = c.Get("/health");
+  ASSERT_TRUE(h) << "the server is gone";
+  EXPECT_EQ(h->status, 200);
+}
+
+TEST(Serve, InvalidUtf8AndOversizedRequestsGet4xxWithTheirOwnTexts) {
+  RunningServer s;
+  auto c = s.client();
+  auto expect = [&](const httplib::Result& r, int status, const std::string& needle) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_NE(r->body.find(needle), std::string::npos) << r->body;
+    EXPECT_EQ(r->body.find("no such endpoint"), std::string::npos) << r->body;
+  };
+  // Invalid UTF-8 inside the text, a field name, the format and a steering text.
+  expect(c.Post("/v1/generate", "{\"text\": \"a \xff walk\"}", "application/json"), 400, "UTF-8");
+  expect(c.Post("/v1/generate", "{\"te\xc3\x28xt\": \"walk\"}", "application/json"), 400, "UTF-8");
+  expect(c.Post("/v1/generate", "{\"text\": \"walk\", \"format\": \"\xff\"}", "application/json"), 400, "UTF-8");
+  expect(c.Post("/v1/stream/0123abcd/text", "{\"text\": \"\xfe\"}", "application/json"), 400, "UTF-8");
+  // Bodies over the limit, URLs and headers too long: their own statuses and texts.
+  // (Answered from the headers, before any of the body is read: a client that sends the whole body
+  // first may find the connection closed under it, as with other servers.)
+  const auto big_body = raw_request(s.port, "POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                            "Content-Length: 17825792\r\n\r\n{");
+  EXPECT_EQ(status_of(big_body), 413) << big_body;
+  EXPECT_NE(big_body.find("16777216 bytes"), std::string::npos) << big_body;
+  expect(c.Get(("/" + std::string(100000, 'a')).c_str()), 414, "URL is longer");
+  httplib::Headers big = {{"X-Big", std::string(65536, 'a')}};
+  expect(c.Get("/health", big), 400, "header");
+  // Not JSON: 415 at any size (a form body used to be refused as 413 above 8 KB).
+  expect(c.Post("/v1/generate", std::string(9000, 'a'), "text/plain"), 415, "application/json");
+  expect(c.Post("/v1/generate", "text=walk", "application/x-www-form-urlencoded"), 415, "application/json");
+  // Streams: a length under one step is refused (0.01 s used to mean "no limit").
+  auto tiny = post(c, "/v1/stream", {{"text", "a person walks"}, {"seconds", 0.01}});
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ(tiny->status, 400);
+  EXPECT_EQ(json::parse(tiny->body)["field"], "seconds");
+  // Seeds past 32 bits are refused, not cut.
+  auto seed = post(c, "/v1/generate", {{"text", "a person walks"}, {"seed", 4294967296LL}});
+  EXPECT_EQ(seed->status, 400);
+  EXPECT_EQ(json::parse(seed->body)["field"], "seed");
+}
+
+TEST(Serve, ExportOfFramesThatAreNoBodyIs400NamingFramesWithoutInternals) {
+  RunningServer s;
+  auto c = s.client();
+  const json zeros = json::array({json::array()});
+  json frame = json::array();
+  for (int j = 0; j < 21; ++j) frame.push_back({0, 0, 0});
+  json huge = frame;
+  huge[0] = {1e308, 0, 0};
+  for (const auto& [frames, format] : {std::pair<json, std::string>{json::array({frame}), "glb"}, {json::array({frame}), "bvh"},
+                                       {json::array({huge}), "bvh"}, {json::array({huge}), "glb"}}) {
+    auto r = post(c, "/v1/export", {{"frames", frames}, {"format", format}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << format << ": " << r->body;
+    EXPECT_EQ(json::parse(r->body)["field"], "frames") << r->body;
+    EXPECT_EQ(r->body.find(".so"), std::string::npos) << r->body;  // no stack trace, no library paths
+    EXPECT_EQ(r->body.find("0x"), std::string::npos) << r->body;
+  }
+}
+
+TEST(Serve, SlowClientsDoNotStarveOthers) {
+  RunningServer s;  // parallel 1 + queue 4 + 4: nine workers before the pool grew
+  // Sixteen connections that send the start of a request and then nothing more (a slowloris
+  // client sends one byte a second; these send none, which holds a worker just as long).
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 16; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(s.port));
+    ASSERT_TRUE(slow.back()->connected);
+    slow.back()->send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+  }
+  httplib::Client c("127.0.0.1", s.port);
+  c.set_connection_timeout(10, 0);
+  c.set_read_timeout(10, 0);  // the slow clients hold their workers for 30 s (the read timeout)
+  auto h = c.Get("/health");
+  ASSERT_TRUE(h) << "/health did not answer within 10 s beside 16 slow clients";
+  EXPECT_EQ(h->status, 200);
+}
+
+TEST(Serve, AccessControlKeyOriginHostAndNonLoopbackHosts) {
+  serve::ServerOptions o;
+  o.api_key = "s3cret-key";
+  RunningServer s(o);
+  auto c = s.client();
+  auto no_key = c.Get("/v1/model");
+  ASSERT_TRUE(no_key);
+  EXPECT_EQ(no_key->status, 401);
+  EXPECT_EQ(no_key->get_header_value("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(c.Get("/v1/model", {{"Authorization", "Bearer wrong-key!"}})->status, 401);
+  EXPECT_EQ(c.Get("/v1/model", {{"Authorization", "Bearer s3cret-key"}})->status, 200);
+  EXPECT_EQ(c.Get("/health")->status, 200);  // monitoring and the viewer's page need no key
+  EXPECT_EQ(c.Get("/")->status, 200);
+  auto keyed = c.Post("/v1/generate", {{"Authorization", "Bearer s3cret-key"}}, json{{"text", "a person waves"}, {"seconds", 1}}.dump(),
+                      "application/json");
+  EXPECT_EQ(keyed->status, 200) << keyed->body;
+
+  // Without a key: cross-site requests and foreign Host names (DNS rebinding) are refused.
+  RunningServer open;
+  auto d = open.client();
+  const std::string self = "http://127.0.0.1:" + std::to_string(open.port);
+  EXPECT_EQ(d.Get("/v1/model", {{"Origin", "http://evil.example"}})->status, 403);
+  EXPECT_EQ(d.Get("/v1/model", {{"Origin", self}})->status, 200);  // the viewer itself
+  EXPECT_EQ(d.Get("/v1/model", {{"Host", "evil.example"}})->status, 403);
+  EXPECT_EQ(d.Get("/v1/model", {{"Host", "localhost:1234"}})->status, 200);
+  // A page elsewhere can send text/plain without asking the browser first: refused.
+  EXPECT_EQ(d.Post("/v1/generate", "{\"text\": \"a person waves\"}", "text/plain")->status, 415);
+
+  // A host other machines can reach needs a key, or --insecure said out loud.
+  serve::ServerOptions wide;
+  wide.host = "0.0.0.0";
+  wide.port = 0;
+  EXPECT_NE(test::error_message([&] { serve::MotionServer(test::shipped_generator(), wide); }).find("--api-key"), std::string::npos);
+  wide.insecure = true;
+  EXPECT_EQ(test::error_message([&] { serve::MotionServer(test::shipped_generator(), wide); }), "no error");
 }

@@ -101,11 +101,13 @@ TEST(TrainPlan, OutOfRangeNumbersAreRefusedBeforeAnythingIsWritten) {
 
 TEST(TrainPlan, StaleTemporariesAreCleanedOnStart) {
   test::TempDir out;
-  write_file_atomically(out / "checkpoint.pt.tmp.4194305", "left by a killed run");
+  write_file_atomically(out / "checkpoint.pt.mogo-tmp.4194305", "left by a killed run");
+  write_file_atomically(out / "results.tmp.2024/data.csv", "the user's own");
   auto o = micro_run(out.path.string());
   o.stop_after = 1;
   ASSERT_EQ(train_vq(o), 1);
-  EXPECT_FALSE(std::filesystem::exists(out / "checkpoint.pt.tmp.4194305"));
+  EXPECT_FALSE(std::filesystem::exists(out / "checkpoint.pt.mogo-tmp.4194305"));
+  EXPECT_TRUE(std::filesystem::exists(out / "results.tmp.2024/data.csv"));
 }
 
 // The loop itself: a step reporting a NaN loss (or gradient) ends the run with an Error naming the

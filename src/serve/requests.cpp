@@ -1,6 +1,7 @@
 #include "serve/requests.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -35,11 +36,17 @@ std::string text_field(const json& j) {
   return t;
 }
 
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  return buf;
+}
+
 double number(const json& j, const std::string& k, double lo, double hi, bool lo_open = false) {
   if (!j[k].is_number()) throw RequestError(k, "'" + k + "' must be a number");
   const double v = j[k].get<double>();
   if (!std::isfinite(v) || v > hi || v < lo || (lo_open && v == lo))
-    throw RequestError(k, "'" + k + "' must be in " + (lo_open ? "(" : "[") + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    throw RequestError(k, "'" + k + "' must be in " + (lo_open ? "(" : "[") + num(lo) + ", " + num(hi) + "]");
   return v;
 }
 
@@ -49,6 +56,12 @@ int64_t integer(const json& j, const std::string& k, double lo, double hi) {
 }
 
 }  // namespace
+
+std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string error_json(const std::string& field, const std::string& message) {
+  return json_text({{"error", message}, {"field", field}});
+}
 
 MotionRequest parse_motion_request(const std::string& body, bool stream, double max_stream_seconds) {
   auto j = parse_object(body, {"text", "seconds", "seed", "top_k", "temperature", "guidance", "format"});
@@ -60,7 +73,7 @@ MotionRequest parse_motion_request(const std::string& body, bool stream, double 
     // A stream of 0 s runs until the client leaves; any other length is at least one latent step
     // (0.01 s used to round to 0 frames, which meant "no limit").
     if (r.seconds > 0 && r.seconds < kMinSeconds)
-      throw RequestError("seconds", "'seconds' must be 0 (until the client leaves) or at least " + std::to_string(kMinSeconds));
+      throw RequestError("seconds", "'seconds' must be 0 (until the client leaves) or at least " + num(kMinSeconds));
   }
   if (j.contains("seed")) r.sampling.seed = static_cast<uint64_t>(integer(j, "seed", 0, static_cast<double>(kMaxSeed)));
   if (j.contains("top_k")) r.sampling.top_k = integer(j, "top_k", 0, 100000);

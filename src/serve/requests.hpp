@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/generator.hpp"
 #include "transformer/sampler.hpp"
 
@@ -23,6 +25,12 @@ struct MotionRequest {
   SamplingParams sampling;
   std::string format = "json";  // generate: json | bvh | npy | glb
 };
+
+// JSON text of a reply: strings from requests may hold any bytes, so invalid UTF-8 is written as
+// U+FFFD (nlohmann's default throws, and a throw there used to end the whole server).
+std::string json_text(const nlohmann::json& j);
+// The body of every error answer: {"error": message, "field": field}.
+std::string error_json(const std::string& field, const std::string& message);
 
 // POST /v1/generate (stream = false) and POST /v1/stream (stream = true) bodies.
 MotionRequest parse_motion_request(const std::string& body, bool stream, double max_stream_seconds);

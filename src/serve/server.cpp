@@ -102,16 +102,12 @@ using detail::StreamControl;
 
 json error_body(const std::string& field, const std::string& message) { return {{"error", message}, {"field", field}}; }
 
-// Texts from requests (paths, fields, prompts) may hold any bytes: invalid UTF-8 is written as
-// U+FFFD instead of throwing (a throw here used to end the whole server).
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 void reply_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(dump(body) + "\n", "application/json");
+  res.set_content(json_text(body) + "\n", "application/json");
 }
 
-std::string sse(const std::string& event, const json& data) { return "event: " + event + "\ndata: " + dump(data) + "\n\n"; }
+std::string sse(const std::string& event, const json& data) { return "event: " + event + "\ndata: " + json_text(data) + "\n\n"; }
 
 // The text of an error status that cpp-httplib answers by itself (before any handler ran).
 std::string status_text(int status, size_t max_body) {

@@ -1,3 +1,4 @@
+#include <csignal>
 #include "train/train_loop.hpp"
 
 #include <chrono>
@@ -160,6 +161,7 @@ int64_t TrainLoop::run(int64_t start, bool resumed, const TrainHooks& h) {
       last_checkpoint = step;
     }
     if (stop) break;
+    if (o_.kill_after_step > 0 && step == o_.kill_after_step) ::raise(SIGKILL);
     if (o_.step_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o_.step_delay_ms));
   }
   bar.finish();

@@ -29,6 +29,7 @@ struct TrainLoopOptions {
   int64_t stop_after = 0;         // > 0: checkpoint and stop once this step is reached
   bool quiet = false;
   int64_t step_delay_ms = 0;      // testing: sleep after each step (to interrupt a run mid-way)
+  int64_t kill_after_step = 0;    // testing: > 0: SIGKILL this process once that step is done (a crash at a known step)
   std::string items_name = "items";  // what a step processes ("frames", "tokens") for the rate column
   bool root = true;               // data-parallel training: only rank 0 logs, checkpoints and validates
 };

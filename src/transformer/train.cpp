@@ -153,6 +153,7 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   lo.stop_after = o.stop_after;
   lo.quiet = o.quiet;
   lo.step_delay_ms = o.step_delay_ms;
+  lo.kill_after_step = o.kill_after_step;
   TrainLoop loop(lo, metrics);
   double seconds_before = m.train_meta.value("seconds", 0.0);
   auto elapsed = [&] {

@@ -22,6 +22,7 @@ struct T2MTrainOptions {
   bool quiet = false;
   bool half = false;          // store model.pt in float16
   int64_t step_delay_ms = 0;  // testing
+  int64_t kill_after_step = 0;  // testing: SIGKILL itself after this step (TrainLoopOptions)
 };
 
 // Returns the step reached.

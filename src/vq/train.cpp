@@ -77,6 +77,7 @@ int64_t train_vq(VQTrainOptions o) {
   lo.stop_after = o.stop_after;
   lo.quiet = o.quiet;
   lo.step_delay_ms = o.step_delay_ms;
+  lo.kill_after_step = o.kill_after_step;
   TrainLoop loop(lo, metrics, interval);
 
   ck.model->train();

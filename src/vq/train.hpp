@@ -21,6 +21,7 @@ struct VQTrainOptions {
   int64_t stop_after = 0;        // > 0: stop (after checkpointing) once this step is reached
   bool quiet = false;
   int64_t step_delay_ms = 0;     // testing: sleep after each step (to interrupt a run mid-way)
+  int64_t kill_after_step = 0;   // testing: SIGKILL itself after this step (TrainLoopOptions)
 };
 
 // Returns the final step reached.

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "mogo.h"
+#include "../wait.hpp"
 
 namespace {
 
@@ -228,9 +229,10 @@ TEST(CApi, CancelFromAnotherThreadAndFromTheCallback) {
         s, 1e6, [](const mogo_frame* f, void* u) { static_cast<std::atomic<int>*>(u)->store(static_cast<int>(f->index) + 1); return 0; },
         &seen);
   });
-  while (seen.load() < 10) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const bool running = mogo::test::wait_until([&] { return seen.load() >= 10; }, 300);
   EXPECT_EQ(mogo_session_cancel(s), MOGO_OK);
   worker.join();
+  ASSERT_TRUE(running) << "no 10 frames within 300 s";
   EXPECT_EQ(result, MOGO_ERR_CANCELLED);
   // The session stays usable after a cancel; a callback can stop a run too.
   int calls = 0;

@@ -38,6 +38,7 @@ struct TrainControl {
   bool* resume;
   bool* quiet;
   int64_t* step_delay_ms;
+  int64_t* kill_after_step;
 };
 void add_train_flags(CLI::App* cmd, TrainFlags& f, const TrainControl& c, const std::string& batch_unit);
 

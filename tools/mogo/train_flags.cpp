@@ -14,6 +14,7 @@ void add_train_flags(CLI::App* cmd, TrainFlags& f, const TrainControl& c, const 
   cmd->add_flag("--resume", *c.resume, "continue from out/checkpoint.pt (same optimizer state and data order)");
   cmd->add_flag("-q,--quiet", *c.quiet, "no progress lines");
   cmd->add_option("--step-delay-ms", *c.step_delay_ms, "testing: sleep after each step")->group("");
+  cmd->add_option("--kill-after-step", *c.kill_after_step, "testing: SIGKILL itself once this step is done")->group("");
 }
 
 }  // namespace mogo::cli
