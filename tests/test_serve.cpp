@@ -1,11 +1,6 @@
 // `mogo serve` in-process on a free port with the shipped model: every endpoint, every 4xx path,
 // SSE framing, text changes, cancel on disconnect, a full queue -> 503, concurrent clients,
 // static files without path traversal, graceful stop.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -15,6 +10,7 @@
 
 #include "motion/bvh.hpp"
 #include "motion/npy.hpp"
+#include "serve/raw_client.hpp"
 #include "serve/server.hpp"
 #include "serve/sse_client.hpp"
 #include "shipped_model.hpp"
@@ -62,46 +58,17 @@ httplib::Result post(httplib::Client& c, const std::string& path, const json& bo
   return c.Post(path.c_str(), body.dump(), "application/json");
 }
 
-// A TCP connection to the server for bytes no HTTP client library would send.
-struct RawConnection {
-  explicit RawConnection(int port) {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~RawConnection() { ::close(fd); }
-  void send(const std::string& bytes) { (void)!::write(fd, bytes.data(), bytes.size()); }
-  // Everything the server sends until it closes the connection, or until `seconds` pass.
-  std::string read_all(double seconds) {
-    timeval tv{static_cast<time_t>(seconds), static_cast<suseconds_t>((seconds - static_cast<time_t>(seconds)) * 1e6)};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string got;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
-    return got;
-  }
-  int fd = -1;
-  bool connected = false;
-};
+using serve::RawConnection;
+using serve::status_of;
 
-// The status code of a raw HTTP answer ("HTTP/1.1 404 Not Found" -> 404), 0 for none.
-int status_of(const std::string& answer) { return answer.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(answer.c_str() + 9) : 0; }
 std::string body_of(const std::string& answer) {
   const auto at = answer.find("\r\n\r\n");
   return at == std::string::npos ? "" : answer.substr(at + 4);
 }
 
-// Sends one raw request; the answer must come within 20 s (a server that waits for a body that
-// will never come fails here).
-std::string raw_request(int port, const std::string& bytes) {
-  RawConnection c(port);
-  EXPECT_TRUE(c.connected);
-  c.send(bytes);
-  return c.read_all(20);
-}
+// (raw_request: the answer must come within 20 s; a server that waits for a body that will never
+// come fails.)
+using serve::raw_request;
 
 }  // namespace
 
