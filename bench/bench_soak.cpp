@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
       std::mt19937_64 rng(w);
       for (size_t i = 0; running(); ++i) {
         std::string req = cases[i % cases.size()];
-        if (i % (cases.size() + 1) == cases.size()) {
+        if (i % (cases.size() + 1) == cases.size()) {  // random bytes, then the end of a header block
           req.assign(1 + rng() % 512, '\0');
           for (auto& ch : req) ch = static_cast<char>(rng());
+          req += "\r\n\r\n";
         }
         const int status = serve::status_of(serve::raw_request(port, req, 20));
         std::lock_guard<std::mutex> lock(m);

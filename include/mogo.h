@@ -71,7 +71,7 @@ MOGO_API double mogo_model_fps(const mogo_model* model);                        
 /* ---- session -------------------------------------------------------------------------------- */
 
 typedef struct {
-  uint64_t seed;
+  uint64_t seed;     /* 0 .. 4294967295 (the generator takes 32 bits; larger: MOGO_ERR_INVALID_ARGUMENT) */
   float temperature; /* sampling temperature (0: greedy) */
   int top_k;         /* sample among the k most likely codes (0: all) */
   float guidance;    /* classifier-free guidance scale (1: off) */

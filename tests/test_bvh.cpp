@@ -120,7 +120,9 @@ TEST(Bvh, MalformedFilesNameLineAndProblem) {
   expect_parse_error(std::string(kSmall).substr(0, 300), "unexpected end of file");
   expect_parse_error("HIERARCHY\nROOT Hips\n{\n  OFFSET 0 0 0\n  CHANNELS 2 Xposition Yposition\n  JOINT A\n  {\n    OFFSET 1 2\n", "expected OFFSET value");
   expect_parse_error(replace(kSmall, "1 2 3 0 0 0 0 0 90 0 90 0\n", "1 2 3 0 0 0 0 0 90 0 90 0 7\n"), "more motion values");
-  expect_parse_error(replace(kSmall, "Frame Time: 0.0333333", "Frame Time: 0"), "frame time must be positive");
+  expect_parse_error(replace(kSmall, "Frame Time: 0.0333333", "Frame Time: 0"), "Frame Time must be in [0.001, 10] s");
+  expect_parse_error(replace(kSmall, "Frame Time: 0.0333333", "Frame Time: 300"), "found 300");
+  expect_parse_error(replace(kSmall, "Frame Time: 0.0333333", "Frame Time: 1e-12"), "found 1e-12");
   // The line number points at the offending line (line 7: the first JOINT's CHANNELS).
   expect_parse_error(replace(kSmall, "CHANNELS 3 Xrotation Yrotation Zrotation\n    JOINT Arm", "CHANNELS 3 Xrotation Yrotation Qrotation\n    JOINT Arm"), "bad.bvh:9:");
 }

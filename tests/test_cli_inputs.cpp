@@ -57,6 +57,17 @@ TEST(CliInputs, SingleFileCommandsNeverOverwriteTheirInput) {
   }
 }
 
+TEST(CliInputs, AKilledWritesLeftoverGoesWithTheNextWriteOfThatFile) {
+  test::TempDir d;
+  fs::copy_file(test::reference_dir() + "/new_joints_012314.npy", d / "j.npy");
+  // What a generate or export killed between writing and renaming leaves (pid above pid_max).
+  write_file_atomically(d / "out.glb.mogo-tmp.4194305", "half a glb");
+  write_file_atomically(d / "out.glb.tmp.4194305", "a user's file that only looks like one");
+  auto r = cli("export " + (d / "j.npy") + " " + (d / "out.glb") + " --skeleton humanml3d");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(test::list_dir(d.path.string()), (std::vector<std::string>{"j.npy", "out.glb", "out.glb.tmp.4194305"}));
+}
+
 TEST(CliInputs, AbsurdNumbersAndNonFiniteValuesAreRefusedNamingTheFile) {
   test::TempDir d;
   const std::string text = read_file(shipped_bvh(d));

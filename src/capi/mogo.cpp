@@ -101,6 +101,7 @@ mogo::StreamOptions stream_options(const mogo_session_params& p) {
   fail_if(!(p.seconds >= 0) || p.seconds > 1e7, MOGO_ERR_INVALID_ARGUMENT, "seconds must be in [0, 1e7]");
   fail_if(p.window < 0, MOGO_ERR_INVALID_ARGUMENT, "window must be >= 0");
   fail_if(p.switch_context < -1, MOGO_ERR_INVALID_ARGUMENT, "switch_context must be >= -1");
+  fail_if(p.seed > mogo::kMaxSeed, MOGO_ERR_INVALID_ARGUMENT, "seed must be in [0, 4294967295]");
   mogo::StreamOptions o;
   o.sampling.seed = p.seed;
   o.sampling.temperature = p.temperature;

@@ -145,7 +145,7 @@ std::vector<GeneratedMotion> Generator::generate(const std::vector<std::string>&
     std::vector<AlignedPrompt> aligned;
     auto cond = condition(chunk, &aligned);
     SamplingParams p = o.sampling;
-    p.seed = o.sampling.seed + first;  // each chunk its own stream, reproducible
+    p.seed = (o.sampling.seed + first) & kMaxSeed;  // each chunk its own stream, reproducible (32-bit seeds wrap)
     auto sampled = sample_tokens(model_.transformer, cond, steps, model_.config.max_steps, p);
     for (size_t i = 0; i < n; ++i) {
       auto tokens = sampled.tokens[i].narrow(1, 0, sampled.lengths[i]).contiguous();

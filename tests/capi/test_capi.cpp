@@ -166,6 +166,9 @@ TEST(CApi, BadModelFilesAndParameters) {
   bad = params(1);
   bad.seconds = NAN;
   EXPECT_EQ(mogo_session_open(m, "a person waves", bad), nullptr);
+  bad = params(1, 4294967296ull);  // 2^32 used to be seed 0
+  EXPECT_EQ(mogo_session_open(m, "a person waves", bad), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("seed"), std::string::npos) << mogo_last_error();
   mogo_model_free(m);
 }
 
