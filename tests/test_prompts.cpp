@@ -209,6 +209,16 @@ TEST(PromptAlign, GeneratorReportsAlignmentAndBlendsFarPrompts) {
   EXPECT_EQ(plain[0].blend, 0);
   EXPECT_EQ(plain[0].distance, blended[0].distance);
   EXPECT_FALSE(torch::allclose(c0, c1));
+  // Without the report (the CLI without -v): no nearest caption looked up, the same condition.
+  AlignOptions quiet;
+  quiet.report_nearest = false;
+  g.set_alignment(quiet);
+  std::vector<AlignedPrompt> unreported;
+  auto cq = g.condition({"xyzzy plugh qwerty"}, &unreported);
+  g.set_alignment({});
+  EXPECT_EQ(unreported[0].distance, -1);
+  EXPECT_TRUE(unreported[0].nearest.empty());
+  EXPECT_TRUE(torch::equal(cq, c0));
   // --no-align: the text as typed, no distance.
   AlignOptions off;
   off.enabled = false;

@@ -72,15 +72,14 @@ torch::Tensor Generator::condition(const std::vector<std::string>& texts, std::v
   }
   auto tok = model_.tokenizer->encode_batch(encoded, model_.config.text.max_length);
   auto cond = model_.transformer->condition(tok.ids.to(device_), tok.mask.to(device_));
-  if (align_.enabled && !aligner_.captions().empty())
+  if (align_.enabled && !aligner_.captions().empty() && (align_.neighbours > 0 || align_.report_nearest))
     for (size_t i = 0; i < texts.size(); ++i) cond[static_cast<int64_t>(i)] = blend_with_nearest(cond[static_cast<int64_t>(i)], a[i]);
   if (aligned) *aligned = std::move(a);
   return cond;
 }
 
-// Conditions of every stored caption, and the threshold: the 95th percentile of the distance from
-// paraphrases of 256 of them (the wording training taught the encoder) to their nearest caption.
-void Generator::calibrate_captions() {
+// Conditions of every stored caption [N,d], and their unit-length copies.
+void Generator::encode_captions() {
   const auto& captions = aligner_.captions();
   std::vector<torch::Tensor> parts;
   for (size_t i = 0; i < captions.size(); i += 256) {
@@ -90,6 +89,12 @@ void Generator::calibrate_captions() {
   }
   caption_cond_ = torch::cat(parts, 0);
   caption_unit_ = torch::nn::functional::normalize(caption_cond_, torch::nn::functional::NormalizeFuncOptions().dim(1));
+}
+
+// The blending threshold: the 95th percentile of the distance from paraphrases of 256 captions
+// (the wording training taught the encoder) to their nearest caption.
+void Generator::calibrate_far() {
+  const auto& captions = aligner_.captions();
   std::mt19937_64 rng(7);
   std::vector<std::string> probes;
   for (size_t i = 0; i < captions.size() && probes.size() < 256; i += std::max<size_t>(1, captions.size() / 256))
@@ -101,11 +106,16 @@ void Generator::calibrate_captions() {
   far_ = std::max(1e-3, std::get<0>(nearest.to(torch::kCPU).sort()).index({static_cast<int64_t>(0.95 * (nearest.size(0) - 1))}).item<double>());
 }
 
+void Generator::prepare_alignment() {
+  torch::NoGradGuard g;
+  std::lock_guard<std::mutex> lock(*calibration_m_);
+  if (!align_.enabled || aligner_.captions().empty() || (align_.neighbours == 0 && !align_.report_nearest)) return;
+  if (!caption_cond_.defined()) encode_captions();
+  if (align_.neighbours > 0 && far_ < 0) calibrate_far();
+}
+
 torch::Tensor Generator::blend_with_nearest(const torch::Tensor& cond, AlignedPrompt& a) {
-  {
-    std::lock_guard<std::mutex> lock(*calibration_m_);
-    if (!caption_cond_.defined()) calibrate_captions();
-  }
+  prepare_alignment();
   auto unit = torch::nn::functional::normalize(cond.unsqueeze(0), torch::nn::functional::NormalizeFuncOptions().dim(1));
   const int64_t k = std::min<int64_t>(align_.neighbours, caption_unit_.size(0));
   auto [sim, idx] = unit.matmul(caption_unit_.t()).squeeze(0).topk(std::max<int64_t>(k, 1));

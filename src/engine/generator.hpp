@@ -47,6 +47,9 @@ class Generator {
   torch::Tensor condition(const std::vector<std::string>& texts, std::vector<AlignedPrompt>* aligned = nullptr);
   // Prompt alignment (default: on, built in); applies to every later condition().
   void set_alignment(const AlignOptions& o) { align_ = o; }
+  // Computes now what alignment will need (the captions' conditions, the blending threshold), so
+  // that the first prompt does not wait for it (a server calls it at start). Thread-safe.
+  void prepare_alignment();
   const AlignOptions& alignment() const { return align_; }
   const PromptAligner& aligner() const { return aligner_; }
   // Normalised features [T,D] of a raw motion -> its tokens [Q,ceil(T/4)].
@@ -66,7 +69,8 @@ class Generator {
   // The nearest-caption part of alignment: cond [d] -> cond with the nearest training captions'
   // conditions blended in when it is farther from them than paraphrases of them are.
   torch::Tensor blend_with_nearest(const torch::Tensor& cond, AlignedPrompt& a);
-  void calibrate_captions();
+  void encode_captions();
+  void calibrate_far();
 
   T2MModel model_;
   Skeleton skeleton_;

@@ -31,6 +31,10 @@ struct AlignOptions {
   // The blend starts at far_scale x the calibrated distance (the 95th percentile of paraphrases
   // distances) and is complete at twice that.
   double far_scale = 2.0;
+  // Report each prompt's distance to the nearest training caption (AlignedPrompt::distance,
+  // nearest). It costs encoding every stored caption once per process (seconds on a CPU), so the
+  // CLI asks for it only with -v; blending (neighbours > 0) needs it anyway.
+  bool report_nearest = true;
 };
 
 struct AlignedPrompt {

@@ -143,6 +143,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       std::optional<std::string> text;  // an empty text given is an error of its own ("prompt is empty")
       if (cmd->count("text") > 0) text = o->text;
       auto gen = Generator::load(path, pick_device(g.device));
+      o->align.report_nearest = g.verbose;  // the nearest-caption report costs seconds; only -v prints it
       gen.set_alignment(o->align);
       const bool to_file = !sf->stream || cmd->count("-o") > 0;
       // stdout carries the frames when streaming, or the file when the output is a device or pipe.

@@ -56,6 +56,7 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
       const std::string path = o->model.empty() ? default_model_path() : o->model;
       auto gen = Generator::load(path, pick_device(g.device));
       gen.set_alignment(o->align);
+      gen.prepare_alignment();  // not on the first request
       o->server.model_file = path;
       o->server.model_name = std::filesystem::path(path).stem().string();
       serve::MotionServer server(gen, o->server);
