@@ -1,11 +1,25 @@
 /* Streams 5 seconds of "a person waves" from the default model and prints the root trajectory.
- *   cc simple.c $(pkg-config --cflags --libs mogo) -o simple && ./simple [model.pt] */
+ * Strict C99 (built with -std=c99 -pedantic -Werror).
+ *   cc -std=c99 simple.c $(pkg-config --cflags --libs mogo) -o simple && ./simple [model.pt] */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "mogo.h"
 
+/* The library's warnings, prefixed, on stderr (stdout carries the trajectory). */
+static void on_log(mogo_log_level level, const char* message, void* user_data) {
+  (void)user_data;
+  fprintf(stderr, "mogo %s: %s\n", level == MOGO_LOG_ERROR ? "error" : level == MOGO_LOG_WARN ? "warning" : "info", message);
+}
+
 int main(int argc, char** argv) {
+  /* A program built against one header may run against another library: compare the majors. */
+  if (atoi(mogo_version()) != MOGO_VERSION_MAJOR) {
+    fprintf(stderr, "built for mogo %d.%d.%d, running with %s\n", MOGO_VERSION_MAJOR, MOGO_VERSION_MINOR, MOGO_VERSION_PATCH,
+            mogo_version());
+    return 1;
+  }
+  mogo_log_set(on_log, NULL);
   mogo_model* model = mogo_model_load(argc > 1 ? argv[1] : NULL, mogo_model_default_params());
   if (!model) {
     fprintf(stderr, "cannot load the model: %s\n", mogo_last_error());

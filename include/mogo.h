@@ -7,14 +7,20 @@
  * Conventions: functions returning a pointer return NULL on failure; functions returning
  * mogo_status return MOGO_OK (0) or an error code; after any failure mogo_last_error() says what
  * went wrong (per thread). No C++ exception crosses this API. Frames are 20 per second; joint
- * positions are in metres, Y up, the character facing +Z at frame 0.
+ * positions are in metres, Y up, the character facing +Z at frame 0. The library writes nothing
+ * to stderr by itself but through the log callback (mogo_log_set; default: a line on stderr).
+ *
+ * Ownership: handles (mogo_model*, mogo_session*) are the caller's, freed with their *_free
+ * function. Every const char* returned is owned by the library; each function says how long it
+ * stays valid. Buffers passed in stay the caller's; the library copies what it keeps.
  *
  * Minimal use (see examples/simple.c):
  *   mogo_model* m = mogo_model_load(NULL, mogo_model_default_params());
  *   mogo_session* s = mogo_session_open(m, "a person waves", mogo_session_default_params());
- *   float joints[64 * 22 * 3]; int64_t first;
- *   int n = mogo_session_pull(s, joints, 64, &first);      (n frames of n_joints x 3 floats)
- *   mogo_session_free(s); mogo_model_free(m);
+ *   int J = mogo_model_n_joints(m);                         (21 for the shipped model)
+ *   float* joints = malloc(sizeof(float) * 64 * J * 3); int64_t first;
+ *   int n = mogo_session_pull(s, joints, 64, &first);      (n frames of J x 3 floats)
+ *   mogo_session_free(s); mogo_model_free(m); free(joints);
  */
 #ifndef MOGO_H
 #define MOGO_H
@@ -32,24 +38,42 @@ extern "C" {
 #define MOGO_API
 #endif
 
+/* The version of this header; mogo_version() gives the library's ("MAJOR.MINOR.PATCH"). */
+#define MOGO_VERSION_MAJOR 0
+#define MOGO_VERSION_MINOR 1
+#define MOGO_VERSION_PATCH 0
+
 typedef struct mogo_model mogo_model;
 typedef struct mogo_session mogo_session;
 
 typedef enum {
   MOGO_OK = 0,
-  MOGO_ERR_INVALID_ARGUMENT = 1, /* NULL or freed handle, bad parameter, empty text */
+  MOGO_ERR_INVALID_ARGUMENT = 1, /* a bad parameter or buffer, an empty text, motion that is no body */
   MOGO_ERR_MODEL = 2,            /* model file missing, corrupt or of another format */
   MOGO_ERR_CANCELLED = 3,        /* mogo_session_cancel, or a callback that returned non-zero */
-  MOGO_ERR_RUNTIME = 4           /* anything else (out of memory, device errors) */
+  MOGO_ERR_RUNTIME = 4,          /* anything else (out of memory, device errors) */
+  MOGO_ERR_BAD_HANDLE = 5,       /* a NULL handle, or one already freed (or never opened) */
+  MOGO_ERR_IO = 6                /* a file could not be written (disk full, no permission, a directory) */
 } mogo_status;
+
+/* ---- log ------------------------------------------------------------------------------------ */
+
+typedef enum { MOGO_LOG_INFO = 0, MOGO_LOG_WARN = 1, MOGO_LOG_ERROR = 2 } mogo_log_level;
+/* message: one line without a newline, valid during the call only. May be called from any thread
+ * that runs library code. */
+typedef void (*mogo_log_callback)(mogo_log_level level, const char* message, void* user_data);
+/* Sends the library's messages (warnings about prompts, clamped lengths, ...) to `callback` for
+ * the whole process; NULL restores the default (a line on stderr). */
+MOGO_API void mogo_log_set(mogo_log_callback callback, void* user_data);
 
 /* ---- model ---------------------------------------------------------------------------------- */
 
 typedef struct {
   int n_threads; /* CPU threads for the whole process (0: all cores; more than the cores is an error) */
   int use_gpu;   /* 1: run on CUDA when this build and machine have it (default 0) */
-  int align;     /* prompt alignment (default 1): unknown words mapped to the model's vocabulary,
-                    far prompts blended with their nearest training captions; 0: texts as given */
+  int align;     /* prompt alignment (default 1): unknown words mapped to the model's vocabulary (no
+                    blending with the nearest training captions: it cost accuracy, docs/prompts.md);
+                    0: texts as given */
   const char* align_cmd;  /* NULL, or a program that rewrites each prompt first (sh -c; see
                              docs/prompts.md); copied at load. On failure the built-in alignment runs */
   double align_timeout;   /* seconds align_cmd may take (default 30) */
@@ -64,7 +88,8 @@ MOGO_API void mogo_model_free(mogo_model* model); /* NULL is ignored */
 
 MOGO_API int mogo_model_n_joints(const mogo_model* model);          /* -1 on a bad handle */
 MOGO_API int mogo_model_n_features(const mogo_model* model);        /* per-frame feature size */
-MOGO_API const char* mogo_model_joint_name(const mogo_model* model, int joint);  /* NULL if out of range */
+/* Owned by the model, valid until mogo_model_free; NULL if out of range or on a bad handle. */
+MOGO_API const char* mogo_model_joint_name(const mogo_model* model, int joint);
 MOGO_API int mogo_model_joint_parent(const mogo_model* model, int joint);        /* -1 for the root */
 MOGO_API double mogo_model_fps(const mogo_model* model);                         /* 20 */
 
@@ -121,9 +146,12 @@ MOGO_API mogo_status mogo_session_run(mogo_session* session, double seconds, mog
  * MOGO_ERR_CANCELLED); without one in progress, the next pull or run is cancelled. */
 MOGO_API mogo_status mogo_session_cancel(mogo_session* session);
 
-MOGO_API int mogo_session_done(const mogo_session* session);             /* 1 when every frame was returned */
+/* 1 when every frame was returned, 0 while more will come, -1 on a bad handle (mogo_last_error). */
+MOGO_API int mogo_session_done(const mogo_session* session);
 MOGO_API int64_t mogo_session_frames(const mogo_session* session);       /* frames returned so far; -1 on a bad handle */
-MOGO_API const char* mogo_session_text(const mogo_session* session);     /* the current text */
+/* The current text; owned by the session, valid until the next mogo_session_set_text or
+ * mogo_session_free; NULL on a bad handle. */
+MOGO_API const char* mogo_session_text(const mogo_session* session);
 /* What the text encoder got for the current text after prompt alignment (the text itself when
  * alignment is off); valid until the next mogo_session_set_text or mogo_session_free. */
 MOGO_API const char* mogo_session_aligned_text(const mogo_session* session);
@@ -144,7 +172,10 @@ MOGO_API mogo_status mogo_export(const mogo_model* model, const char* path, cons
 
 /* ---- errors and version --------------------------------------------------------------------- */
 
-MOGO_API const char* mogo_last_error(void); /* this thread's last failure ("" if none) */
+/* This thread's last failure ("" if none); owned by the library, valid until this thread's next
+ * call into it. */
+MOGO_API const char* mogo_last_error(void);
+/* "MAJOR.MINOR.PATCH" of the library (static storage). */
 MOGO_API const char* mogo_version(void);
 
 #ifdef __cplusplus

@@ -273,7 +273,7 @@ TEST(GenerateCli, TimelineStreamAndContinuation) {
   EXPECT_EQ(npy::load(dir / "t.npy").size(0), 80);
 
   // --stream: one JSON line per frame on stdout, in order, as frames become final.
-  std::string cmd = std::string(MOGO_CLI_PATH) + " --threads 1 generate \"a person waves\" --seconds 3 --stream 2>/dev/null";
+  std::string cmd = test::kDeadline + MOGO_CLI_PATH + " --threads 1 generate \"a person waves\" --seconds 3 --stream 2>/dev/null";
   FILE* pipe = popen(cmd.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::array<char, 1 << 16> line{};

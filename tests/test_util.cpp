@@ -44,7 +44,8 @@ double resident_mb() {
 }
 
 CommandResult run_cli(const std::string& args, const std::string& shell_prefix) {
-  std::string cmd = shell_prefix + std::string(MOGO_CLI_PATH) + " " + args + " 2>&1";
+  // Every CLI run has a deadline: a hang ends as exit code 124 (timeout's), not as a stalled suite.
+  std::string cmd = shell_prefix + kDeadline + std::string(MOGO_CLI_PATH) + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   CommandResult r{-1, ""};
   if (!pipe) return r;
@@ -75,7 +76,7 @@ nlohmann::json run_web_tool(const std::string& script, const std::string& file, 
 }
 
 std::vector<nlohmann::json> run_web_tool_lines(const std::string& script, const std::vector<std::string>& files, std::string* output) {
-  std::string cmd = "node " + source_dir() + "/web/tools/" + script;
+  std::string cmd = kDeadline + "node " + source_dir() + "/web/tools/" + script;
   for (const auto& f : files) cmd += " " + f;
   FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   std::string out;

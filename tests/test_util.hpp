@@ -32,6 +32,10 @@ struct TempDir {
   }
 };
 
+// What every command a test runs is prefixed with: a deadline of 10 minutes (then SIGTERM, and
+// SIGKILL 10 s later), far above any test's own work even on a busy machine.
+inline const std::string kDeadline = "timeout -k 10 600 ";
+
 struct CommandResult {
   int exit_code;
   std::string output;  // stdout + stderr

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "common/runtime.hpp"
 #include "engine/generator.hpp"
 #include "engine/stream.hpp"
@@ -62,8 +63,8 @@ void fail_if(bool bad, mogo_status status, const std::string& what) {
 }
 
 void check_handle(const void* h, const char* kind) {
-  fail_if(!h, MOGO_ERR_INVALID_ARGUMENT, std::string(kind) + " is NULL");
-  fail_if(!live(h), MOGO_ERR_INVALID_ARGUMENT, std::string(kind) + " was freed or never opened");
+  fail_if(!h, MOGO_ERR_BAD_HANDLE, std::string(kind) + " is NULL");
+  fail_if(!live(h), MOGO_ERR_BAD_HANDLE, std::string(kind) + " was freed or never opened");
 }
 
 // Runs `body`, turning every exception into a status and this thread's last error.
@@ -281,7 +282,8 @@ mogo_status mogo_session_cancel(mogo_session* session) {
 }
 
 int mogo_session_done(const mogo_session* session) {
-  return live(session) && session->pending.empty() && session->stream->done() ? 1 : 0;
+  if (guarded([&] { check_handle(session, "session"); }) != MOGO_OK) return -1;
+  return session->pending.empty() && session->stream->done() ? 1 : 0;
 }
 
 int64_t mogo_session_frames(const mogo_session* session) { return live(session) ? session->returned : -1; }
@@ -315,11 +317,29 @@ mogo_status mogo_export(const mogo_model* model, const char* path, const float* 
     if (rotation_order) o.rotation_order = rotation_order;
     o.position_channels = position_channels != 0;
     o.joints_npy = true;
-    mogo::write_joints(path, t, model->skeleton, o);
+    try {
+      mogo::motion_format(path, o);
+    } catch (const mogo::Error& e) {
+      throw ApiError{MOGO_ERR_INVALID_ARGUMENT, e.what()};
+    }
+    fail_if(!torch::isfinite(t).all().item<bool>(), MOGO_ERR_INVALID_ARGUMENT, "joints hold NaN or infinite values");
+    try {
+      mogo::write_joints(path, t, model->skeleton, o);
+    } catch (const mogo::IoError& e) {
+      throw ApiError{MOGO_ERR_IO, e.what()};
+    }
   });
 }
 
 const char* mogo_last_error(void) { return t_error.c_str(); }
+
+void mogo_log_set(mogo_log_callback callback, void* user_data) {
+  if (!callback) return mogo::set_log_callback({});
+  mogo::set_log_callback([callback, user_data](mogo::LogLevel level, const std::string& message) {
+    const mogo_log_level l = level == mogo::LogLevel::Info ? MOGO_LOG_INFO : level == mogo::LogLevel::Warning ? MOGO_LOG_WARN : MOGO_LOG_ERROR;
+    callback(l, message.c_str(), user_data);
+  });
+}
 
 const char* mogo_version(void) { return MOGO_VERSION; }
 

@@ -57,17 +57,17 @@ void sync_to_disk(const std::string& tmp, const std::string& path) {
   if (fd >= 0) ::close(fd);
   if (!ok) {
     std::remove(tmp.c_str());
-    throw Error(path + ": cannot flush the written data to disk (" + why + ")");
+    throw IoError(path + ": cannot flush the written data to disk (" + why + ")");
   }
 }
 
 // Devices and FIFOs are written where they are: a rename would replace /dev/null by a file.
 void write_in_place(const std::string& path, const std::function<void(std::ostream&)>& write) {
   std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(path + ": cannot open for writing (" + std::strerror(errno) + ")");
+  if (!out) throw IoError(path + ": cannot open for writing (" + std::strerror(errno) + ")");
   write(out);
   out.flush();
-  if (!out) throw Error(path + ": write failed (" + std::strerror(errno) + ")");
+  if (!out) throw IoError(path + ": write failed (" + std::strerror(errno) + ")");
 }
 
 }  // namespace
@@ -78,14 +78,14 @@ void write_file_atomically(const std::string& path, const std::function<void(std
   const auto st = fs::status(path);
   if (fs::exists(st) && !fs::is_regular_file(st)) {
     if (fs::is_character_file(st) || fs::is_fifo(st)) return write_in_place(path, write);
-    throw Error(path + (fs::is_directory(st) ? ": is a directory" : ": not a regular file, a device or a pipe; refusing to replace it"));
+    throw IoError(path + (fs::is_directory(st) ? ": is a directory" : ": not a regular file, a device or a pipe; refusing to replace it"));
   }
   const fs::path target = resolve_symlinks(path);
   if (target.has_parent_path() && !fs::exists(target.parent_path())) fs::create_directories(target.parent_path());
   const std::string tmp = temporary_path(target.string());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot open for writing (" + std::strerror(errno) + ")");
+    if (!out) throw IoError(path + ": cannot open for writing (" + std::strerror(errno) + ")");
     try {
       write(out);
     } catch (...) {
@@ -97,14 +97,14 @@ void write_file_atomically(const std::string& path, const std::function<void(std
     if (!out) {
       std::string why = std::strerror(errno);
       std::remove(tmp.c_str());
-      throw Error(path + ": write failed (" + why + "; disk full?)");
+      throw IoError(path + ": write failed (" + why + "; disk full?)");
     }
   }
   sync_to_disk(tmp, path);
   if (std::rename(tmp.c_str(), target.c_str()) != 0) {
     std::string why = std::strerror(errno);
     std::remove(tmp.c_str());
-    throw Error(path + ": cannot rename temporary file into place (" + why + ")");
+    throw IoError(path + ": cannot rename temporary file into place (" + why + ")");
   }
 }
 
@@ -116,11 +116,11 @@ std::string read_file(const std::string& path) {
   // O_NONBLOCK: opening a FIFO that has no writer returns at once (it used to hang), and fstat
   // then refuses it; devices (/dev/zero) would read forever.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
+  if (fd < 0) throw IoError(path + ": cannot open for reading (" + std::strerror(errno) + ")");
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw Error(path + (S_ISDIR(st.st_mode) ? ": is a directory" : ": not a regular file (a pipe, FIFO or device); mogo reads files only"));
+    throw IoError(path + (S_ISDIR(st.st_mode) ? ": is a directory" : ": not a regular file (a pipe, FIFO or device); mogo reads files only"));
   }
   std::string bytes(static_cast<size_t>(st.st_size), '\0');
   size_t got = 0;
@@ -132,7 +132,7 @@ std::string read_file(const std::string& path) {
   }
   const int err = errno;
   ::close(fd);
-  if (got != bytes.size()) throw Error(path + ": read failed (" + (got < bytes.size() ? std::string("the file shrank while read") : std::strerror(err)) + ")");
+  if (got != bytes.size()) throw IoError(path + ": read failed (" + (got < bytes.size() ? std::string("the file shrank while read") : std::strerror(err)) + ")");
   return bytes;
 }
 

@@ -4,10 +4,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -87,13 +90,14 @@ TEST(CApi, NullHandlesAreErrorsNotCrashes) {
   float buf[64 * 3];
   EXPECT_EQ(mogo_session_open(nullptr, "a person waves", params(1)), nullptr);
   EXPECT_NE(std::string(mogo_last_error()).find("model is NULL"), std::string::npos) << mogo_last_error();
-  EXPECT_EQ(mogo_session_pull(nullptr, buf, 1, nullptr), -MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_pull(nullptr, buf, 1, nullptr), -MOGO_ERR_BAD_HANDLE);
   EXPECT_NE(std::string(mogo_last_error()).find("session is NULL"), std::string::npos);
-  EXPECT_EQ(mogo_session_set_text(nullptr, "x"), MOGO_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(mogo_session_cancel(nullptr), MOGO_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(mogo_session_run(nullptr, 1.0, [](const mogo_frame*, void*) { return 0; }, nullptr), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_set_text(nullptr, "x"), MOGO_ERR_BAD_HANDLE);
+  EXPECT_EQ(mogo_session_cancel(nullptr), MOGO_ERR_BAD_HANDLE);
+  EXPECT_EQ(mogo_session_run(nullptr, 1.0, [](const mogo_frame*, void*) { return 0; }, nullptr), MOGO_ERR_BAD_HANDLE);
   EXPECT_EQ(mogo_model_n_joints(nullptr), -1);
   EXPECT_EQ(mogo_session_frames(nullptr), -1);
+  EXPECT_EQ(mogo_session_done(nullptr), -1);
   EXPECT_EQ(mogo_session_text(nullptr), nullptr);
   EXPECT_EQ(mogo_session_aligned_text(nullptr), nullptr);
   EXPECT_EQ(mogo_session_alignment_json(nullptr), nullptr);
@@ -121,9 +125,11 @@ TEST(CApi, FreedHandlesAreReported) {
   ASSERT_NE(s, nullptr);
   mogo_session_free(s);
   float buf[64 * 3];
-  EXPECT_EQ(mogo_session_pull(s, buf, 1, nullptr), -MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_pull(s, buf, 1, nullptr), -MOGO_ERR_BAD_HANDLE);
   EXPECT_NE(std::string(mogo_last_error()).find("freed"), std::string::npos) << mogo_last_error();
-  EXPECT_EQ(mogo_session_set_text(s, "a person jumps"), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_session_set_text(s, "a person jumps"), MOGO_ERR_BAD_HANDLE);
+  EXPECT_EQ(mogo_session_done(s), -1);  // not "still running": a bad handle
+  EXPECT_NE(std::string(mogo_last_error()).find("freed"), std::string::npos) << mogo_last_error();
   mogo_session_free(s);  // a second free is ignored
   mogo_model_free(m);
   EXPECT_EQ(mogo_session_open(m, "a person waves", params(1)), nullptr);
@@ -194,7 +200,7 @@ TEST(CApi, ExportsPulledFramesWithTheSameWriters) {
   EXPECT_NE(std::string(mogo_last_error()).find("unknown output format"), std::string::npos) << mogo_last_error();
   EXPECT_EQ(mogo_export(m, (dir + "/x.bvh").c_str(), frames.data(), n, "XXZ", 0), MOGO_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(mogo_export(m, (dir + "/x.bvh").c_str(), nullptr, n, nullptr, 0), MOGO_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(mogo_export(nullptr, (dir + "/x.bvh").c_str(), frames.data(), n, nullptr, 0), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mogo_export(nullptr, (dir + "/x.bvh").c_str(), frames.data(), n, nullptr, 0), MOGO_ERR_BAD_HANDLE);
   mogo_session_free(s);
   mogo_model_free(m);
 }
@@ -284,5 +290,36 @@ TEST(CApi, SetTextAndContinueGivenFeatures) {
   EXPECT_EQ(mogo_session_open_from(m, "a person sits down", params(1.0f), got.features.data(), 2), nullptr);
   EXPECT_EQ(mogo_session_open_from(m, "a person sits down", params(1.0f), nullptr, 60), nullptr);
   mogo_session_free(c);
+  mogo_model_free(m);
+}
+
+TEST(CApi, LogCallbackVersionMacrosAndIoErrors) {
+  // The version macros of the header are the library's version.
+  EXPECT_EQ(std::string(mogo_version()), std::to_string(MOGO_VERSION_MAJOR) + "." + std::to_string(MOGO_VERSION_MINOR) + "." +
+                                             std::to_string(MOGO_VERSION_PATCH));
+  // The library's warnings reach the callback (here: a prompt without a word the model knows).
+  struct Seen {
+    std::vector<std::pair<mogo_log_level, std::string>> lines;
+  } seen;
+  mogo_log_set([](mogo_log_level level, const char* message, void* user) { static_cast<Seen*>(user)->lines.emplace_back(level, message); },
+               &seen);
+  mogo_model* m = load_default();
+  mogo_session* s = mogo_session_open(m, "xyzzy plugh", params(1));
+  ASSERT_NE(s, nullptr) << mogo_last_error();
+  mogo_session_free(s);
+  mogo_log_set(nullptr, nullptr);  // back to stderr
+  ASSERT_FALSE(seen.lines.empty());
+  EXPECT_EQ(seen.lines.front().first, MOGO_LOG_WARN);
+  EXPECT_NE(seen.lines.front().second.find("no word of the prompt is known"), std::string::npos) << seen.lines.front().second;
+  // A file that cannot be written is an I/O error, not a bad argument.
+  const int J = mogo_model_n_joints(m);
+  std::vector<float> frames(static_cast<size_t>(4 * J * 3), 0.f);
+  for (int t = 0; t < 4; ++t)
+    for (int j = 0; j < J; ++j) frames[static_cast<size_t>((t * J + j) * 3 + 1)] = 0.1f * static_cast<float>(j);
+  const std::string dir = testing::TempDir() + "/capi_io_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir + "/taken.json");
+  EXPECT_EQ(mogo_export(m, (dir + "/taken.json").c_str(), frames.data(), 4, nullptr, 0), MOGO_ERR_IO) << mogo_last_error();
+  EXPECT_EQ(mogo_export(m, (dir + "/fine.json").c_str(), frames.data(), 4, nullptr, 0), MOGO_OK) << mogo_last_error();
+  std::filesystem::remove_all(dir);
   mogo_model_free(m);
 }
