@@ -96,18 +96,16 @@ std::string text_arg(const char* text) {
 }
 
 mogo::StreamOptions stream_options(const mogo_session_params& p) {
-  fail_if(!(p.temperature >= 0), MOGO_ERR_INVALID_ARGUMENT, "temperature must be >= 0");
-  fail_if(p.top_k < 0, MOGO_ERR_INVALID_ARGUMENT, "top_k must be >= 0");
-  fail_if(!(p.guidance >= 0), MOGO_ERR_INVALID_ARGUMENT, "guidance must be >= 0");
   fail_if(!(p.seconds >= 0) || p.seconds > 1e7, MOGO_ERR_INVALID_ARGUMENT, "seconds must be in [0, 1e7]");
   fail_if(p.window < 0, MOGO_ERR_INVALID_ARGUMENT, "window must be >= 0");
   fail_if(p.switch_context < -1, MOGO_ERR_INVALID_ARGUMENT, "switch_context must be >= -1");
-  fail_if(p.seed > mogo::kMaxSeed, MOGO_ERR_INVALID_ARGUMENT, "seed must be in [0, 4294967295]");
   mogo::StreamOptions o;
   o.sampling.seed = p.seed;
   o.sampling.temperature = p.temperature;
   o.sampling.top_k = p.top_k;
   o.sampling.guidance = p.guidance;
+  const auto problem = o.sampling.check();  // the engine's ranges, named as in mogo_session_params
+  fail_if(!problem.field.empty(), MOGO_ERR_INVALID_ARGUMENT, problem.field + " " + problem.message);
   o.max_frames = p.seconds > 0 ? std::max<int64_t>(1, std::llround(p.seconds * mogo::kFps)) : 0;
   o.stop_at_end = p.stop_at_end != 0;
   o.window = p.window;

@@ -75,10 +75,15 @@ MotionRequest parse_motion_request(const std::string& body, bool stream, double 
     if (r.seconds > 0 && r.seconds < kMinSeconds)
       throw RequestError("seconds", "'seconds' must be 0 (until the client leaves) or at least " + num(kMinSeconds));
   }
-  if (j.contains("seed")) r.sampling.seed = static_cast<uint64_t>(integer(j, "seed", 0, static_cast<double>(kMaxSeed)));
-  if (j.contains("top_k")) r.sampling.top_k = integer(j, "top_k", 0, 100000);
-  if (j.contains("temperature")) r.sampling.temperature = number(j, "temperature", 0, 10);
-  if (j.contains("guidance")) r.sampling.guidance = number(j, "guidance", 0, 50);
+  // Types here; ranges in the engine (SamplingParams::check), reported for the field.
+  if (j.contains("seed")) {
+    if (!j["seed"].is_number_unsigned()) throw RequestError("seed", "'seed' must be an integer in [0, " + std::to_string(kMaxSeed) + "]");
+    r.sampling.seed = j["seed"].get<uint64_t>();
+  }
+  if (j.contains("top_k")) r.sampling.top_k = integer(j, "top_k", -9e18, 9e18);
+  if (j.contains("temperature")) r.sampling.temperature = number(j, "temperature", -1e308, 1e308);
+  if (j.contains("guidance")) r.sampling.guidance = number(j, "guidance", -1e308, 1e308);
+  if (const auto p = r.sampling.check(); !p.field.empty()) throw RequestError(p.field, "'" + p.field + "' " + p.message);
   if (j.contains("format")) {
     if (stream) throw RequestError("format", "'format' applies to /v1/generate only (streams send JSON events)");
     if (!j["format"].is_string()) throw RequestError("format", "'format' must be a string");

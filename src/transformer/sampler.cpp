@@ -1,5 +1,7 @@
 #include "transformer/sampler.hpp"
 
+#include <cstdio>
+
 #include <cmath>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -37,17 +39,6 @@ std::vector<torch::Tensor> last_logits(const std::vector<torch::Tensor>& all, in
 }
 
 }  // namespace
-
-void SamplingParams::validate() const {
-  require(top_k >= 0, "--top-k must be >= 0 (0: all codes), got " + std::to_string(top_k));
-  require(std::isfinite(temperature) && temperature >= 0 && temperature <= 100,
-          "--temperature must be in [0, 100] (0: greedy), got " + std::to_string(temperature));
-  require(std::isfinite(guidance) && guidance >= 0 && guidance <= 100,
-          "--guidance must be in [0, 100] (1: off), got " + std::to_string(guidance));
-  // LibTorch's CPU generator seeds its Mersenne Twister with 32 bits: a larger seed would silently
-  // give the motion of another one.
-  require(seed <= kMaxSeed, "--seed must be in [0, 4294967295], got " + std::to_string(seed));
-}
 
 StepSampler::StepSampler(HierarchicalCausalTransformer model, const torch::Tensor& cond, const SamplingParams& p)
     : model_(std::move(model)), p_(p), B_(cond.size(0)), guided_(p.guidance != 1.0),

@@ -3,6 +3,7 @@
 // every residual token are sampled from them with top-k, temperature and classifier-free guidance.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -22,7 +23,14 @@ struct SamplingParams {
   bool use_cache = true;      // false: re-run the whole prefix each step (reference for tests)
   int64_t min_steps = 2;      // END is not allowed before this many steps (free-length generation)
 
-  // Throws Error naming the flag of the first value out of range.
+  // The one place the ranges live: the first value out of range as {field, "must be in ..., got
+  // X"} (field: "top_k", "temperature", "guidance", "seed"), or an empty field when all are fine.
+  // The CLI, the server and the C API report it in their own words for the field.
+  struct Problem {
+    std::string field, message;
+  };
+  Problem check() const;
+  // Throws Error "--<field> <message>" (the CLI's names) for the first value out of range.
   void validate() const;
 };
 
