@@ -315,13 +315,7 @@ mogo_status mogo_export(const mogo_model* model, const char* path, const float* 
     if (rotation_order) o.rotation_order = rotation_order;
     o.position_channels = position_channels != 0;
     o.joints_npy = true;
-    try {
-      mogo::motion_format(path, o);
-    } catch (const mogo::Error& e) {
-      throw ApiError{MOGO_ERR_INVALID_ARGUMENT, e.what()};
-    }
-    fail_if(!torch::isfinite(t).all().item<bool>(), MOGO_ERR_INVALID_ARGUMENT, "joints hold NaN or infinite values");
-    try {
+    try {  // its own checks (format, finite, a body) are mogo::Error: MOGO_ERR_INVALID_ARGUMENT
       mogo::write_joints(path, t, model->skeleton, o);
     } catch (const mogo::IoError& e) {
       throw ApiError{MOGO_ERR_IO, e.what()};

@@ -1,5 +1,6 @@
 // mogo's one exception type: messages name the file, the field, and expected vs found.
 #pragma once
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +15,14 @@ struct Error : std::runtime_error {
 struct IoError : Error {
   using Error::Error;
 };
+
+// A number as messages show it: up to 12 significant digits, no trailing zeros ("0.2",
+// "4294967295", "1e+308").
+inline std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  return buf;
+}
 
 // Throws Error(what) when cond is false. Used for input validation, never for internal logic.
 inline void require(bool cond, const std::string& what) {

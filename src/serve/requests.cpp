@@ -1,5 +1,7 @@
 #include "serve/requests.hpp"
 
+#include "common/error.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -36,17 +38,11 @@ std::string text_field(const json& j) {
   return t;
 }
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.12g", v);
-  return buf;
-}
-
 double number(const json& j, const std::string& k, double lo, double hi, bool lo_open = false) {
   if (!j[k].is_number()) throw RequestError(k, "'" + k + "' must be a number");
   const double v = j[k].get<double>();
   if (!std::isfinite(v) || v > hi || v < lo || (lo_open && v == lo))
-    throw RequestError(k, "'" + k + "' must be in " + (lo_open ? "(" : "[") + num(lo) + ", " + num(hi) + "]");
+    throw RequestError(k, "'" + k + "' must be in " + (lo_open ? "(" : "[") + number_text(lo) + ", " + number_text(hi) + "]");
   return v;
 }
 
@@ -73,7 +69,7 @@ MotionRequest parse_motion_request(const std::string& body, bool stream, double 
     // A stream of 0 s runs until the client leaves; any other length is at least one latent step
     // (0.01 s used to round to 0 frames, which meant "no limit").
     if (r.seconds > 0 && r.seconds < kMinSeconds)
-      throw RequestError("seconds", "'seconds' must be 0 (until the client leaves) or at least " + num(kMinSeconds));
+      throw RequestError("seconds", "'seconds' must be 0 (until the client leaves) or at least " + number_text(kMinSeconds));
   }
   // Types here; ranges in the engine (SamplingParams::check), reported for the field.
   if (j.contains("seed")) {

@@ -100,7 +100,11 @@ namespace {
 using detail::SlotPool;
 using detail::StreamControl;
 
-json error_body(const std::string& field, const std::string& message) { return {{"error", message}, {"field", field}}; }
+// Every error answer: {"error", "field"} as serve::error_json writes it.
+void reply_error(httplib::Response& res, int status, const std::string& field, const std::string& message) {
+  res.status = status;
+  res.set_content(error_json(field, message) + "\n", "application/json");
+}
 
 void reply_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -196,9 +200,9 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
   auto ticket = pool.reserve();
   if (!ticket) {
     res.set_header("Retry-After", "2");
-    return reply_json(res, 503, error_body("", "the server is busy: every generation slot and queue place is taken"));
+    return reply_error(res, 503, "", "the server is busy: every generation slot and queue place is taken");
   }
-  if (!ticket->enter([&] { return stopping.load(); })) return reply_json(res, 503, error_body("", "the server is shutting down"));
+  if (!ticket->enter([&] { return stopping.load(); })) return reply_error(res, 503, "", "the server is shutting down");
   GenerateOptions go;
   go.seconds = r.has_seconds ? r.seconds : 0;
   go.sampling = r.sampling;
@@ -219,7 +223,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
   std::shared_ptr<SlotPool::Ticket> ticket = pool.reserve();
   if (!ticket) {
     res.set_header("Retry-After", "2");
-    return reply_json(res, 503, error_body("", "the server is busy: every generation slot and queue place is taken"));
+    return reply_error(res, 503, "", "the server is busy: every generation slot and queue place is taken");
   }
   const auto id = new_stream_id();
   auto control = std::make_shared<StreamControl>();
@@ -290,7 +294,7 @@ void MotionServer::Impl::change_text(const httplib::Request& req, httplib::Respo
     auto it = streams.find(id);
     if (it != streams.end()) c = it->second;
   }
-  if (!c) return reply_json(res, 404, error_body("id", "no running stream '" + id + "'"));
+  if (!c) return reply_error(res, 404, "id", "no running stream '" + id + "'");
   std::lock_guard<std::mutex> lock(c->m);
   c->next_text = text;
   reply_json(res, 200, {{"id", id}, {"text", text}, {"frames_sent", c->frames}});
@@ -316,12 +320,12 @@ void MotionServer::Impl::routes() {
       try {
         handler(req, res);
       } catch (const RequestError& e) {
-        reply_json(res, 400, error_body(e.field, e.what()));
+        reply_error(res, 400, e.field, e.what());
       } catch (const Error& e) {
-        reply_json(res, 400, error_body("", e.what()));
+        reply_error(res, 400, "", e.what());
       } catch (const std::exception& e) {
         log_warning(std::string("serve: ") + req.method + " " + req.path + ": " + e.what());
-        reply_json(res, 500, error_body("", "internal error (the server log has the details)"));
+        reply_error(res, 500, "", "internal error (the server log has the details)");
       }
     };
   };
@@ -344,7 +348,7 @@ void MotionServer::Impl::routes() {
     if (v.pass()) return httplib::Server::HandlerResponse::Unhandled;
     if (!v.allow.empty()) res.set_header("Allow", v.allow);
     if (v.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    reply_json(res, v.status, error_body(v.field, v.message));
+    reply_error(res, v.status, v.field, v.message);
     return httplib::Server::HandlerResponse::Handled;
   });
   http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
@@ -356,10 +360,10 @@ void MotionServer::Impl::routes() {
     } catch (...) {
     }
     log_warning("serve: " + req.method + " " + req.path + ": " + what);
-    reply_json(res, 500, error_body("", "internal error (the server log has the details)"));
+    reply_error(res, 500, "", "internal error (the server log has the details)");
   });
   http.set_error_handler([max = opt.max_body_bytes](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) reply_json(res, res.status, error_body(res.status == 404 ? "path" : "request", status_text(res.status, max)));
+    if (res.body.empty()) reply_error(res, res.status, res.status == 404 ? "path" : "request", status_text(res.status, max));
   });
   http.set_payload_max_length(opt.max_body_bytes);
   http.set_read_timeout(opt.timeout_seconds, 0);
