@@ -18,7 +18,9 @@
 #include "test_util.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
+#include "motion/foot_metrics.hpp"
 #include "vq/checkpoint.hpp"
+#include "vq/decoder_stream.hpp"
 #include "vq/evaluate.hpp"
 #include "vq/rvqvae.hpp"
 #include "vq/train.hpp"
@@ -375,4 +377,79 @@ TEST(RootTrajectoryLoss, GradientReachesTheRootChannels) {
   auto g = f.grad();
   EXPECT_GT(g.narrow(1, 0, 3).abs().sum().item<double>(), 0.0);   // angular and linear velocity
   EXPECT_EQ(g.narrow(1, 4, 259).abs().sum().item<double>(), 0.0);  // nothing else
+}
+
+TEST(Decoder, LookaheadOfEachLayoutIsWhatTheConfigSays) {
+  // latent_span(f).last - f/4: how many latent steps ahead frame f reads.
+  for (int64_t lookahead : {0, 1}) {
+    auto c = micro();
+    c.decoder_lookahead = lookahead;
+    Decoder dec(c);
+    for (int64_t f : {0, 1, 5, 17, 40}) EXPECT_EQ(dec->latent_span(f).last, f / 4 + lookahead) << lookahead << " frame " << f;
+    EXPECT_LT(dec->latent_span(40).first, 40 / 4 - 5);  // it still reads far back
+  }
+  auto c = micro();
+  c.decoder_lookahead = -1;
+  EXPECT_GT(Decoder(c)->latent_span(0).last, 5);  // centred: many steps ahead
+  c.decoder_lookahead = 2;
+  EXPECT_THROW(Decoder{c}, Error);
+}
+
+TEST(DecoderStream, EqualsWholeSequenceDecodingInAnyChunking) {
+  torch::NoGradGuard g;
+  for (int64_t lookahead : {-1, 0, 1}) {
+    torch::manual_seed(7);
+    auto c = micro();
+    c.decoder_lookahead = lookahead;
+    Decoder dec(c);
+    const int64_t S = 23;
+    auto z = torch::randn({2, c.code_dim, S});
+    auto whole = dec->forward(z).permute({0, 2, 1});  // [2,4S,D]
+    for (int64_t chunk : {int64_t{1}, int64_t{3}, S}) {
+      DecoderStream stream(dec);
+      std::vector<torch::Tensor> parts;
+      for (int64_t a = 0; a < S; a += chunk) {
+        auto out = stream.push(z.narrow(2, a, std::min(chunk, S - a)));
+        // A frame leaves once the last latent of its span has been pushed, not later.
+        const int64_t pushed = std::min(a + chunk, S);
+        int64_t ready = 0;
+        while (ready < 4 * S && dec->latent_span(ready).last < pushed) ++ready;
+        EXPECT_EQ(stream.frames_out(), ready) << "lookahead " << lookahead << " chunk " << chunk << " at " << a;
+        parts.push_back(out);
+      }
+      parts.push_back(stream.finish());
+      auto streamed = torch::cat(parts, 1);
+      ASSERT_EQ(streamed.sizes(), whole.sizes());
+      EXPECT_LT(max_abs_diff(streamed, whole), 1e-5) << "lookahead " << lookahead << " chunk " << chunk;
+    }
+  }
+  // Nothing pushed: nothing out; no push after the end.
+  Decoder dec(micro());
+  DecoderStream empty(dec);
+  EXPECT_EQ(empty.finish().size(1), 0);
+  EXPECT_THROW(empty.push(torch::zeros({1, micro().code_dim, 1})), Error);
+}
+
+TEST(FootContactLoss, PenalisesPlantedFeetThatMoveAndReachesTheRootAndPositions) {
+  auto skel = Skeleton::humanml3d();
+  auto f = npy::load(test::reference_dir() + "/new_joint_vecs_012314.npy").narrow(0, 0, 40).to(torch::kDouble);
+  const auto contacts = skel.layout().foot_contacts();
+  auto labels = f.narrow(1, contacts.begin, contacts.size).unsqueeze(0);
+  auto x = f.unsqueeze(0).clone().requires_grad_();
+  auto joints = recover_from_ric(x, 22);
+  auto feet = recover_joints(x, 22, foot_joints(skel));
+  EXPECT_LT(max_abs_diff(feet, joints.index_select(2, torch::tensor(foot_joints(skel), torch::kLong))), 1e-12);
+  auto loss = contact_sliding_loss(feet, labels);
+  // Equals the mean sliding speed foot_metrics reports for the same frames.
+  auto m = foot_metrics(joints[0].detach(), labels[0], skel);
+  ASSERT_GT(m.contact_frames, 0);
+  EXPECT_NEAR(loss.item<double>(), m.sliding_speed(), 1e-9);
+  loss.backward();
+  auto grad = x.grad()[0];
+  const auto ric = skel.layout().ric();
+  EXPECT_GT(grad.narrow(1, 0, 3).abs().sum().item<double>(), 0.0);                  // root velocities
+  EXPECT_GT(grad.narrow(1, ric.begin, ric.size).abs().sum().item<double>(), 0.0);  // joint positions
+  EXPECT_TRUE(torch::isfinite(grad).all().item<bool>());
+  // No contact: no loss.
+  EXPECT_EQ(contact_sliding_loss(feet, torch::zeros_like(labels)).item<double>(), 0.0);
 }

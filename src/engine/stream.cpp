@@ -10,25 +10,29 @@ namespace mogo {
 MotionStream::MotionStream(Generator& generator, const std::string& text, const StreamOptions& options,
                            const torch::Tensor& prefix)
     : gen_(generator), options_(options), text_(text),
-      sampler_(generator.model().transformer, generator.condition({text}, &alignment_), options.sampling) {
+      sampler_(generator.model().transformer, generator.condition({text}, &alignment_), options.sampling),
+      decoder_(generator.model().vq->decoder) {
   require(options_.max_frames >= 0, "stream: max_frames must be >= 0");
   require(options_.seam_frames >= 0, "stream: seam_frames must be >= 0");
   require(options_.window >= 0, "--window must be >= 0 (0: the model's training length), got " + std::to_string(options_.window));
   require(options_.switch_context >= -1, "--switch-context must be >= -1 (-1: all), got " + std::to_string(options_.switch_context));
   if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
-  const int64_t Q = gen_.model().config.num_quantizers, down = gen_.model().vq_config.downsample();
-  tokens_ = torch::zeros({Q, 0}, torch::kLong);
+  ready_ = torch::zeros({0, gen_.model().vq_config.input_dim});
   if (!prefix.defined()) return;
+  const int64_t down = downsample();
   const int64_t P = prefix.size(0) / down * down;
   require(P >= down, "the motion to continue needs at least " + std::to_string(down) + " frames (" +
                          std::to_string(down / kFps) + " s) before the continuation point");
+  torch::NoGradGuard no_grad;
   prefix_ = prefix.narrow(0, 0, P).to(torch::kCPU, torch::kFloat).contiguous();
   prefix_frames_ = P;
-  tokens_ = gen_.encode(prefix_);  // [Q,P/4]
-  total_steps_ = tokens_.size(1);
+  ready_first_ = P;
+  auto tokens = gen_.encode(prefix_);  // [Q,P/4]
+  total_steps_ = tokens.size(1);
   // The transformer sees at most a window of the given steps, as it would have had it drawn them.
   const int64_t context = std::min(total_steps_, options_.window);
-  sampler_.feed(tokens_.narrow(1, total_steps_ - context, context).unsqueeze(0));
+  sampler_.feed(tokens.narrow(1, total_steps_ - context, context).unsqueeze(0));
+  push_steps(tokens);  // the decoder's state, and its version of the last given frame (the seam)
 }
 
 void MotionStream::set_text(const std::string& text) {
@@ -47,15 +51,6 @@ int64_t MotionStream::end_frame() const {
   return options_.max_frames > 0 ? std::min(all, prefix_frames_ + options_.max_frames) : all;
 }
 
-int64_t MotionStream::ready_frames() const {
-  if (ended_) return end_frame();
-  const auto& decoder = gen_.model().vq->decoder;
-  const int64_t have = total_steps_ * gen_.model().vq_config.downsample();
-  int64_t r = std::max(emitted_, prefix_frames_);
-  while (r < have && decoder->latent_span(r).last < total_steps_) ++r;
-  return r;
-}
-
 void MotionStream::draw() {
   if (ended_) return;
   const bool end_allowed = options_.stop_at_end && steps_since_text_ >= options_.sampling.min_steps;
@@ -64,7 +59,7 @@ void MotionStream::draw() {
     ended_ = true;
     return;
   }
-  tokens_ = torch::cat({tokens_, drawn.tokens.t()}, 1);
+  push_steps(drawn.tokens.t());
   ++total_steps_;
   ++steps_since_text_;
   if (options_.max_frames > 0 && end_frame() - prefix_frames_ >= options_.max_frames) {
@@ -75,66 +70,58 @@ void MotionStream::draw() {
   sampler_.keep_recent(options_.window);
 }
 
-torch::Tensor MotionStream::decode_frames(int64_t f0, int64_t f1) {
-  const auto& decoder = gen_.model().vq->decoder;
-  const int64_t down = gen_.model().vq_config.downsample();
-  const int64_t a = std::max<int64_t>(0, decoder->latent_span(f0).first);
-  const int64_t b = std::min(total_steps_ - 1, decoder->latent_span(f1 - 1).last);
-  TORCH_CHECK(a >= tok_first_ && b < tok_first_ + tokens_.size(1), "stream: latent window was forgotten");
-  auto x = gen_.decode(tokens_.narrow(1, a - tok_first_, b - a + 1), options_.layers);  // frames 4a .. 4(b+1)-1
-  return x.narrow(0, f0 - a * down, f1 - f0);
+void MotionStream::push_steps(const torch::Tensor& tokens) {
+  auto latents = gen_.model().vq->quantizer->decode(tokens.unsqueeze(0).to(gen_.device()), options_.layers);  // [1,C,n]
+  take_decoded(decoder_.push(latents));
 }
 
-torch::Tensor MotionStream::frames(int64_t f0, int64_t f1) {
-  std::vector<torch::Tensor> parts;
+void MotionStream::take_decoded(const torch::Tensor& normalised) {
+  const int64_t m = normalised.size(1), first = decoder_.frames_out() - m;  // decoded frames [first, first+m)
+  if (m == 0) return;
+  auto raw = gen_.model().denormalise(normalised[0]).to(torch::kCPU, torch::kFloat);
   const int64_t P = prefix_frames_;
-  if (f0 < P) parts.push_back(prefix_.narrow(0, f0, std::min(f1, P) - f0));
-  const int64_t g0 = std::max(f0, P);
-  if (g0 < f1) {
-    torch::Tensor gen;
-    if (P > 0 && !seam_delta_.defined()) {
-      // The join: the decoder's version of the last given frame differs from it by the tokenizer's
-      // error; that difference fades out over the first seam_frames generated frames.
-      auto with_last = decode_frames(P - 1, f1);
-      seam_delta_ = prefix_[P - 1] - with_last[0];
-      auto contacts = FeatureLayout(gen_.skeleton().num_joints()).foot_contacts();
-      seam_delta_.narrow(0, contacts.begin, contacts.size).zero_();
-      gen = with_last.narrow(0, 1, f1 - P);
-    } else {
-      gen = decode_frames(g0, f1);
-    }
-    if (seam_delta_.defined()) {
-      const int64_t K = options_.seam_frames;
-      for (int64_t f = g0; f < std::min(f1, P + K); ++f)
-        gen[f - g0] += seam_delta_ * (1.0 - static_cast<double>(f - P + 1) / static_cast<double>(K + 1));
-    }
-    parts.push_back(gen);
+  if (P > 0 && first <= P - 1 && P - 1 < first + m) {
+    // The join: the decoder's version of the last given frame differs from it by the tokenizer's
+    // error; that difference fades out over the first seam_frames generated frames.
+    seam_delta_ = prefix_[P - 1] - raw[P - 1 - first];
+    auto contacts = FeatureLayout(gen_.skeleton().num_joints()).foot_contacts();
+    seam_delta_.narrow(0, contacts.begin, contacts.size).zero_();
   }
-  return torch::cat(parts, 0);
+  const int64_t skip = std::clamp<int64_t>(P - first, 0, m);  // the given frames are emitted as given
+  if (skip == m) return;
+  raw = raw.narrow(0, skip, m - skip);
+  blend_seam(raw, first + skip);
+  ready_ = torch::cat({ready_, raw}, 0);
 }
 
-void MotionStream::forget_old_tokens() {
-  if (emitted_ == 0) return;
-  // Frames from emitted_ - 1 on may still be decoded (the seam reads the last given frame).
-  const int64_t keep_from = std::max<int64_t>(0, gen_.model().vq->decoder->latent_span(emitted_ - 1).first);
-  const int64_t drop = std::min(keep_from - tok_first_, tokens_.size(1));
-  if (drop <= 0) return;
-  tokens_ = tokens_.narrow(1, drop, tokens_.size(1) - drop);
-  tok_first_ += drop;
+void MotionStream::blend_seam(torch::Tensor& raw, int64_t first) {
+  if (!seam_delta_.defined()) return;
+  const int64_t P = prefix_frames_, K = options_.seam_frames;
+  for (int64_t f = first; f < std::min(first + raw.size(0), P + K); ++f)
+    raw[f - first] += seam_delta_ * (1.0 - static_cast<double>(f - P + 1) / static_cast<double>(K + 1));
 }
 
 MotionChunk MotionStream::step() {
   torch::NoGradGuard no_grad;
   draw();
+  if (ended_ && !decoder_finished_) {
+    take_decoded(decoder_.finish());  // the frames held back for look-ahead
+    decoder_finished_ = true;
+  }
   MotionChunk chunk;
   chunk.first_frame = emitted_;
   const int64_t r = ready_frames();
   if (r <= emitted_) return chunk;
-  chunk.features = frames(emitted_, r);
+  std::vector<torch::Tensor> parts;
+  if (emitted_ < prefix_frames_) parts.push_back(prefix_.narrow(0, emitted_, prefix_frames_ - emitted_));
+  const int64_t g0 = std::max(emitted_, prefix_frames_);
+  if (g0 < r) parts.push_back(ready_.narrow(0, g0 - ready_first_, r - g0));
+  chunk.features = torch::cat(parts, 0);
   chunk.joints = recover_from_ric(chunk.features, gen_.skeleton().num_joints(), root_);
   root_ = root_state_after(chunk.features, root_);
   emitted_ = r;
-  forget_old_tokens();
+  ready_ = ready_.narrow(0, r - ready_first_, ready_.size(0) - (r - ready_first_)).clone();
+  ready_first_ = r;
   return chunk;
 }
 

@@ -3,16 +3,19 @@
 // continuing a motion the caller brings.
 //
 // A frame is emitted once, final: output frame f of the RVQ-VAE decoder depends on the latent
-// steps Decoder::latent_span(f) only, so f leaves as soon as the last of them exists, decoded from
-// a window of latents that covers its span; the frames equal those of decoding the whole sequence.
-// The key/value cache slides (keep_recent), so time and memory per step stay flat.
+// steps Decoder::latent_span(f) only, so f leaves as soon as the last of them exists. Each drawn
+// step is decoded once, incrementally (DecoderStream keeps every convolution's state); the frames
+// equal those of decoding the whole sequence. The key/value cache slides (keep_recent), so time
+// and memory per step stay flat.
 #pragma once
+#include <algorithm>
 #include <string>
 
 #include <torch/torch.h>
 
 #include "engine/generator.hpp"
 #include "motion/features.hpp"
+#include "vq/decoder_stream.hpp"
 
 namespace mogo {
 
@@ -61,29 +64,32 @@ class MotionStream {
   int64_t prefix_frames() const { return prefix_frames_; }
   int64_t cache_bytes() const { return sampler_.cache().bytes(); }
   int64_t cache_length() const { return sampler_.cache().length(); }
-  int64_t held_steps() const { return tokens_.size(1); }  // latent steps kept for decoding
+  // Latent steps drawn whose frames the decoder still holds back (its look-ahead).
+  int64_t held_steps() const { return total_steps_ - decoder_.frames_out() / downsample(); }
   int64_t downsample() const { return gen_.model().vq_config.downsample(); }
   bool fixed_length() const { return options_.max_frames > 0; }
 
  private:
   int64_t end_frame() const;
-  int64_t ready_frames() const;                     // frames [0, ready) are final
+  int64_t ready_frames() const { return std::min(ready_first_ + ready_.size(0), end_frame()); }  // [0, ready) final
   void draw();
-  torch::Tensor decode_frames(int64_t f0, int64_t f1);  // raw features of frames [f0,f1)
-  torch::Tensor frames(int64_t f0, int64_t f1);         // prefix or decoded (seam blended)
-  void forget_old_tokens();
+  void push_steps(const torch::Tensor& tokens);        // [Q,n] through the decoder
+  void take_decoded(const torch::Tensor& normalised);  // [1,m,D] frames from the decoder
+  void blend_seam(torch::Tensor& raw, int64_t first);
 
   Generator& gen_;
   StreamOptions options_;
   std::string text_;
   std::vector<AlignedPrompt> alignment_;  // of text_ (one element)
   StepSampler sampler_;
-  torch::Tensor tokens_;      // [Q,n] latent steps tok_first_ .. tok_first_+n-1
-  int64_t tok_first_ = 0;
+  DecoderStream decoder_;
+  torch::Tensor ready_;       // [n,D] raw final frames ready_first_ .. ready_first_+n-1, not yet emitted
+  int64_t ready_first_ = 0;
   int64_t total_steps_ = 0;
   int64_t steps_since_text_ = 0;
   int64_t emitted_ = 0;
   bool ended_ = false;
+  bool decoder_finished_ = false;
   torch::Tensor prefix_;      // [P,D] raw features of the given motion (P = prefix_frames_)
   int64_t prefix_frames_ = 0;
   torch::Tensor seam_delta_;  // [D] given - decoded at the last given frame

@@ -179,27 +179,50 @@ torch::Tensor recover_all_frames(const torch::Tensor& features, int64_t J) {
   return torch::cat({joints, next.unsqueeze(0)}, 0).to(features.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat);
 }
 
-torch::Tensor recover_from_ric(const torch::Tensor& data_in, int64_t J, const RootState& start) {
-  const FeatureLayout L(J);
-  require(data_in.dim() >= 2 && data_in.size(-1) == L.dim(),
-          "recover_from_ric: features must be [...,T," + std::to_string(L.dim()) + "] for " + std::to_string(J) +
-              " joints, got " + c10::str(data_in.sizes()));
-  auto data = data_in.to(torch::kDouble);
-  auto r_rot = recover_root_rotation(data, start);  // [...,T,4]
-  auto r_pos = root_positions(data, r_rot, start);
-  auto ang = data.select(-1, 0);
-
-  auto ric = L.ric();
+namespace {
+// Joints (indices >= 1) placed in the world: root-relative positions rotated back by the root's
+// heading, plus the root's ground position. data: [...,T,D] double -> [...,T,n,3].
+torch::Tensor place_joints(const torch::Tensor& data, int64_t J, const torch::Tensor& index, const torch::Tensor& r_rot,
+                           const torch::Tensor& r_pos) {
+  auto ric = FeatureLayout(J).ric();
   auto pos = data.index({torch::indexing::Ellipsis, Slice(ric.begin, ric.end())});
   auto shape = pos.sizes().vec();
   shape.back() = J - 1;
   shape.push_back(3);
   pos = pos.reshape(shape);
+  if (index.defined()) pos = pos.index_select(-2, (index - 1).to(pos.device()));
   pos = rot::qrot(rot::qinv(r_rot).unsqueeze(-2), pos);
-  auto offset = torch::stack({r_pos.select(-1, 0), torch::zeros_like(ang), r_pos.select(-1, 2)}, -1).unsqueeze(-2);
-  pos = pos + offset;
-  return torch::cat({r_pos.unsqueeze(-2), pos}, -2).to(data_in.scalar_type() == torch::kDouble ? torch::kDouble
-                                                                                                  : torch::kFloat);
+  auto offset = torch::stack({r_pos.select(-1, 0), torch::zeros_like(r_pos.select(-1, 0)), r_pos.select(-1, 2)}, -1).unsqueeze(-2);
+  return pos + offset;
+}
+
+torch::Tensor as_input_type(const torch::Tensor& x, const torch::Tensor& input) {
+  return x.to(input.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat);
+}
+
+void require_features(const torch::Tensor& data, int64_t J, const char* who) {
+  const FeatureLayout L(J);
+  require(data.dim() >= 2 && data.size(-1) == L.dim(), std::string(who) + ": features must be [...,T," + std::to_string(L.dim()) +
+                                                           "] for " + std::to_string(J) + " joints, got " + c10::str(data.sizes()));
+}
+}  // namespace
+
+torch::Tensor recover_from_ric(const torch::Tensor& data_in, int64_t J, const RootState& start) {
+  require_features(data_in, J, "recover_from_ric");
+  auto data = data_in.to(torch::kDouble);
+  auto r_rot = recover_root_rotation(data, start);  // [...,T,4]
+  auto r_pos = root_positions(data, r_rot, start);
+  auto pos = place_joints(data, J, {}, r_rot, r_pos);
+  return as_input_type(torch::cat({r_pos.unsqueeze(-2), pos}, -2), data_in);
+}
+
+torch::Tensor recover_joints(const torch::Tensor& data_in, int64_t J, const std::vector<int64_t>& joints) {
+  require_features(data_in, J, "recover_joints");
+  for (auto j : joints) require(j >= 1 && j < J, "recover_joints: joint index " + std::to_string(j) + " outside [1," + std::to_string(J) + ")");
+  auto data = data_in.to(torch::kDouble);
+  auto r_rot = recover_root_rotation(data);
+  auto r_pos = root_positions(data, r_rot, {});
+  return as_input_type(place_joints(data, J, torch::tensor(joints, torch::kLong), r_rot, r_pos), data_in);
 }
 
 torch::Tensor mirror_joints(const torch::Tensor& joints, const std::vector<int64_t>& mirror_of) {

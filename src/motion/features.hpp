@@ -32,6 +32,10 @@ struct RootState {
 // start: the root at frame 0 (one state for every row of a batch).
 torch::Tensor recover_from_ric(const torch::Tensor& features, int64_t joints, const RootState& start = {});
 
+// The same for a few joints only (indices >= 1, not the root), differentiable: the RVQ-VAE's
+// foot-contact loss. features: [..., T, D] -> [..., T, n, 3].
+torch::Tensor recover_joints(const torch::Tensor& features, int64_t joints, const std::vector<int64_t>& which);
+
 // Root rotation per frame implied by the features' angular velocity (pure rotations about Y,
 // start.angle at frame 0). features: [..., T, D] -> [..., T, 4].
 torch::Tensor recover_root_rotation(const torch::Tensor& features, const RootState& start = {});

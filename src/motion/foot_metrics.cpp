@@ -14,6 +14,29 @@ FootMetrics& FootMetrics::operator+=(const FootMetrics& o) {
   return *this;
 }
 
+std::vector<int64_t> foot_joints(const Skeleton& skel) {
+  return {skel.feet_left[0], skel.feet_left[1], skel.feet_right[0], skel.feet_right[1]};
+}
+
+namespace {
+// Horizontal speed (m/s) from frame t to t+1. feet: [...,T,n,3] -> [...,T-1,n].
+torch::Tensor horizontal_speeds(const torch::Tensor& feet, double fps) {
+  const int64_t T = feet.size(-3);
+  auto step = feet.narrow(-3, 1, T - 1) - feet.narrow(-3, 0, T - 1);
+  auto dx = step.select(-1, 0), dz = step.select(-1, 2);
+  // A foot that does not move at all has speed 0 and a zero (not NaN) gradient.
+  auto squared = dx * dx + dz * dz;
+  return torch::where(squared > 0, squared.clamp_min(1e-30).sqrt(), torch::zeros_like(squared)) * fps;
+}
+}  // namespace
+
+torch::Tensor contact_sliding_loss(const torch::Tensor& feet, const torch::Tensor& contacts, double fps) {
+  const int64_t T = feet.size(1);
+  auto speed = horizontal_speeds(feet, fps);                                // [B,T-1,4]
+  auto on = (contacts.narrow(1, 0, T - 1) > 0.5).to(speed.scalar_type());  // [B,T-1,4]
+  return (speed * on).sum() / on.sum().clamp_min(1.0);
+}
+
 FootMetrics foot_metrics(const torch::Tensor& joints_in, const torch::Tensor& contacts_in, const Skeleton& skel, double fps) {
   require(joints_in.dim() == 3 && joints_in.size(1) == skel.num_joints() && joints_in.size(2) == 3,
           "foot_metrics: joints must be [T," + std::to_string(skel.num_joints()) + ",3], got " + c10::str(joints_in.sizes()));
@@ -23,10 +46,8 @@ FootMetrics foot_metrics(const torch::Tensor& joints_in, const torch::Tensor& co
   require(contacts_in.dim() == 2 && contacts_in.size(0) >= T - 1 && contacts_in.size(1) == 4,
           "foot_metrics: contacts must be [>=T-1,4], got " + c10::str(contacts_in.sizes()));
   auto joints = joints_in.to(torch::kDouble);
-  const std::vector<int64_t> feet = {skel.feet_left[0], skel.feet_left[1], skel.feet_right[0], skel.feet_right[1]};
-  auto feet_pos = joints.index_select(1, torch::tensor(feet, torch::kLong));                      // [T,4,3]
-  auto step = feet_pos.narrow(0, 1, T - 1) - feet_pos.narrow(0, 0, T - 1);                         // [T-1,4,3]
-  auto speed = step.index({torch::indexing::Slice(), torch::indexing::Slice(), torch::tensor({0, 2})}).norm(2, -1) * fps;
+  auto feet_pos = joints.index_select(1, torch::tensor(foot_joints(skel), torch::kLong));          // [T,4,3]
+  auto speed = horizontal_speeds(feet_pos, fps);                                                    // [T-1,4]
   auto on = contacts_in.narrow(0, 0, T - 1).to(torch::kDouble) > 0.5;                              // [T-1,4]
   m.frames = T - 1;
   m.contact_frames = on.sum().item<int64_t>();

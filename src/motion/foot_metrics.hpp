@@ -32,4 +32,13 @@ struct FootMetrics {
 // label of frame t covers the motion from t to t+1. fps: frames per second.
 FootMetrics foot_metrics(const torch::Tensor& joints, const torch::Tensor& contacts, const Skeleton& skel, double fps = 20.0);
 
+
+// The four foot joints' indices (left ankle, left toe, right ankle, right toe).
+std::vector<int64_t> foot_joints(const Skeleton& skel);
+
+// The RVQ-VAE's foot-contact loss: mean horizontal speed (m/s) of the foot joints over the frames
+// whose contact label is on (0 when none is), differentiable. feet: [B,T,4,3] positions of
+// foot_joints (e.g. recover_joints); contacts: [B,>=T-1,4] labels.
+torch::Tensor contact_sliding_loss(const torch::Tensor& feet, const torch::Tensor& contacts, double fps = 20.0);
+
 }  // namespace mogo

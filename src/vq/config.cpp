@@ -8,6 +8,7 @@ namespace mogo {
 VQConfig VQConfig::preset(const std::string& name, int64_t input_dim) {
   VQConfig c;
   c.input_dim = input_dim;
+  c.decoder_lookahead = 1;  // streams can decode incrementally (live steering)
   if (name == "paper") return c;  // MoMask's sizes (DESIGN.md), until Mogo's own are confirmed
   if (name == "tiny") {
     c.width = 256;

@@ -25,13 +25,25 @@ struct VQConfig {
   // Weight of the loss on the root trajectory integrated over the window (metres, L1): the root
   // is integrated from velocities, so small velocity errors drift the whole body (docs/vq-tiny.md).
   double root_weight = 0.0;
+  // Weight of the foot-contact loss: the horizontal speed (m/s, joints recovered from the
+  // reconstruction) of each foot joint over the frames where the input's contact label is on.
+  double foot_weight = 0.0;
+  // How many latent steps ahead a decoded frame may read (live steering, docs/streaming.md):
+  //   -1  every decoder convolution centred (T2M-GPT / MoMask; files written before this existed):
+  //       the `tiny` decoder reads 22 steps (4.4 s) ahead, so a stream re-decodes windows;
+  //   0   every convolution causal: frame f depends on latents <= f/4 only;
+  //   1   the first (latent-rate) convolution centred, the rest causal: one step (0.2 s) ahead.
+  // With 0 or 1 a stream decodes incrementally (DecoderStream), keeping each convolution's state.
+  int64_t decoder_lookahead = -1;
 
   int64_t downsample() const { return int64_t{1} << down_t; }
   static VQConfig preset(const std::string& name, int64_t input_dim);  // "paper" | "tiny"
 };
-// With defaults: model files written before mosa / root_weight existed load as plain RVQ.
+// With defaults: model files written before mosa / root_weight / foot_weight / decoder_lookahead
+// existed load as they were trained (plain RVQ, centred decoder).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VQConfig, input_dim, width, code_dim, codebook_size, num_quantizers, down_t, depth,
-                                                dilation_growth, ema_decay, quantize_dropout_prob, commit_beta, vel_weight, mosa, root_weight)
+                                                dilation_growth, ema_decay, quantize_dropout_prob, commit_beta, vel_weight, mosa, root_weight,
+                                                foot_weight, decoder_lookahead)
 
 // Training schedule.
 struct VQTrainConfig {
@@ -44,11 +56,16 @@ struct VQTrainConfig {
   int64_t checkpoint_every = 500;
   int64_t log_every = 50;
   uint64_t seed = 1234;
+  // Train the decoder alone on the codes of a trained tokenizer (--decoder-from): the encoder and
+  // codebooks stay as they are, so every token sequence means the same motion and a generator
+  // trained on those tokens keeps working with the new decoder.
+  bool decoder_only = false;
 
   static VQTrainConfig preset(const std::string& name);
   // Throws Error naming the flag of the first value out of range.
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VQTrainConfig, batch_size, window, steps, warmup_steps, lr, weight_decay, checkpoint_every, log_every, seed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VQTrainConfig, batch_size, window, steps, warmup_steps, lr, weight_decay, checkpoint_every,
+                                                log_every, seed, decoder_only)
 
 }  // namespace mogo

@@ -1,5 +1,7 @@
 #include "vq/conv_stacks.hpp"
 
+#include "common/error.hpp"
+
 namespace mogo {
 
 namespace nn = torch::nn;
@@ -10,21 +12,23 @@ nn::Conv1d conv(int64_t in, int64_t out, int64_t k, int64_t stride = 1, int64_t 
 }
 }  // namespace
 
-ResConv1DBlockImpl::ResConv1DBlockImpl(int64_t width, int64_t dilation) {
-  conv1 = register_module("conv1", conv(width, width, 3, 1, dilation, dilation));
+ResConv1DBlockImpl::ResConv1DBlockImpl(int64_t width, int64_t dilation, bool causal) : crop(causal ? 2 * dilation : 0) {
+  conv1 = register_module("conv1", conv(width, width, 3, 1, causal ? 2 * dilation : dilation, dilation));
   conv2 = register_module("conv2", conv(width, width, 1, 1, 0));
 }
 
 torch::Tensor ResConv1DBlockImpl::forward(const torch::Tensor& x) {
-  return x + conv2(torch::relu(conv1(torch::relu(x))));
+  auto h = conv1(torch::relu(x));
+  if (crop > 0) h = h.narrow(2, 0, h.size(2) - crop);
+  return x + conv2(torch::relu(h));
 }
 
-Resnet1DImpl::Resnet1DImpl(int64_t width, int64_t depth, int64_t growth) {
+Resnet1DImpl::Resnet1DImpl(int64_t width, int64_t depth, int64_t growth, bool causal) {
   // Largest dilation first (9, 3, 1).
   for (int64_t d = depth - 1; d >= 0; --d) {
     int64_t dil = 1;
     for (int64_t k = 0; k < d; ++k) dil *= growth;
-    blocks->push_back(ResConv1DBlock(width, dil));
+    blocks->push_back(ResConv1DBlock(width, dil, causal));
   }
   register_module("blocks", blocks);
 }
@@ -48,16 +52,24 @@ EncoderImpl::EncoderImpl(const VQConfig& c) {
 torch::Tensor EncoderImpl::forward(const torch::Tensor& x) { return net->forward(x); }
 
 DecoderImpl::DecoderImpl(const VQConfig& c) {
-  net->push_back(conv(c.code_dim, c.width, 3));
+  require(c.decoder_lookahead >= -1 && c.decoder_lookahead <= 1,
+          "RVQ-VAE config: decoder_lookahead must be -1, 0 or 1, got " + std::to_string(c.decoder_lookahead));
+  const bool causal = c.decoder_lookahead >= 0;
+  // A k3 convolution, centred or causal.
+  auto conv3 = [&](int64_t in, int64_t out, bool centred) {
+    net->push_back(conv(in, out, 3, 1, centred ? 1 : 2));
+    if (!centred) net->push_back(CropRight(2));
+  };
+  conv3(c.code_dim, c.width, !causal || c.decoder_lookahead == 1);
   net->push_back(nn::ReLU());
   for (int64_t i = 0; i < c.down_t; ++i) {
-    net->push_back(Resnet1D(c.width, c.depth, c.dilation_growth));
+    net->push_back(Resnet1D(c.width, c.depth, c.dilation_growth, causal));
     net->push_back(nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2.0}).mode(torch::kNearest)));
-    net->push_back(conv(c.width, c.width, 3));
+    conv3(c.width, c.width, !causal);
   }
-  net->push_back(conv(c.width, c.width, 3));
+  conv3(c.width, c.width, !causal);
   net->push_back(nn::ReLU());
-  net->push_back(conv(c.width, c.input_dim, 3));
+  conv3(c.width, c.input_dim, !causal);
   register_module("net", net);
 }
 
@@ -66,23 +78,13 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& z) { return net->forward
 namespace {
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-// Explicit padding of a convolution; its variant type is c10's in LibTorch 1.x and std's in 2.x.
-template <class Variant>
-int64_t explicit_padding(const Variant& v) {
-  using namespace c10;
-  using namespace std;
-  const auto* p = get_if<torch::ExpandingArray<1>>(&v);
-  TORCH_CHECK(p, "latent_span: decoder convolutions must use explicit padding");
-  return (*p)->front();
-}
-
 // Output range -> input range of one layer (output i of a convolution reads inputs
 // i - pad .. i - pad + dil (k - 1); nearest up-sampling by s reads floor(i / s)).
 Span input_span(const std::shared_ptr<torch::nn::Module>& m, Span out) {
   if (auto* c = m->as<nn::Conv1dImpl>()) {
     const auto& o = c->options;
     const int64_t k = o.kernel_size()->front(), d = o.dilation()->front(), s = o.stride()->front();
-    const int64_t pad = explicit_padding(o.padding());
+    const int64_t pad = conv_padding(*c);
     return {out.first * s - pad, out.last * s - pad + d * (k - 1)};
   }
   if (auto* u = m->as<nn::UpsampleImpl>()) {
@@ -97,6 +99,20 @@ Span input_span(const std::shared_ptr<torch::nn::Module>& m, Span out) {
   return out;  // element-wise (ReLU)
 }
 }  // namespace
+
+namespace {
+// Its variant type is c10's in LibTorch 1.x and std's in 2.x.
+template <class Variant>
+int64_t explicit_padding(const Variant& v) {
+  using namespace c10;
+  using namespace std;
+  const auto* p = get_if<torch::ExpandingArray<1>>(&v);
+  TORCH_CHECK(p, "decoder convolutions must use explicit padding");
+  return (*p)->front();
+}
+}  // namespace
+
+int64_t conv_padding(const nn::Conv1dImpl& conv) { return explicit_padding(conv.options.padding()); }
 
 Span DecoderImpl::latent_span(int64_t frame) const {
   Span s{frame, frame};

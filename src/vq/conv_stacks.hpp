@@ -4,6 +4,9 @@
 //            Conv1d(W->W,3) ReLU, Conv1d(W->D,3)
 //   Resnet1D: depth blocks, dilations growth^(depth-1) .. 1 (9, 3, 1):
 //            x + Conv1d_k1(ReLU(Conv1d_k3,dil(ReLU(x))))
+// A causal convolution (VQConfig::decoder_lookahead >= 0) pads both sides by dil (k - 1) and drops
+// as many outputs on the right (CropRight): output i reads inputs i - dil (k - 1) .. i; the
+// parameters keep the shapes of the centred layout.
 #pragma once
 #include <torch/torch.h>
 
@@ -11,15 +14,24 @@
 
 namespace mogo {
 
+// Drops the last n positions of [B,W,T] (what makes a symmetrically padded convolution causal).
+struct CropRightImpl : torch::nn::Module {
+  explicit CropRightImpl(int64_t n) : n(n) {}
+  torch::Tensor forward(const torch::Tensor& x) { return x.narrow(2, 0, x.size(2) - n); }
+  int64_t n;
+};
+TORCH_MODULE(CropRight);
+
 struct ResConv1DBlockImpl : torch::nn::Module {
-  ResConv1DBlockImpl(int64_t width, int64_t dilation);
+  ResConv1DBlockImpl(int64_t width, int64_t dilation, bool causal = false);
   torch::Tensor forward(const torch::Tensor& x);  // [B,W,T] -> [B,W,T]
   torch::nn::Conv1d conv1{nullptr}, conv2{nullptr};
+  int64_t crop = 0;  // outputs of conv1 dropped on the right (causal: 2 dil)
 };
 TORCH_MODULE(ResConv1DBlock);
 
 struct Resnet1DImpl : torch::nn::Module {
-  Resnet1DImpl(int64_t width, int64_t depth, int64_t growth);
+  Resnet1DImpl(int64_t width, int64_t depth, int64_t growth, bool causal = false);
   torch::Tensor forward(torch::Tensor x);
   torch::nn::ModuleList blocks;
 };
@@ -47,5 +59,8 @@ struct DecoderImpl : torch::nn::Module {
   torch::nn::Sequential net;
 };
 TORCH_MODULE(Decoder);
+
+// The explicit padding of a convolution (both sides); throws unless it is explicit.
+int64_t conv_padding(const torch::nn::Conv1dImpl& conv);
 
 }  // namespace mogo

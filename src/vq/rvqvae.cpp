@@ -27,6 +27,22 @@ RVQVAEOutput RVQVAEImpl::forward(const torch::Tensor& x) {
   return {rec, q};
 }
 
+RVQVAEOutput RVQVAEImpl::reconstruct_from_codes(const torch::Tensor& x, int64_t n_layers) {
+  require(x.dim() == 3 && x.size(2) == cfg.input_dim,
+          "RVQVAE: input must be [B,T," + std::to_string(cfg.input_dim) + "], got " + c10::str(x.sizes()));
+  RVQOutput q;
+  {
+    torch::NoGradGuard frozen;
+    q.indices = encode(x);
+    q.quantized = quantizer->decode(q.indices, n_layers);
+  }
+  q.active_layers = n_layers <= 0 ? cfg.num_quantizers : n_layers;
+  q.commit_loss = torch::zeros({}, x.options());
+  q.perplexity.assign(q.active_layers, 0.0);
+  auto rec = decoder(q.quantized).permute({0, 2, 1}).narrow(1, 0, x.size(1));
+  return {rec, q};
+}
+
 torch::Tensor RVQVAEImpl::encode(const torch::Tensor& x) {
   require(x.dim() == 3 && x.size(2) == cfg.input_dim && x.size(1) >= 1,
           "RVQVAE::encode: input must be [B,T>=1," + std::to_string(cfg.input_dim) + "], got " + c10::str(x.sizes()));

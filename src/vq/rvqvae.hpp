@@ -17,6 +17,9 @@ struct RVQVAEImpl : torch::nn::Module {
 
   // x: [B,T,D] normalised features, any T (padded internally to a multiple of 4, then cropped).
   RVQVAEOutput forward(const torch::Tensor& x);
+  // Decoder-only training: the codes of x (encoder and quantiser without gradient or EMA update),
+  // decoded with the first n_layers layers (<= 0: all). commit_loss 0, no perplexity.
+  RVQVAEOutput reconstruct_from_codes(const torch::Tensor& x, int64_t n_layers);
   // x: [B,T,D] -> tokens [B,Q,ceil(T/4)].
   torch::Tensor encode(const torch::Tensor& x);
   // tokens [B,Q',T'] (first n_layers layers used; <= 0: all) -> features [B,T'*4,D]; crop to the

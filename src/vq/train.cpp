@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "common/runtime.hpp"
 #include "data/motion_dataset.hpp"
 #include "motion/features.hpp"
+#include "motion/foot_metrics.hpp"
 #include "train/distributed.hpp"
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
@@ -23,6 +25,43 @@
 namespace mogo {
 
 namespace fs = std::filesystem;
+
+namespace {
+// Quantiser dropout for decoder-only training: with the tokenizer's probability, the first n
+// layers only (n uniform in 1..Q), so that every prefix still decodes well; else all (0).
+int64_t dropout_layers(const VQConfig& c, std::mt19937_64& rng) {
+  if (std::uniform_real_distribution<double>(0, 1)(rng) >= c.quantize_dropout_prob) return 0;
+  return std::uniform_int_distribution<int64_t>(1, c.num_quantizers)(rng);
+}
+
+// A fresh decoder-only run: the trained tokenizer's encoder, codebooks, normalisation and
+// skeleton, its decoder's weights as the starting point (same shapes, in order), and the decoder
+// layout and loss weights of this run.
+VQCheckpoint decoder_only_start(const VQTrainOptions& o, torch::Device device) {
+  VQCheckpoint from = load_vq_checkpoint(o.decoder_from, device);
+  VQCheckpoint ck = from;
+  ck.config.root_weight = o.root_weight;
+  ck.config.foot_weight = o.foot_weight;
+  ck.config.decoder_lookahead = o.decoder_lookahead;
+  ck.train = o.train;
+  ck.train.decoder_only = true;
+  ck.preset = o.preset;
+  ck.step = 0;
+  ck.model = RVQVAE(ck.config);
+  ck.model->to(device);
+  torch::NoGradGuard g;
+  auto copy = [](const torch::nn::Module& src, torch::nn::Module& dst) {
+    auto s = src.parameters(), d = dst.parameters();
+    auto sb = src.buffers(), db = dst.buffers();
+    for (size_t i = 0; i < d.size(); ++i) d[i].copy_(s[i]);
+    for (size_t i = 0; i < db.size(); ++i) db[i].copy_(sb[i]);
+  };
+  copy(*from.model->encoder, *ck.model->encoder);
+  copy(*from.model->quantizer, *ck.model->quantizer);
+  copy(*from.model->decoder, *ck.model->decoder);  // the same shapes whatever the padding
+  return ck;
+}
+}  // namespace
 
 int64_t train_vq(VQTrainOptions o) {
   torch::Device device = distributed().device_for_rank(pick_device(o.device));
@@ -39,6 +78,9 @@ int64_t train_vq(VQTrainOptions o) {
     if (!ck.preset.empty()) stored["preset"] = ck.preset;
     stored["mosa"] = ck.config.mosa;
     stored["root_weight"] = ck.config.root_weight;
+    stored["foot_weight"] = ck.config.foot_weight;
+    stored["decoder_lookahead"] = ck.config.decoder_lookahead;
+    stored["decoder_only"] = ck.train.decoder_only;
     check_resume_plan(stored, o.request, ckpt_path);
     check_same_data(ck.data_fingerprint, o.data_dir, ckpt_path);
   }
@@ -47,13 +89,18 @@ int64_t train_vq(VQTrainOptions o) {
   // The clips a window can be cut from depend on the window: the plan's, never the command line's.
   MotionDataset data(o.data_dir, "train", plan.window);
   fs::create_directories(o.out_dir);
-  if (!resumed) {
+  if (!resumed && !o.decoder_from.empty()) {
+    ck = decoder_only_start(o, device);
+    require(torch::allclose(ck.mean, data.mean()) && torch::allclose(ck.std, data.std()),
+            o.decoder_from + ": its normalisation differs from " + o.data_dir + "'s Mean.npy / Std.npy; train the decoder on the same data");
+  } else if (!resumed) {
     ck.config = VQConfig::preset(o.preset, data.dim());
     ck.config.mosa = o.mosa;
     ck.config.root_weight = o.root_weight;
+    ck.config.foot_weight = o.foot_weight;
+    ck.config.decoder_lookahead = o.decoder_lookahead;
     ck.train = o.train;
     ck.preset = o.preset;
-    ck.data_fingerprint = data_fingerprint(o.data_dir);
     torch::manual_seed(o.train.seed);  // deterministic initial weights
     ck.model = RVQVAE(ck.config);
     ck.model->to(device);
@@ -62,14 +109,21 @@ int64_t train_vq(VQTrainOptions o) {
     const auto skeleton = fs::path(o.data_dir) / "skeleton.json";
     if (fs::exists(skeleton)) ck.skeleton_json = read_file(skeleton.string());
   }
+  if (!resumed) ck.data_fingerprint = data_fingerprint(o.data_dir);
   require(ck.config.input_dim == data.dim(), ckpt_path + ": model expects " + std::to_string(ck.config.input_dim) +
                                                  "-d features, dataset has " + std::to_string(data.dim()));
+  std::optional<Skeleton> skeleton;  // the foot joints of the foot-contact loss
+  if (ck.config.foot_weight > 0) {
+    require(!ck.skeleton_json.empty(), "--foot-weight needs the dataset's skeleton.json (written by mogo prepare) to find the feet");
+    skeleton = Skeleton::from_json(nlohmann::json::parse(ck.skeleton_json), "dataset skeleton");
+  }
   const VQTrainConfig& t = ck.train;
-  torch::optim::AdamW opt(ck.model->parameters(), torch::optim::AdamWOptions(t.lr).betas({0.9, 0.99}).weight_decay(t.weight_decay));
+  const auto trained = t.decoder_only ? ck.model->decoder->parameters() : ck.model->parameters();
+  torch::optim::AdamW opt(trained, torch::optim::AdamWOptions(t.lr).betas({0.9, 0.99}).weight_decay(t.weight_decay));
   if (resumed) load_optimizer_state(ckpt_path, opt);
 
   const int64_t Q = ck.config.num_quantizers;
-  std::vector<std::string> metrics = {"loss", "rec", "vel", "commit", "root_m"}, interval;
+  std::vector<std::string> metrics = {"loss", "rec", "vel", "commit", "root_m", "foot_mps"}, interval;
   for (int64_t q = 0; q < Q && ck.config.mosa; ++q) interval.push_back("scale_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) metrics.push_back("perplexity_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) interval.push_back("dead_" + std::to_string(q));
@@ -98,25 +152,35 @@ int64_t train_vq(VQTrainOptions o) {
     // Every rank draws the same global batch and trains on its shard of it.
     auto x = dist.shard_of(data.sample_windows(t.batch_size, t.window, rng), "train-vq --batch").to(device);
     set_learning_rate(opt, lr);
-    auto out = ck.model->forward(x);
+    auto out = t.decoder_only ? ck.model->reconstruct_from_codes(x, dropout_layers(ck.config, rng)) : ck.model->forward(x);
     auto rec = torch::smooth_l1_loss(out.reconstruction, x);
     auto vel = torch::smooth_l1_loss(out.reconstruction.diff(1, 1), x.diff(1, 1));
     auto loss = rec + ck.config.vel_weight * vel + ck.config.commit_beta * out.rvq.commit_loss;
     // Root trajectory over the window, integrated from the (denormalised) root channels, in metres.
+    auto raw = [&](const torch::Tensor& f) { return f * std_dev + mean; };
     auto root = torch::zeros({}, x.options());
     if (ck.config.root_weight > 0) {
-      auto raw = [&](const torch::Tensor& f) { return f * std_dev + mean; };
       root = torch::l1_loss(recover_root_positions(raw(out.reconstruction)), recover_root_positions(raw(x))).to(x.scalar_type());
       loss = loss + ck.config.root_weight * root;
     }
+    // Feet planted in the input stay planted: their speed in the reconstruction's joints, where
+    // the input's contact label is on.
+    auto foot = torch::zeros({}, x.options());
+    if (skeleton) {
+      const auto contacts = skeleton->layout().foot_contacts();
+      auto feet = recover_joints(raw(out.reconstruction), skeleton->num_joints(), foot_joints(*skeleton));
+      foot = contact_sliding_loss(feet, raw(x).narrow(2, contacts.begin, contacts.size)).to(x.scalar_type());
+      loss = loss + ck.config.foot_weight * foot;
+    }
     opt.zero_grad();
     loss.backward();
-    dist.reduce_gradients(ck.model->parameters(), Distributed::Reduce::mean);  // mean of shard means = global mean
+    dist.reduce_gradients(trained, Distributed::Reduce::mean);  // mean of shard means = global mean
     StepStats s;
-    s.grad_norm = gradient_norm(ck.model->parameters());
+    s.grad_norm = gradient_norm(trained);
     step_if_finite(opt, loss.item<double>(), s.grad_norm);
     ck.step = step + 1;
-    s.values = {loss.item<double>(), rec.item<double>(), vel.item<double>(), out.rvq.commit_loss.item<double>(), root.item<double>()};
+    s.values = {loss.item<double>(), rec.item<double>(), vel.item<double>(), out.rvq.commit_loss.item<double>(), root.item<double>(),
+                foot.item<double>()};
     for (int64_t q = 0; q < Q; ++q) {
       s.values.push_back(q < out.rvq.active_layers ? out.rvq.perplexity[q] : 0.0);
       if (q < out.rvq.active_layers) used[q].index_put_({out.rvq.indices.select(1, q).flatten().to(torch::kCPU)}, true);

@@ -13,8 +13,11 @@ struct VQTrainOptions {
   std::string out_dir;           // checkpoint.pt, model.pt, train_log.csv
   std::string preset = "tiny";
   VQTrainConfig train;           // filled from the preset, then overridden by flags
-  bool mosa = false;             // model options of a fresh run (VQConfig::mosa, root_weight)
+  bool mosa = false;             // model options of a fresh run (VQConfig::mosa, root_weight, ...)
   double root_weight = 0.0;
+  double foot_weight = 0.0;
+  int64_t decoder_lookahead = 1;
+  std::string decoder_from;      // a trained tokenizer whose encoder and codebooks are kept (decoder_only)
   PlanRequest request;           // the plan keys given explicitly ("preset" included): --resume checks them
   bool resume = false;
   std::string device = "auto";

@@ -13,7 +13,8 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
     VQTrainOptions o;
     TrainFlags flags;
     std::optional<int64_t> window;
-    std::optional<double> root_weight;
+    std::optional<double> root_weight, foot_weight;
+    std::optional<int64_t> decoder_lookahead;
   };
   auto p = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("train-vq", "Train the RVQ-VAE on a prepared dataset (checkpoints, --resume, CSV log)");
@@ -25,6 +26,17 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--mosa", p->o.mosa, "MoSA-VQ: a learnable scale per quantiser layer (MOGO)");
   cmd->add_option("--root-weight", p->root_weight, "weight of the L1 loss on the root trajectory integrated over each window, metres (default 0)")
       ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--foot-weight", p->foot_weight,
+                  "weight of the foot-contact loss: speed (m/s) of feet whose contact label is on, in the reconstruction (default 0)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--decoder-lookahead", p->decoder_lookahead,
+                  "latent steps a decoded frame may read ahead: 1 (default; streams decode incrementally, 0.2 s), 0 (causal), "
+                  "-1 (centred, as T2M-GPT)")
+      ->check(CLI::Range(-1, 1));
+  cmd->add_option("--decoder-from", p->o.decoder_from,
+                  "train only a new decoder on this trained tokenizer's codes (its encoder and codebooks kept, so generators trained "
+                  "on its tokens still work)")
+      ->check(CLI::ExistingFile);
   cmd->callback([&g, p, cmd] {
     run_command(g, [&] {
       auto& o = p->o;
@@ -33,7 +45,10 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
       o.request = apply_train_flags(p->flags, o.train, cmd, o.preset);
       apply_flag(p->window, o.train.window, "window", o.request);
       apply_flag(p->root_weight, o.root_weight, "root_weight", o.request);
+      apply_flag(p->foot_weight, o.foot_weight, "foot_weight", o.request);
+      apply_flag(p->decoder_lookahead, o.decoder_lookahead, "decoder_lookahead", o.request);
       if (cmd->count("--mosa")) o.request.given["mosa"] = o.mosa;
+      if (!o.decoder_from.empty()) o.request.given["decoder_only"] = true;
       int64_t step = train_vq(o);
       if (distributed().is_root()) std::printf("train-vq: reached step %lld; checkpoint in %s\n", (long long)step, o.out_dir.c_str());
     });

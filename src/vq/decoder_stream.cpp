@@ -1,0 +1,123 @@
+#include "vq/decoder_stream.hpp"
+
+#include "common/error.hpp"
+
+namespace mogo {
+
+namespace nn = torch::nn;
+
+namespace {
+// Output i of a convolution with symmetric padding p (then any CropRight) reads inputs
+// i - p .. i - p + dil (k - 1).
+int64_t kernel_reach(const nn::Conv1dImpl& c) {
+  TORCH_CHECK(c.options.stride()->front() == 1, "DecoderStream: decoder convolutions need stride 1");
+  return c.options.dilation()->front() * (c.options.kernel_size()->front() - 1);
+}
+}  // namespace
+
+DecoderStream::DecoderStream(const Decoder& decoder) : decoder_(decoder) {
+  auto conv_of = [](nn::Conv1dImpl* c) {
+    Conv s;
+    s.conv = c;
+    s.left = conv_padding(*c);
+    s.right = kernel_reach(*c) - s.left;
+    return s;
+  };
+  auto op_of = [](Kind kind, Conv conv = {}) {
+    Op op;
+    op.kind = kind;
+    op.conv = conv;
+    return op;
+  };
+  for (const auto& m : decoder->net->children()) {
+    if (auto* c = m->as<nn::Conv1dImpl>()) {
+      ops_.push_back(op_of(Kind::conv, conv_of(c)));
+    } else if (m->as<nn::ReLUImpl>()) {
+      ops_.push_back(op_of(Kind::relu));
+    } else if (auto* u = m->as<nn::UpsampleImpl>()) {
+      Op op = op_of(Kind::upsample);
+      op.scale = static_cast<int64_t>(u->options.scale_factor()->front());
+      ops_.push_back(op);
+    } else if (auto* r = m->as<Resnet1DImpl>()) {
+      for (const auto& b : *r->blocks) {
+        auto* block = b->as<ResConv1DBlockImpl>();
+        Op op = op_of(Kind::residual, conv_of(block->conv1.get()));
+        op.pointwise = block->conv2.get();
+        ops_.push_back(op);
+      }
+    } else {
+      // CropRight: already counted in the convolution's reach (output i keeps its inputs).
+      TORCH_CHECK(m->as<CropRightImpl>(), "DecoderStream: unexpected decoder layer ", m->name());
+    }
+  }
+}
+
+torch::Tensor DecoderStream::Conv::push(const torch::Tensor& x) {
+  if (!held.defined()) held = torch::zeros({x.size(0), x.size(1), left}, x.options());
+  auto buffer = torch::cat({held, x}, 2);
+  const int64_t reach = left + right, n = buffer.size(2) - reach;
+  if (n <= 0) {
+    held = buffer;
+    return torch::zeros({x.size(0), conv->options.out_channels(), 0}, x.options());
+  }
+  held = buffer.narrow(2, n, reach);
+  const int64_t dilation = conv->options.dilation()->front();
+  return nn::functional::conv1d(buffer, conv->weight, nn::functional::Conv1dFuncOptions().bias(conv->bias).dilation(dilation));
+}
+
+torch::Tensor DecoderStream::Conv::push_then_end(const torch::Tensor& x, bool end) {
+  auto y = push(x);
+  if (!end || right == 0) return y;
+  return torch::cat({y, push(torch::zeros({x.size(0), x.size(1), right}, x.options()))}, 2);
+}
+
+torch::Tensor DecoderStream::apply(Op& op, const torch::Tensor& x, bool end) {
+  switch (op.kind) {
+    case Kind::conv:
+      return op.conv.push_then_end(x, end);
+    case Kind::relu:
+      return torch::relu(x);
+    case Kind::upsample:
+      return x.repeat_interleave(op.scale, 2);  // nearest
+    case Kind::residual: {
+      // x + k1(relu(k3(relu(x)))): the skip path waits for the k3 convolution's held-back outputs.
+      auto h = op.conv.push_then_end(torch::relu(x), end);
+      op.skip = op.skip.defined() ? torch::cat({op.skip, x}, 2) : x;
+      const int64_t n = h.size(2);
+      auto out = op.skip.narrow(2, 0, n);
+      op.skip = op.skip.narrow(2, n, op.skip.size(2) - n);
+      if (n == 0) return out;
+      return out + op.pointwise->forward(torch::relu(h));
+    }
+  }
+  return x;
+}
+
+torch::Tensor DecoderStream::run(torch::Tensor x, bool end) {
+  for (auto& op : ops_) x = apply(op, x, end);
+  frames_out_ += x.size(2);
+  return x.permute({0, 2, 1});  // [B,m,D]
+}
+
+torch::Tensor DecoderStream::push(const torch::Tensor& latents) {
+  require(!ended_, "DecoderStream: push after finish");
+  require(latents.dim() == 3, "DecoderStream: latents must be [B,C,n], got " + c10::str(latents.sizes()));
+  if (!empty_input_.defined()) empty_input_ = latents.narrow(2, 0, 0);
+  require(latents.size(0) == empty_input_.size(0) && latents.size(1) == empty_input_.size(1),
+          "DecoderStream: latents must be [" + std::to_string(empty_input_.size(0)) + "," + std::to_string(empty_input_.size(1)) +
+              ",n], got " + c10::str(latents.sizes()));
+  return run(latents, false);
+}
+
+torch::Tensor DecoderStream::finish() {
+  require(!ended_, "DecoderStream: finish twice");
+  ended_ = true;
+  if (!empty_input_.defined()) {
+    // Nothing was pushed: no frames (one row, the decoder's output size).
+    const auto& last = ops_.back().conv.conv->options;
+    return torch::zeros({1, 0, last.out_channels()});
+  }
+  return run(empty_input_, true);
+}
+
+}  // namespace mogo
