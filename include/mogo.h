@@ -105,6 +105,11 @@ typedef struct {
   int window;        /* key/value cache window in latent steps (0: the model's training length) */
   int switch_context; /* at a change of text, latent steps of the old action the model keeps
                          seeing (-1: the whole window; default: see mogo_session_default_params) */
+  int realtime;       /* 1: pull and run hand frames out in real time, at most lead_seconds of
+                         motion ahead of a player that started at the first frame handed out (they
+                         wait; mogo_session_cancel interrupts), so a set_text shows in the motion
+                         about lead_seconds after the frame being played. 0 (default): at once */
+  float lead_seconds; /* realtime: seconds of motion ahead of playback, [0, 60] (default 0.3) */
 } mogo_session_params;
 
 MOGO_API mogo_session_params mogo_session_default_params(void);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "engine/pacer.hpp"
 #include "engine/stream.hpp"
 #include "engine/timeline.hpp"
 #include "motion/features.hpp"
@@ -311,4 +312,88 @@ TEST(GenerateCli, StreamingFlagsRejectBadInput) {
   expect_error("\"a person walks\" --from " + (dir / "a.npy") + " --at 5", "past the end");
   expect_error("\"a person walks\" --from " + (dir / "a.npy") + " --at 0.1", "at least 4 frames");
   EXPECT_FALSE(std::filesystem::exists(dir / "x.bvh"));
+}
+
+// A clock the test moves: sleeping advances it, so a paced stream runs at full speed.
+struct FakeClock {
+  double now = 100.0;
+  Pacer pacer(double lead) {
+    return Pacer(lead, kFps, [this] { return now; }, [this](double s) { now += s; });
+  }
+};
+
+TEST(Pacer, HandsOutNoMoreThanTheLeadAheadOfPlayback) {
+  FakeClock clock;
+  auto p = clock.pacer(0.3);
+  EXPECT_EQ(p.wait_seconds(), 0.0);  // nothing handed out yet: the clock has not started
+  p.handed_out(40);                  // 2 s at once (e.g. a continued motion's given frames)
+  EXPECT_NEAR(p.wait_seconds(), 2.0 - 0.3, 1e-12);
+  clock.now += 1.0;
+  EXPECT_NEAR(p.wait_seconds(), 0.7, 1e-12);
+  EXPECT_NEAR(p.playback_seconds(), 1.0, 1e-12);
+  ASSERT_TRUE(p.wait([] { return true; }));
+  EXPECT_NEAR(clock.now, 100.0 + 1.7, 1e-3);  // woke when 0.3 s of motion remained ahead
+  EXPECT_EQ(p.wait_seconds(), 0.0);
+  // A cancel ends the wait at once.
+  p.handed_out(100);
+  int asked = 0;
+  EXPECT_FALSE(p.wait([&] { return ++asked < 3; }));
+  EXPECT_EQ(asked, 3);
+  EXPECT_THROW(Pacer(-1, kFps), Error);
+  PaceOptions bad;
+  bad.lead_seconds = 61;
+  EXPECT_FALSE(bad.check().empty());
+  EXPECT_TRUE(PaceOptions{}.check().empty());
+}
+
+TEST(Pacer, APacedStreamNeverRunsMoreThanItsLeadPlusTheDecodersSpanAhead) {
+  auto& gen = test::shipped_generator();
+  FakeClock clock;
+  const double lead = 0.3;
+  auto pacer = clock.pacer(lead);
+  MotionStream s(gen, "a person walks forward", fixed(6));
+  const int64_t down = s.downsample();
+  const int64_t lookahead = gen.model().vq->decoder->latent_span(0).last;  // latent steps
+  double worst_ahead = -1e9;
+  int64_t frames = 0;
+  play_timeline(
+      s, {{0.0, "a person walks forward"}}, 100,
+      [&](const MotionChunk& c) {
+        // Handed out now: how far past the player's position does the stream reach?
+        const double ahead = static_cast<double>(c.first_frame + c.frames()) / kFps - pacer.playback_seconds();
+        worst_ahead = std::max(worst_ahead, ahead);
+        frames += c.frames();
+        // Generation runs ahead of playback by no more than the lead, the decoder's look-ahead and one step.
+        const double drawn_ahead = static_cast<double>(s.steps() * down) / kFps - pacer.playback_seconds();
+        EXPECT_LE(drawn_ahead, lead + static_cast<double>((lookahead + 2) * down) / kFps + 1e-9);
+        return true;
+      },
+      &pacer);
+  ASSERT_EQ(frames, 120);
+  // Within the lead plus one chunk (a latent step's frames; the first chunk is the decoder's fill).
+  EXPECT_LE(worst_ahead, lead + static_cast<double>(down) / kFps + 1e-9);
+  // ... and it really waited: the whole 6 s took about 6 s minus the lead of playback time.
+  EXPECT_NEAR(pacer.playback_seconds(), 6.0 - lead - static_cast<double>(down) / kFps, static_cast<double>(down) / kFps + 1e-9);
+}
+
+TEST(Stream, AChangeAtStepSLeavesEveryFrameBeforeItsSpanUnchanged) {
+  // With the streaming decoder too: frames whose latent span ends before the change are the
+  // unchanged stream's, exactly (any decoder layout: the shipped one reads 22 steps ahead).
+  auto& gen = test::shipped_generator();
+  for (int64_t change : {3, 30}) {
+    MotionStream a(gen, "a person walks forward", fixed(8)), b(gen, "a person walks forward", fixed(8));
+    std::vector<torch::Tensor> fa, fb;
+    while (!a.done() || !b.done()) {
+      if (a.steps() == change) a.set_text("a person jumps");
+      if (!a.done())
+        if (auto c = a.step(); c.frames()) fa.push_back(c.features);
+      if (!b.done())
+        if (auto c = b.step(); c.frames()) fb.push_back(c.features);
+    }
+    auto xa = torch::cat(fa, 0), xb = torch::cat(fb, 0);
+    int64_t same = 0;
+    while (gen.model().vq->decoder->latent_span(same).last < change) ++same;
+    if (same > 0) EXPECT_LT(test::max_abs_diff(xa.narrow(0, 0, same), xb.narrow(0, 0, same)), 1e-6) << "change at " << change;
+    EXPECT_GT(test::max_abs_diff(xa, xb), 1e-2) << "change at " << change;
+  }
 }

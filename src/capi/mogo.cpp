@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,6 +16,7 @@
 #include "common/log.hpp"
 #include "common/runtime.hpp"
 #include "engine/generator.hpp"
+#include "engine/pacer.hpp"
 #include "engine/stream.hpp"
 #include "export/motion_writer.hpp"
 
@@ -30,6 +32,7 @@ struct mogo_session {
   int64_t next_index = 0;      // stream index of pending.front()
   int64_t returned = 0;        // frames handed out
   std::atomic<bool> cancel{false};
+  std::optional<mogo::Pacer> pacer;  // realtime sessions
   std::string alignment_json;  // mogo_session_alignment_json's last answer
 };
 
@@ -110,6 +113,11 @@ mogo::StreamOptions stream_options(const mogo_session_params& p) {
   o.stop_at_end = p.stop_at_end != 0;
   o.window = p.window;
   o.switch_context = p.switch_context;
+  fail_if(p.realtime != 0 && p.realtime != 1, MOGO_ERR_INVALID_ARGUMENT, "realtime must be 0 or 1");
+  mogo::PaceOptions pace;
+  pace.lead_seconds = p.lead_seconds;
+  const auto lead_problem = pace.check();
+  fail_if(!lead_problem.empty(), MOGO_ERR_INVALID_ARGUMENT, "lead_seconds " + lead_problem);
   return o;
 }
 
@@ -120,16 +128,23 @@ mogo_session* open_session(mogo_model* model, const char* text, const mogo_sessi
     auto s = std::make_unique<mogo_session>();
     s->model = model;
     s->stream = std::make_unique<mogo::MotionStream>(*model->generator, text_arg(text), stream_options(params), prefix);
+    if (params.realtime) s->pacer.emplace(params.lead_seconds, mogo::kFps);
     out = s.release();
     remember(out);
   });
   return out;
 }
 
+// Realtime sessions: waits until the next frame may be handed out. Cancellable.
+void wait_until_due(mogo_session* s) {
+  if (s->pacer) s->pacer->wait([s] { return !s->cancel.load(); });
+  fail_if(s->cancel.exchange(false), MOGO_ERR_CANCELLED, "cancelled");
+}
+
 // Draws steps until a frame is pending or the stream is done. Cancellable between steps.
 void fill(mogo_session* s) {
   while (s->pending.empty() && !s->stream->done()) {
-    fail_if(s->cancel.exchange(false), MOGO_ERR_CANCELLED, "cancelled");
+    wait_until_due(s);
     auto chunk = s->stream->step();
     for (int64_t i = 0; i < chunk.frames(); ++i)
       s->pending.emplace_back(chunk.joints[i].contiguous(), chunk.features[i].contiguous());
@@ -154,7 +169,8 @@ mogo_session_params mogo_session_default_params(void) {
   mogo::SamplingParams d;
   mogo::StreamOptions s;
   return mogo_session_params{d.seed, static_cast<float>(d.temperature), static_cast<int>(d.top_k),
-                             static_cast<float>(d.guidance), 0.0f, 0, 0, static_cast<int>(s.switch_context)};
+                             static_cast<float>(d.guidance), 0.0f, 0, 0, static_cast<int>(s.switch_context), 0,
+                             static_cast<float>(mogo::PaceOptions{}.lead_seconds)};
 }
 
 mogo_model* mogo_model_load(const char* path, mogo_model_params params) {
@@ -246,10 +262,13 @@ int mogo_session_pull(mogo_session* session, float* joints, int max_frames, int6
     if (first_frame) *first_frame = s->returned;
     const size_t per = static_cast<size_t>(s->model->skeleton.num_joints()) * 3;
     while (copied < max_frames && !s->pending.empty()) {
+      if (s->pacer && copied > 0 && s->pacer->wait_seconds() > 0) break;  // realtime: only the frames due now
+      if (copied == 0) wait_until_due(s);
       std::memcpy(joints + per * static_cast<size_t>(copied), s->pending.front().first.data_ptr<float>(), per * sizeof(float));
       s->pending.pop_front();
       ++copied;
       ++s->returned;
+      if (s->pacer) s->pacer->handed_out(s->returned);
     }
   });
   return status == MOGO_OK ? copied : -static_cast<int>(status);
@@ -264,12 +283,14 @@ mogo_status mogo_session_run(mogo_session* session, double seconds, mogo_frame_c
     while (s->returned < until) {
       fill(s);
       if (s->pending.empty()) break;  // the stream ended
+      wait_until_due(s);
       auto& [j, f] = s->pending.front();
       mogo_frame frame{s->returned, s->returned / mogo::kFps, static_cast<int>(j.size(0)), j.data_ptr<float>(),
                        static_cast<int>(f.size(0)), f.data_ptr<float>()};
       const int stop = callback(&frame, user_data);
       s->pending.pop_front();
       ++s->returned;
+      if (s->pacer) s->pacer->handed_out(s->returned);
       fail_if(stop != 0, MOGO_ERR_CANCELLED, "cancelled by the frame callback");
     }
   });

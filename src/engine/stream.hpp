@@ -37,6 +37,9 @@ struct MotionChunk {
   torch::Tensor features;     // [n,D] raw HumanML3D features, 20 fps
   torch::Tensor joints;       // [n,J,3] metres, Y up
   int64_t frames() const { return features.defined() ? features.size(0) : 0; }
+  MotionChunk slice(int64_t begin, int64_t n) const {  // frames [begin, begin+n) of this chunk
+    return {first_frame + begin, features.narrow(0, begin, n), joints.narrow(0, begin, n)};
+  }
 };
 
 class MotionStream {

@@ -64,7 +64,7 @@ int64_t seconds_to_steps(double seconds, int64_t downsample) {
 }
 
 void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_steps,
-                   const std::function<bool(const MotionChunk&)>& on_chunk) {
+                   const std::function<bool(const MotionChunk&)>& on_chunk, Pacer* pacer) {
   const int64_t down = stream.downsample();
   const int64_t start = stream.steps();  // the given motion's steps
   const int64_t longest = seconds_to_steps(kMaxSeconds, down);
@@ -82,8 +82,9 @@ void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_
     }
     if (!stream.fixed_length() && last_start >= 0 && stream.steps() - last_start >= last_steps) stream.finish();
     if (stream.steps() - start >= longest) stream.finish();  // no timeline plays past the longest motion
+    if (pacer) pacer->wait([] { return true; });
     auto chunk = stream.step();
-    if (chunk.frames() > 0 && !on_chunk(chunk)) return;
+    if (chunk.frames() > 0 && !hand_out(chunk, pacer, down, [] { return true; }, on_chunk)) return;
   }
 }
 

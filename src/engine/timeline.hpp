@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/pacer.hpp"
 #include "engine/stream.hpp"
 
 namespace mogo {
@@ -28,9 +29,10 @@ void check_timeline(const Timeline& timeline, double seconds);
 // Plays a timeline through `stream` (opened on timeline[0].text): each text takes over at the
 // latent step nearest its time. With options.max_frames = 0 the last text runs until the model
 // ends the motion, or for at most `last_steps` steps. on_chunk receives every chunk of final
-// frames; returning false cancels (the frames so far stay valid).
+// frames; returning false cancels (the frames so far stay valid). With a pacer, the chunks are
+// handed out in real time (Pacer); the texts still change at their motion times.
 void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_steps,
-                   const std::function<bool(const MotionChunk&)>& on_chunk);
+                   const std::function<bool(const MotionChunk&)>& on_chunk, Pacer* pacer = nullptr);
 
 // The steps of generation at which a time falls (4 frames a step at 20 fps).
 int64_t seconds_to_steps(double seconds, int64_t downsample);

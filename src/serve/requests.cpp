@@ -60,7 +60,7 @@ std::string error_json(const std::string& field, const std::string& message) {
 }
 
 MotionRequest parse_motion_request(const std::string& body, bool stream, double max_stream_seconds) {
-  auto j = parse_object(body, {"text", "seconds", "seed", "top_k", "temperature", "guidance", "format"});
+  auto j = parse_object(body, {"text", "seconds", "seed", "top_k", "temperature", "guidance", "format", "pace", "lead"});
   MotionRequest r;
   r.text = text_field(j);
   if (j.contains("seconds")) {
@@ -80,6 +80,13 @@ MotionRequest parse_motion_request(const std::string& body, bool stream, double 
   if (j.contains("temperature")) r.sampling.temperature = number(j, "temperature", -1e308, 1e308);
   if (j.contains("guidance")) r.sampling.guidance = number(j, "guidance", -1e308, 1e308);
   if (const auto p = r.sampling.check(); !p.field.empty()) throw RequestError(p.field, "'" + p.field + "' " + p.message);
+  for (const char* field : {"pace", "lead"})
+    if (!stream && j.contains(field)) throw RequestError(field, std::string("'") + field + "' applies to /v1/stream only");
+  if (j.contains("pace")) {
+    if (!j["pace"].is_boolean()) throw RequestError("pace", "'pace' must be true (real time, the default) or false (as fast as possible)");
+    r.pace.enabled = j["pace"].get<bool>();
+  }
+  if (j.contains("lead")) r.pace.lead_seconds = number(j, "lead", 0, PaceOptions::kMaxLead);
   if (j.contains("format")) {
     if (stream) throw RequestError("format", "'format' applies to /v1/generate only (streams send JSON events)");
     if (!j["format"].is_string()) throw RequestError("format", "'format' must be a string");

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/generator.hpp"
+#include "engine/pacer.hpp"
 #include "transformer/sampler.hpp"
 
 namespace mogo::serve {
@@ -24,6 +25,7 @@ struct MotionRequest {
   double seconds = 0;          // generate: (0, 120]; stream: 0 = until the client leaves (capped by the server)
   SamplingParams sampling;
   std::string format = "json";  // generate: json | bvh | npy | glb
+  PaceOptions pace;             // stream: "pace" (default true) and "lead" (seconds)
 };
 
 // JSON text of a reply: strings from requests may hold any bytes, so invalid UTF-8 is written as

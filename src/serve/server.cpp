@@ -13,6 +13,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "engine/pacer.hpp"
 #include "engine/stream.hpp"
 #include "export/gltf.hpp"
 #include "export/motion_writer.hpp"
@@ -251,9 +252,17 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         torch::NoGradGuard no_grad;
         MotionStream s(gen, r.text, so);
         if (!send(sse("aligned", s.alignment().to_json()))) return false;
+        // Paced: at most `lead` seconds of motion ahead of the client's playback, so that a change
+        // of text shows within about that much of the frame being played.
+        std::optional<Pacer> pacer;
+        if (r.pace.enabled) pacer.emplace(r.pace.lead_seconds, kFps);
         int64_t text_start = 0;
         while (!s.done() && !stopping) {
           if (!sink.is_writable()) return false;  // the client left: its generation stops here
+          if (pacer && !pacer->wait([&] { return !gone(); })) {
+            if (stopping) break;
+            return false;
+          }
           bool changed = false;
           {
             std::lock_guard<std::mutex> lock(control->m);
@@ -265,15 +274,25 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
               text_start = s.steps();
             }
           }
-          if (changed && !send(sse("aligned", s.alignment().to_json()))) return false;
+          if (changed) {
+            auto a = s.alignment().to_json();
+            a["from_step"] = s.steps();  // the first latent step drawn under the new text
+            if (!send(sse("aligned", a))) return false;
+          }
           if (!r.has_seconds && s.steps() - text_start >= gen.model().config.max_steps) s.finish();
           auto chunk = s.step();
           if (chunk.frames() == 0) continue;
-          {
-            std::lock_guard<std::mutex> lock(control->m);
-            control->frames = s.frames_emitted();
+          const bool sent = hand_out(chunk, pacer ? &*pacer : nullptr, s.downsample(), [&] { return !gone(); }, [&](const MotionChunk& c) {
+            {
+              std::lock_guard<std::mutex> lock(control->m);
+              control->frames = c.first_frame + c.frames();
+            }
+            return send(sse("frames", {{"t0", c.first_frame}, {"text", s.text()}, {"joints", joints_json(c.joints)}}));
+          });
+          if (!sent) {
+            if (stopping) break;
+            return false;
           }
-          if (!send(sse("frames", {{"t0", chunk.first_frame}, {"text", s.text()}, {"joints", joints_json(chunk.joints)}}))) return false;
         }
         send(sse("done", {{"frames", s.frames_emitted()}, {"reason", stopping ? "shutdown" : "end"}}));
         sink.done();

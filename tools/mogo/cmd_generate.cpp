@@ -44,6 +44,8 @@ struct StreamFlags {
   int64_t window = 0;
   int64_t switch_context = StreamOptions{}.switch_context;
   bool stream = false;
+  bool realtime = false;
+  double lead = PaceOptions{}.lead_seconds;
   bool streaming() const { return stream || !timeline.empty() || !from.empty() || at.has_value(); }
 };
 
@@ -89,11 +91,16 @@ torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const 
     for (size_t i = 1; i < timeline.size(); ++i)
       std::fprintf(report, "%s\n", gen.aligner().align(timeline[i].text, gen.alignment()).summary().c_str());
   }
-  play_timeline(stream, timeline, gen.model().config.max_steps, [&](const MotionChunk& c) {
-    if (f.stream) print_frames(c, stream.text());
-    parts.push_back(c.features);
-    return true;
-  });
+  std::optional<Pacer> pacer;
+  if (f.realtime) pacer.emplace(f.lead, kFps);
+  play_timeline(
+      stream, timeline, gen.model().config.max_steps,
+      [&](const MotionChunk& c) {
+        if (f.stream) print_frames(c, stream.text());
+        parts.push_back(c.features);
+        return true;
+      },
+      pacer ? &*pacer : nullptr);
   require(!parts.empty(), "the model ended the motion before its first frame");
   return torch::cat(parts, 0);
 }
@@ -125,6 +132,9 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   add_export_flags(cmd, o->out);
   cmd->add_option("--timeline", sf->timeline, "texts over time, \"0:walk forward;6:a person jumps;9:a person sits down\" (seconds)");
   cmd->add_flag("--stream", sf->stream, "write each frame to stdout as a JSON line as soon as it is final");
+  cmd->add_flag("--realtime", sf->realtime, "with --stream: write frames in real time, at most --lead seconds ahead of playback");
+  cmd->add_option("--lead", sf->lead, "--realtime: seconds of motion written ahead of playback")
+      ->capture_default_str()->check(CLI::Range(0.0, PaceOptions::kMaxLead));
   cmd->add_option("--from", sf->from, "continue this motion (.bvh of the model's rig, or .npy features/joints)");
   cmd->add_option("--at", sf->at, "continue --from at this time in seconds (default: its end)");
   cmd->add_option("--mapping", sf->mapping, "joint mapping JSON for a --from BVH with other joint names (data/skeletons/)");
@@ -152,6 +162,8 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       const bool output_is_stream = std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
       FILE* report = sf->stream || output_is_stream ? stderr : stdout;
       const Timeline timeline = timeline_of(gen, text, o->gen, *sf);
+      require(!sf->realtime || sf->stream, "--realtime applies to --stream (frames on stdout as they are played)");
+      require(cmd->count("--lead") == 0 || sf->realtime, "--lead applies to --realtime");
       require(cmd->count("--window") == 0 || sf->streaming() || timeline.size() > 1,
               "--window applies to streamed generation (--stream, --timeline, --from, or a prompt with several actions)");
       if (sf->streaming() || timeline.size() > 1) {

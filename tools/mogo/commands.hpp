@@ -81,6 +81,7 @@ void register_bvh(CLI::App& app, GlobalOptions& g);
 void register_prepare(CLI::App& app, GlobalOptions& g);
 void register_train_vq(CLI::App& app, GlobalOptions& g);
 void register_eval_vq(CLI::App& app, GlobalOptions& g);
+void register_set_decoder(CLI::App& app, GlobalOptions& g);
 void register_eval(CLI::App& app, GlobalOptions& g);
 void register_train_t2m(CLI::App& app, GlobalOptions& g);
 void register_generate(CLI::App& app, GlobalOptions& g);
@@ -96,6 +97,7 @@ inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_prepare(app, g);
   register_train_vq(app, g);
   register_eval_vq(app, g);
+  register_set_decoder(app, g);
   register_eval(app, g);
   register_train_t2m(app, g);
   register_generate(app, g);

@@ -1,0 +1,51 @@
+#include "model/replace_decoder.hpp"
+
+#include "common/error.hpp"
+
+namespace mogo {
+
+namespace {
+// Largest difference between two modules' parameters and buffers, relative to the largest value
+// (float16 storage keeps about 3 significant digits). Throws when the layouts differ.
+double relative_difference(const torch::nn::Module& a, const torch::nn::Module& b, const std::string& what) {
+  auto ta = a.parameters(), tb = b.parameters();
+  for (auto& t : a.buffers()) ta.push_back(t);
+  for (auto& t : b.buffers()) tb.push_back(t);
+  require(ta.size() == tb.size(), what + ": different layouts");
+  double worst = 0;
+  for (size_t i = 0; i < ta.size(); ++i) {
+    require(ta[i].sizes() == tb[i].sizes(), what + ": different shapes " + c10::str(ta[i].sizes()) + " vs " + c10::str(tb[i].sizes()));
+    auto x = ta[i].detach().to(torch::kCPU, torch::kDouble), y = tb[i].detach().to(torch::kCPU, torch::kDouble);
+    const double scale = std::max(x.abs().max().item<double>(), 1e-12);
+    worst = std::max(worst, (x - y).abs().max().item<double>() / scale);
+  }
+  return worst;
+}
+}  // namespace
+
+void replace_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& source) {
+  constexpr double kTolerance = 2e-3;  // float16 rounding
+  require(vq.config.input_dim == m.vq_config.input_dim && vq.config.code_dim == m.vq_config.code_dim &&
+              vq.config.codebook_size == m.vq_config.codebook_size && vq.config.num_quantizers == m.vq_config.num_quantizers,
+          source + ": its codes differ in shape from the model's RVQ-VAE");
+  const double enc = relative_difference(*vq.model->encoder, *m.vq->encoder, source + " encoder");
+  const double codes = relative_difference(*vq.model->quantizer, *m.vq->quantizer, source + " codebooks");
+  require(enc <= kTolerance && codes <= kTolerance,
+          source + ": its encoder or codebooks differ from the model's (relative " + number_text(std::max(enc, codes)) +
+              "): it was not trained on this model's codes; train it with `mogo train-vq --decoder-from` on the model's tokenizer");
+  require(torch::allclose(vq.mean.to(torch::kCPU), m.mean.to(torch::kCPU), 1e-3, 1e-5) &&
+              torch::allclose(vq.std.to(torch::kCPU), m.std.to(torch::kCPU), 1e-3, 1e-5),
+          source + ": its normalisation (mean/std) differs from the model's");
+  const auto device = m.mean.device();
+  m.vq = vq.model;
+  m.vq->to(device);
+  m.vq->eval();
+  m.vq_config = vq.config;
+  m.train_meta["decoder"] = {{"source", source},
+                             {"decoder_lookahead", vq.config.decoder_lookahead},
+                             {"foot_weight", vq.config.foot_weight},
+                             {"root_weight", vq.config.root_weight},
+                             {"steps", vq.step}};
+}
+
+}  // namespace mogo

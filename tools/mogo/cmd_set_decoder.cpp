@@ -1,0 +1,33 @@
+// `mogo set-decoder`: install a decoder trained on a model's codes (train-vq --decoder-from).
+#include <cstdio>
+
+#include "commands.hpp"
+#include "common/atomic_file.hpp"
+#include "model/replace_decoder.hpp"
+
+namespace mogo::cli {
+
+void register_set_decoder(CLI::App& app, GlobalOptions& g) {
+  struct Opts {
+    std::string model, vq, out;
+    bool half = false;
+  };
+  auto p = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("set-decoder",
+                                 "Put a decoder trained on a model's codes (train-vq --decoder-from) into the model; the generator is kept");
+  cmd->add_option("model", p->model, "text-to-motion model file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("vq", p->vq, "RVQ-VAE model file from train-vq --decoder-from")->required()->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output", p->out, "model file to write (may be the input: written atomically)")->required();
+  cmd->add_flag("--half", p->half, "store weights as float16");
+  cmd->callback([&g, p] {
+    run_command(g, [&] {
+      auto m = load_t2m_model(p->model);
+      replace_decoder(m, load_vq_checkpoint(p->vq), p->vq);
+      save_t2m_model(p->out, m, nullptr, p->half);
+      std::printf("set-decoder: %s now decodes with %s (look-ahead %lld latent steps); written to %s\n", p->model.c_str(),
+                  p->vq.c_str(), (long long)m.vq_config.decoder_lookahead, p->out.c_str());
+    });
+  });
+}
+
+}  // namespace mogo::cli
