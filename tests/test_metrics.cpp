@@ -3,6 +3,7 @@
 #include <random>
 
 #include "eval/metrics.hpp"
+#include "eval/stream_eval.hpp"
 #include "test_util.hpp"
 
 using namespace mogo;
@@ -68,4 +69,23 @@ TEST(Metrics, MeanConfidence) {
   auto [m2, ci2] = metrics::mean_confidence({5.0, 5.0, 5.0});
   EXPECT_DOUBLE_EQ(m2, 5.0);
   EXPECT_DOUBLE_EQ(ci2, 0.0);
+}
+
+TEST(SeamJerk, FrameJerkOfACubicIsSixTimesItsCoefficientAndCurvesAverage) {
+  // x(t) = a t^3 for one joint (t in seconds at 20 fps): the third derivative is 6a everywhere.
+  const double a = 0.5;
+  const int64_t T = 50;
+  auto joints = torch::zeros({T, 2, 3}, torch::kDouble);
+  for (int64_t f = 0; f < T; ++f) joints[f][1][0] = a * std::pow(static_cast<double>(f) / 20.0, 3);
+  auto jerk = frame_jerk(joints);
+  ASSERT_EQ(jerk.size(0), T);
+  EXPECT_LT((jerk - 6 * a).abs().max().item<double>(), 1e-6);
+  JerkCurve c;
+  c.half = 3;
+  c.add(jerk, 10);
+  c.add(jerk * 3, 20);
+  c.add(jerk, 1);  // too near the start: skipped
+  EXPECT_EQ(c.n, 2);
+  EXPECT_NEAR(c.peak(), 2 * 6 * a, 1e-6);
+  EXPECT_NEAR(c.area(6 * a), 7 * 6 * a, 1e-6);  // 7 frames, each 6a above the level
 }

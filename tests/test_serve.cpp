@@ -142,6 +142,10 @@ TEST(Serve, EveryBadRequestIsA4xxNamingTheField) {
   expect_400("/v1/generate", json{{"text", std::string(5000, 'a')}}.dump(), "text");
   expect_400("/v1/stream", R"({"text": "walk", "format": "bvh"})", "format");
   expect_400("/v1/stream", R"({"text": "walk", "seconds": -1})", "seconds");
+  expect_400("/v1/stream", R"({"text": "walk", "pace": "yes"})", "pace");
+  expect_400("/v1/stream", R"({"text": "walk", "lead": -0.1})", "lead");
+  expect_400("/v1/stream", R"({"text": "walk", "lead": 1e9})", "lead");
+  expect_400("/v1/generate", R"({"text": "walk", "pace": false})", "pace");
   expect_400("/v1/export", R"({"frames": [[[0,0,0]]]})", "frames");
   expect_400("/v1/export", R"({"frames": []})", "frames");
   auto unknown = post(c, "/v1/stream/0123abcd/text", {{"text", "a person jumps"}});
@@ -172,7 +176,8 @@ TEST(Serve, StreamSendsFramedEventsAndFollowsATextChange) {
   RunningServer s;
   auto c = s.client();
   std::atomic<bool> changed{false};
-  auto r = c.Post("/v1/stream", json{{"text", "a person walks forward"}, {"seconds", 8}, {"seed", 2}}.dump(), "application/json");
+  auto r = c.Post("/v1/stream", json{{"text", "a person walks forward"}, {"seconds", 8}, {"seed", 2}, {"pace", false}}.dump(),
+                  "application/json");
   // (The whole body arrives once the stream is done; text changes are tested live below.)
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
@@ -199,7 +204,7 @@ TEST(Serve, StreamSendsFramedEventsAndFollowsATextChange) {
   std::vector<std::string> texts;
   int64_t frames = 0;
   serve::SseParser sse;
-  serve::post_streaming(live, "/v1/stream", json{{"text", "a person walks forward"}, {"seconds", 10}}.dump(),
+  serve::post_streaming(live, "/v1/stream", json{{"text", "a person walks forward"}, {"seconds", 10}, {"pace", false}}.dump(),
             [&](const char* data, size_t n) {
               for (const auto& e : sse.feed(data, n)) {
                 const auto& name = e.name;
@@ -221,6 +226,35 @@ TEST(Serve, StreamSendsFramedEventsAndFollowsATextChange) {
   ASSERT_FALSE(texts.empty());
   EXPECT_EQ(texts.front(), "a person walks forward");
   EXPECT_EQ(texts.back(), "a person sits down");
+}
+
+TEST(Serve, APacedStreamStaysWithinItsLeadOfTheClientsPlayback) {
+  // Default: paced. The client plays from the first frame it receives; frames received never
+  // reach further past its playback position than the lead plus one step (a busy machine can
+  // only make the server later, never earlier).
+  RunningServer s;
+  httplib::Client c("127.0.0.1", s.port);
+  const double lead = 0.3, step = 4 / kFps;
+  double first = -1, worst = -1e9, last = 0;
+  int64_t frames = 0;
+  serve::SseParser sse;
+  auto now = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  serve::post_streaming(c, "/v1/stream", json{{"text", "a person walks forward"}, {"seconds", 3}, {"lead", lead}}.dump(),
+                        [&](const char* data, size_t n) {
+                          for (const auto& e : sse.feed(data, n)) {
+                            if (e.name != "frames") continue;
+                            const double t = now();
+                            if (first < 0) first = t;
+                            frames += static_cast<int64_t>(e.data["joints"].size());
+                            worst = std::max(worst, static_cast<double>(frames) / kFps - (t - first));
+                            last = t;
+                          }
+                          return true;
+                        });
+  ASSERT_EQ(frames, 60);
+  EXPECT_LE(worst, lead + step + 1e-6);
+  // It was paced: 3 s of motion took at least 3 s minus the lead and a step to arrive.
+  EXPECT_GE(last - first, 3.0 - lead - 2 * step);
 }
 
 TEST(Serve, DisconnectCancelsAndAFullQueueIs503) {

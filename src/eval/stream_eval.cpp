@@ -1,11 +1,13 @@
 #include "eval/stream_eval.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "engine/stream.hpp"
+#include "eval/metrics.hpp"
 
 namespace mogo {
 
@@ -43,6 +45,50 @@ Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_
   return {speed.narrow(0, v0, v1 - v0 + 1).mean().item<double>(), a.mean().item<double>(), j.mean().item<double>(), a.max().item<double>(), j.max().item<double>(), 1};
 }
 
+torch::Tensor frame_jerk(const torch::Tensor& joints) {
+  auto p = joints.to(torch::kDouble);
+  const int64_t T = p.size(0);
+  auto out = torch::zeros({T}, torch::kDouble);
+  if (T < 4) return out;
+  auto d3 = p.narrow(0, 3, T - 3) - 3 * p.narrow(0, 2, T - 3) + 3 * p.narrow(0, 1, T - 3) - p.narrow(0, 0, T - 3);  // frames t..t+3
+  auto per_joint = d3.abs().sum(-1) * (kFps * kFps * kFps);                                                     // [T-3,J]
+  out.narrow(0, 2, T - 3).copy_(std::get<0>(per_joint.max(-1)));  // at frame t+2: spans t-2 .. t+1
+  out[0] = out[2], out[1] = out[2], out[T - 1] = out[T - 2];        // ends: the nearest defined
+  return out;
+}
+
+void JerkCurve::add(const torch::Tensor& jerk, int64_t center) {
+  if (center - half < 0 || center + half >= jerk.size(0)) return;
+  if (sum.empty()) sum.assign(2 * half + 1, 0.0);
+  auto acc = jerk.accessor<double, 1>();
+  for (int64_t k = -half; k <= half; ++k) sum[k + half] += acc[center + k];
+  ++n;
+}
+
+std::vector<double> JerkCurve::mean() const {
+  std::vector<double> m = sum;
+  for (auto& v : m) v /= static_cast<double>(std::max<int64_t>(n, 1));
+  return m;
+}
+
+double JerkCurve::peak() const {
+  const auto m = mean();
+  return m.empty() ? 0.0 : *std::max_element(m.begin(), m.end());
+}
+
+double JerkCurve::area(double real_level) const {
+  double a = 0;
+  for (double v : mean()) a += std::abs(v - real_level);
+  return a;
+}
+
+void SeamReport::score_windows(const EvaluatorBundle& ev, torch::Device device) {
+  if (real_windows.size() < 2) return;
+  auto real = ev.motions(real_windows, device, 196);
+  if (switch_windows.size() >= 2) transition_fid = metrics::fid(ev.motions(switch_windows, device, 196), real);
+  if (scratch_windows.size() >= 2) scratch_window_fid = metrics::fid(ev.motions(scratch_windows, device, 196), real);
+}
+
 SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOptions& o) {
   SeamReport r;
   r.switched.name = "after a prompt change";
@@ -69,11 +115,30 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
   go.sampling = o.sampling;
   log_info("seams: generating " + std::to_string(clips.size()) + " motions from scratch");
   auto scratch = g.generate(texts, go, frames);
+  const int64_t fid_half = static_cast<int64_t>(kFps);  // transition FID windows: 1 s each side
+  // Each window's first frame: the join minus fid_half, or -1 when the motion does not hold it.
+  auto window_at = [&](const torch::Tensor& f, int64_t center) {
+    return center - fid_half >= 0 && center + fid_half <= f.size(0) ? f.narrow(0, center - fid_half, 2 * fid_half) : torch::Tensor();
+  };
+  double level_sum = 0;
+  int64_t level_n = 0;
   for (size_t i = 0; i < clips.size(); ++i) {
     r.scratch.motions[clips[i]->id] = scratch[i].features;
     auto j = g.joints(scratch[i].features);
     r.ordinary.add(window_smoothness(j, j.size(0) / 2, w));  // the middle of ordinary motion
+    r.ordinary_jerk.add(frame_jerk(j), j.size(0) / 2);
+    if (auto win = window_at(scratch[i].features, j.size(0) / 2); win.defined()) r.scratch_windows.push_back(win);
+    // The real clips: their jerk level, and a 2-s window at a random place.
+    const auto real = test.denormalise(clips[i]->features);
+    auto rj = frame_jerk(g.joints(real));
+    level_sum += rj.sum().item<double>();
+    level_n += rj.size(0);
+    if (real.size(0) >= 2 * fid_half) {
+      const int64_t at = fid_half + static_cast<int64_t>(rng() % static_cast<uint64_t>(real.size(0) - 2 * fid_half + 1));
+      r.real_windows.push_back(window_at(real, at));
+    }
   }
+  r.real_jerk_level = level_sum / static_cast<double>(std::max<int64_t>(level_n, 1));
 
   for (size_t i = 0; i < clips.size(); ++i) {
     if (i % 50 == 0) log_info("seams: clip " + std::to_string(i) + " of " + std::to_string(clips.size()));
@@ -93,6 +158,8 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
     auto features = torch::cat(f, 0), joints = torch::cat(jt, 0);
     r.switched.motions[clips[i]->id] = features.narrow(0, lead, frames[i]);
     r.switch_seam.add(window_smoothness(joints, lead, w));
+    r.switch_jerk.add(frame_jerk(joints), lead);
+    if (auto win = window_at(features, lead); win.defined()) r.switch_windows.push_back(win);
     ++r.pairs;
 
     // Continuation of the real clip after `given` frames, under its own caption.
@@ -105,8 +172,11 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
       auto c = cs.step();
       if (c.frames()) jt.push_back(c.joints);
     }
-    r.continue_seam.add(window_smoothness(torch::cat(jt, 0), given, w));
-    r.real_at_join.add(window_smoothness(g.joints(real), given, w));
+    auto continued = torch::cat(jt, 0), real_joints = g.joints(real);
+    r.continue_seam.add(window_smoothness(continued, given, w));
+    r.continue_jerk.add(frame_jerk(continued), given);
+    r.real_at_join.add(window_smoothness(real_joints, given, w));
+    r.real_jerk.add(frame_jerk(real_joints), given);
     ++r.continuations;
   }
   return r;
@@ -120,9 +190,23 @@ nlohmann::json smoothness_json(const Smoothness& s) {
 }  // namespace
 
 nlohmann::json SeamReport::to_json() const {
-  return {{"prompt_change", smoothness_json(switch_seam)}, {"continuation", smoothness_json(continue_seam)},
-          {"ordinary_generated", smoothness_json(ordinary)}, {"real_clip_at_join", smoothness_json(real_at_join)},
-          {"pairs", pairs}, {"continuations", continuations}};
+  auto jerk = [&](const JerkCurve& c) {
+    return nlohmann::json{{"pj", c.peak()}, {"auj", c.area(real_jerk_level)}, {"curve", c.mean()}, {"samples", c.n}};
+  };
+  return {{"prompt_change", smoothness_json(switch_seam)},
+          {"continuation", smoothness_json(continue_seam)},
+          {"ordinary_generated", smoothness_json(ordinary)},
+          {"real_clip_at_join", smoothness_json(real_at_join)},
+          {"jerk", {{"real_level", real_jerk_level},
+                    {"half_window_frames", switch_jerk.half},
+                    {"prompt_change", jerk(switch_jerk)},
+                    {"continuation", jerk(continue_jerk)},
+                    {"from_scratch_mid_motion", jerk(ordinary_jerk)},
+                    {"real_clip_at_join", jerk(real_jerk)}}},
+          {"transition_fid", transition_fid},
+          {"scratch_window_fid", scratch_window_fid},
+          {"pairs", pairs},
+          {"continuations", continuations}};
 }
 
 std::string SeamReport::table() const {
@@ -138,6 +222,21 @@ std::string SeamReport::table() const {
   row("continuation of a real clip", continue_seam);
   row("ordinary generated (mid-motion)", ordinary);
   row("real clip at the same frame", real_at_join);
+  char buf[400];
+  std::snprintf(buf, sizeof buf, "\nFlowMDM seam jerk (+-%lld frames; real level %.1f m/s^3)   PJ      AUJ\n", (long long)switch_jerk.half,
+                real_jerk_level);
+  out += buf;
+  auto jrow = [&](const char* name, const JerkCurve& c) {
+    std::snprintf(buf, sizeof buf, "%-40s %-7.1f %-7.1f\n", name, c.peak(), c.area(real_jerk_level));
+    out += buf;
+  };
+  jrow("prompt change", switch_jerk);
+  jrow("continuation of a real clip", continue_jerk);
+  jrow("from scratch (mid-motion)", ordinary_jerk);
+  jrow("real clip at the same frame", real_jerk);
+  std::snprintf(buf, sizeof buf, "\ntransition FID (2 s around each change vs real 2-s windows): %.3f; 2 s mid-motion from scratch: %.3f\n",
+                transition_fid, scratch_window_fid);
+  out += buf;
   return out;
 }
 

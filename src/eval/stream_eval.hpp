@@ -35,11 +35,36 @@ struct Smoothness {
 // joints [T,J,3] at 20 fps; the window [center - w, center + w] (clamped inside the motion).
 Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_t w);
 
+// FlowMDM's seam measures (Barquero et al. 2024). Per frame: the third finite difference of the
+// joint positions (x fps^3), |.| summed over x, y, z, max over joints; averaged over samples into
+// a curve over the frames around the join. PJ = the curve's peak; AUJ = sum over its frames of
+// |curve - real level| (m/s^3 x frames), the real level being the mean per-frame jerk of the real
+// clips at 20 fps.
+torch::Tensor frame_jerk(const torch::Tensor& joints);  // [T,J,3] -> [T] (0 where undefined)
+
+struct JerkCurve {
+  int64_t half = 20;        // frames each side of the join
+  std::vector<double> sum;  // 2 half + 1 entries
+  int64_t n = 0;
+  void add(const torch::Tensor& jerk, int64_t center);  // jerk: frame_jerk of one motion
+  std::vector<double> mean() const;
+  double peak() const;
+  double area(double real_level) const;
+};
+
 struct SeamReport {
   MotionSet switched;            // after the switch, under the new text (the test clip's caption)
   MotionSet scratch;             // the same texts and lengths generated from scratch
   Smoothness switch_seam, continue_seam, ordinary, real_at_join;
+  JerkCurve switch_jerk, continue_jerk, ordinary_jerk, real_jerk;
+  double real_jerk_level = 0;    // mean per-frame jerk of the real clips
+  // Transition FID: evaluator embeddings of the 2 s around each change (and, for reference, of
+  // 2 s in the middle of motion generated from scratch) against 2-s windows of the real clips.
+  std::vector<torch::Tensor> switch_windows, scratch_windows, real_windows;  // raw features [40,D]
+  double transition_fid = -1, scratch_window_fid = -1;
   int64_t pairs = 0, continuations = 0;
+  // Computes the two FIDs from the windows.
+  void score_windows(const EvaluatorBundle& evaluator, torch::Device device);
   nlohmann::json to_json() const;
   std::string table() const;
 };

@@ -323,3 +323,60 @@ TEST(CApi, LogCallbackVersionMacrosAndIoErrors) {
   std::filesystem::remove_all(dir);
   mogo_model_free(m);
 }
+
+TEST(CApi, RealtimeSessionsHandFramesOutAtPlaybackPaceAndCancelInterruptsTheWait) {
+  mogo_model* m = load_default();
+  mogo_session_params bad = params(1);
+  bad.realtime = 2;
+  EXPECT_EQ(mogo_session_open(m, "a person waves", bad), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("realtime"), std::string::npos) << mogo_last_error();
+  bad = params(1);
+  bad.realtime = 1;
+  bad.lead_seconds = -1;
+  EXPECT_EQ(mogo_session_open(m, "a person waves", bad), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("lead_seconds"), std::string::npos) << mogo_last_error();
+  EXPECT_EQ(mogo_session_default_params().realtime, 0);
+
+  // A player pulling as fast as it can gets no more than the lead (plus one step) past the time
+  // since its first frame; a busy machine can only make it later.
+  mogo_session_params p = params(2.0f);
+  p.realtime = 1;
+  p.lead_seconds = 0.2f;
+  mogo_session* s = mogo_session_open(m, "a person walks forward", p);
+  ASSERT_NE(s, nullptr) << mogo_last_error();
+  const int J = mogo_model_n_joints(m);
+  std::vector<float> buf(64 * J * 3);
+  auto now = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  double first = -1, worst = -1e9;
+  int64_t got = 0;
+  for (int n; (n = mogo_session_pull(s, buf.data(), 64, nullptr)) > 0;) {
+    if (first < 0) first = now();
+    got += n;
+    worst = std::max(worst, static_cast<double>(got) / 20.0 - (now() - first));
+  }
+  EXPECT_EQ(got, 40);
+  EXPECT_LE(worst, 0.2 + 0.2 + 1e-6);
+  EXPECT_GE(now() - first, 2.0 - 0.2 - 0.25);
+  mogo_session_free(s);
+
+  // An endless realtime run, cancelled while it waits for the player: it returns promptly.
+  p = params(0.0f);
+  p.realtime = 1;
+  s = mogo_session_open(m, "a person walks forward", p);
+  ASSERT_NE(s, nullptr) << mogo_last_error();
+  std::atomic<int> seen{0};
+  mogo_status result = MOGO_OK;
+  std::thread worker([&] {
+    result = mogo_session_run(
+        s, 1e6, [](const mogo_frame* f, void* u) { static_cast<std::atomic<int>*>(u)->store(static_cast<int>(f->index) + 1); return 0; },
+        &seen);
+  });
+  const bool running = mogo::test::wait_until([&] { return seen.load() >= 10; }, 300);
+  EXPECT_EQ(mogo_session_cancel(s), MOGO_OK);
+  worker.join();
+  ASSERT_TRUE(running) << "no 10 frames within 300 s";
+  EXPECT_EQ(result, MOGO_ERR_CANCELLED);
+  EXPECT_LT(seen.load(), 20 * 60);  // paced: nowhere near a minute of motion in that time
+  mogo_session_free(s);
+  mogo_model_free(m);
+}

@@ -37,6 +37,7 @@ void register_eval_stream(CLI::App& app, GlobalOptions& g) {
       MotionDataset test(o->data, o->split);
       auto gen = Generator::load(o->model.empty() ? default_model_path() : o->model, device);
       auto report = measure_seams(gen, test, o->seams);
+      report.score_windows(bundle, device);
       std::vector<ProtocolRow> rows{run_protocol(bundle, test, &report.scratch, o->p, device),
                                     run_protocol(bundle, test, &report.switched, o->p, device)};
       std::printf("%lld prompt changes after %.1f s, %lld continuations of real clips at %.1f s\n%s\n%s", (long long)report.pairs,
