@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
         const auto start = Clock::now();
         bool first = true;
         int64_t got = 0;
-        std::string body = "{\"text\": \"a person walks forward\", \"seconds\": " + std::to_string(stream_seconds) +
+        std::string body = "{\"text\": \"a person walks forward\", \"pace\": false, \"seconds\": " + std::to_string(stream_seconds) +
                            ", \"seed\": " + std::to_string(c * 1000 + k++) + "}";
         serve::SseParser sse;
         auto r = serve::post_streaming(cli, "/v1/stream", body, [&](const char* d, size_t n) {

@@ -110,6 +110,8 @@ typedef struct {
                          wait; mogo_session_cancel interrupts), so a set_text shows in the motion
                          about lead_seconds after the frame being played. 0 (default): at once */
   float lead_seconds; /* realtime: seconds of motion ahead of playback, [0, 60] (default 0.3) */
+  int foot_lock;      /* 1 (default): planted feet stay put (contact-aware locking, two-bone IK);
+                         0: the joints as the model made them */
 } mogo_session_params;
 
 MOGO_API mogo_session_params mogo_session_default_params(void);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "eval/evaluator.hpp"
 #include "model/model_file.hpp"

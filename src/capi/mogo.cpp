@@ -114,6 +114,8 @@ mogo::StreamOptions stream_options(const mogo_session_params& p) {
   o.window = p.window;
   o.switch_context = p.switch_context;
   fail_if(p.realtime != 0 && p.realtime != 1, MOGO_ERR_INVALID_ARGUMENT, "realtime must be 0 or 1");
+  fail_if(p.foot_lock != 0 && p.foot_lock != 1, MOGO_ERR_INVALID_ARGUMENT, "foot_lock must be 0 or 1");
+  o.foot_lock = p.foot_lock != 0;
   mogo::PaceOptions pace;
   pace.lead_seconds = p.lead_seconds;
   const auto lead_problem = pace.check();
@@ -170,7 +172,7 @@ mogo_session_params mogo_session_default_params(void) {
   mogo::StreamOptions s;
   return mogo_session_params{d.seed, static_cast<float>(d.temperature), static_cast<int>(d.top_k),
                              static_cast<float>(d.guidance), 0.0f, 0, 0, static_cast<int>(s.switch_context), 0,
-                             static_cast<float>(mogo::PaceOptions{}.lead_seconds)};
+                             static_cast<float>(mogo::PaceOptions{}.lead_seconds), 1};
 }
 
 mogo_model* mogo_model_load(const char* path, mogo_model_params params) {

@@ -16,7 +16,8 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
   require(options_.seam_frames >= 0, "stream: seam_frames must be >= 0");
   require(options_.window >= 0, "--window must be >= 0 (0: the model's training length), got " + std::to_string(options_.window));
   require(options_.switch_context >= -1, "--switch-context must be >= -1 (-1: all), got " + std::to_string(options_.switch_context));
-  if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
+ if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
+  if (options_.foot_lock) feet_.emplace(gen_.skeleton());
   ready_ = torch::zeros({0, gen_.model().vq_config.input_dim});
   if (!prefix.defined()) return;
   const int64_t down = downsample();
@@ -118,6 +119,10 @@ MotionChunk MotionStream::step() {
   if (g0 < r) parts.push_back(ready_.narrow(0, g0 - ready_first_, r - g0));
   chunk.features = torch::cat(parts, 0);
   chunk.joints = recover_from_ric(chunk.features, gen_.skeleton().num_joints(), root_);
+  if (feet_) {
+    const auto c = FeatureLayout(gen_.skeleton().num_joints()).foot_contacts();
+    chunk.joints = feet_->apply(chunk.joints, chunk.features.narrow(1, c.begin, c.size));
+  }
   root_ = root_state_after(chunk.features, root_);
   emitted_ = r;
   ready_ = ready_.narrow(0, r - ready_first_, ready_.size(0) - (r - ready_first_)).clone();

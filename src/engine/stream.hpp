@@ -9,10 +9,12 @@
 // and memory per step stay flat.
 #pragma once
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include <torch/torch.h>
 
+#include "animation/foot_lock.hpp"
 #include "engine/generator.hpp"
 #include "motion/features.hpp"
 #include "vq/decoder_stream.hpp"
@@ -29,6 +31,7 @@ struct StreamOptions {
   // At a text change, the steps the transformer keeps seeing (-1: the whole window). 0 measured
   // best (docs/streaming.md): the new text takes over fully, the decoder still joins the motion.
   int64_t switch_context = 0;
+  bool foot_lock = true;      // chunks' joints get contact-aware foot locking (FootLocker; features untouched)
 };
 
 // Consecutive frames of a stream.
@@ -97,6 +100,7 @@ class MotionStream {
   int64_t prefix_frames_ = 0;
   torch::Tensor seam_delta_;  // [D] given - decoded at the last given frame
   RootState root_;
+  std::optional<FootLocker> feet_;
 };
 
 }  // namespace mogo

@@ -1,5 +1,7 @@
 #include "export/motion_writer.hpp"
 
+#include "animation/foot_lock.hpp"
+
 #include <cmath>
 #include <filesystem>
 
@@ -68,7 +70,9 @@ void write_motion(const std::string& path, const torch::Tensor& features, const 
     npy::save(path, features.to(torch::kCPU, torch::kFloat));
     return;
   }
-  write_joints(path, recover_from_ric(features.to(torch::kCPU, torch::kFloat), skel.num_joints()), skel, o);
+  auto raw = features.to(torch::kCPU, torch::kFloat);
+  auto joints = recover_from_ric(raw, skel.num_joints());
+  write_joints(path, o.foot_lock ? lock_feet(joints, raw, skel) : joints, skel, o);
 }
 
 }  // namespace mogo

@@ -18,9 +18,11 @@ struct ExportOptions {
   std::string rotation_order = "ZXY";  // BVH: Euler channel order
   std::string format;                 // bvh, glb, gltf, npy, json; empty: from the file's extension
                                       // (a device or pipe, e.g. /dev/stdout, has none)
+  bool foot_lock = true;              // write_motion: joints get contact-aware foot locking (lock_feet)
 };
 
-// features: [T,D] raw HumanML3D features at `fps`.
+// features: [T,D] raw HumanML3D features at `fps` (.npy without joints_npy: the features as they
+// are; every other output: their joints, feet locked where the contact channels say so).
 void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, const ExportOptions& o = {});
 // joints: [T,J,3] metres, Y up (.npy: the joints themselves).
 void write_joints(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, const ExportOptions& o = {});

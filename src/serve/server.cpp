@@ -13,6 +13,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "animation/foot_lock.hpp"
 #include "engine/pacer.hpp"
 #include "engine/stream.hpp"
 #include "export/gltf.hpp"
@@ -208,8 +209,9 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
   go.seconds = r.has_seconds ? r.seconds : 0;
   go.sampling = r.sampling;
   auto motion = gen.generate({r.text}, go)[0];
-  auto joints = gen.joints(motion.features);
   const auto skel = gen.skeleton();
+  auto joints = gen.joints(motion.features);
+  if (opt.foot_lock) joints = lock_feet(joints, motion.features, skel);
   res.set_header("X-Mogo-Aligned-Text", motion.alignment.text);
   if (r.format == "bvh") return res.set_content(bvh::write(joints, skel), "text/plain");
   if (r.format == "npy") return res.set_content(npy::serialize(joints), "application/octet-stream");
@@ -249,6 +251,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         // seconds > 0: that long; 0: until the client leaves (capped); absent: until the model ends it.
         so.max_frames = static_cast<int64_t>(std::llround((r.has_seconds && r.seconds > 0 ? r.seconds : opt.max_stream_seconds) * kFps));
         so.stop_at_end = !r.has_seconds;
+        so.foot_lock = opt.foot_lock;
         torch::NoGradGuard no_grad;
         MotionStream s(gen, r.text, so);
         if (!send(sse("aligned", s.alignment().to_json()))) return false;

@@ -31,6 +31,7 @@ struct ServerOptions {
   int max_connections = 256;       // connections served at once (a thread each); more wait in line
   std::string api_key;             // "" = none; else every /v1/ request needs "Authorization: Bearer <key>"
   bool insecure = false;           // allow a non-loopback host without an api_key
+  bool foot_lock = true;           // motions' joints get contact-aware foot locking
 };
 
 class MotionServer {

@@ -81,6 +81,7 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
 }
 
 void add_export_flags(CLI::App* cmd, ExportOptions& o) {
+  cmd->add_flag("--no-foot-lock{false}", o.foot_lock, "leave feet as the model made them (default: planted feet are locked, docs/feet.md)");
   cmd->add_flag("--position-channels", o.position_channels, "BVH: position channels on every joint too (default: rotations only, root position)");
   cmd->add_option("--rotation-order", o.rotation_order, "BVH: Euler channel order (XYZ, XZY, YXZ, YZX, ZXY, ZYX)")
       ->capture_default_str()

@@ -74,13 +74,14 @@ Timeline timeline_of(Generator& gen, const std::optional<std::string>& text, con
 
 // Streams one motion (timeline, continuation, --stream); returns its raw features.
 torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const GenerateOptions& o, const StreamFlags& f,
-                                FILE* report, bool verbose) {
+                                bool foot_lock, FILE* report, bool verbose) {
   StreamOptions so;
   so.sampling = o.sampling;
   so.max_frames = o.seconds != 0 ? seconds_to_frames(o.seconds) : 0;
   so.window = f.window;
   so.switch_context = f.switch_context;
   so.layers = o.layers;
+  so.foot_lock = foot_lock;
   check_timeline(timeline, o.seconds);
   MotionStream stream(gen, timeline[0].text, so, continuation_prefix(f, gen.skeleton()));
   std::vector<torch::Tensor> parts;
@@ -168,7 +169,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
               "--window applies to streamed generation (--stream, --timeline, --from, or a prompt with several actions)");
       if (sf->streaming() || timeline.size() > 1) {
         require(o->samples == 1, "--samples works only with one action and without --timeline, --stream and --from");
-        auto features = generate_streamed(gen, timeline, o->gen, *sf, report, g.verbose);
+        auto features = generate_streamed(gen, timeline, o->gen, *sf, o->out.foot_lock, report, g.verbose);
         if (to_file) write_motion(o->output, features, gen.skeleton(), o->out);
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", to_file ? o->output.c_str() : "stream",
                      (long long)features.size(0), features.size(0) / kFps);

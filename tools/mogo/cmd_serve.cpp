@@ -43,6 +43,7 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
       ->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_option("--api-key", o->server.api_key, "require 'Authorization: Bearer KEY' on every /v1/ request (visible in ps: prefer --api-key-file)");
   cmd->add_option("--api-key-file", o->api_key_file, "read the key from this file (its first line)");
+  cmd->add_flag("--no-foot-lock{false}", o->server.foot_lock, "leave feet as the model made them (default: planted feet are locked)");
   cmd->add_flag("--insecure", o->server.insecure, "allow a non-loopback --host without a key (anyone who reaches it can use it)");
   add_align_flags(cmd, o->align);
   cmd->add_option("--web", o->server.web_dir, "web folder to serve (default: the source tree's web/)");
