@@ -109,7 +109,7 @@ typedef struct {
                          motion ahead of a player that started at the first frame handed out (they
                          wait; mogo_session_cancel interrupts), so a set_text shows in the motion
                          about lead_seconds after the frame being played. 0 (default): at once */
-  float lead_seconds; /* realtime: seconds of motion ahead of playback, [0, 60] (default 0.3) */
+  float lead_seconds; /* realtime: seconds of motion ahead of playback, [0, 60] (default 0.2) */
   int foot_lock;      /* 1 (default): planted feet stay put (contact-aware locking, two-bone IK);
                          0: the joints as the model made them */
 } mogo_session_params;

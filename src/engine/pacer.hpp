@@ -16,7 +16,7 @@ struct PaceOptions {
   bool enabled = true;
   // Seconds of motion handed out beyond the playback position (besides the frames the decoder's
   // look-ahead holds back). Enough to absorb one latent step (0.2 s) of generation jitter.
-  double lead_seconds = 0.3;
+  double lead_seconds = 0.2;
   static constexpr double kMaxLead = 60.0;
   // Empty when valid, else what is wrong (the caller names its own field).
   std::string check() const;
