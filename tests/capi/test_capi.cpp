@@ -48,6 +48,23 @@ std::vector<float> pull_all(mogo_session* s, int n_joints) {
   return all;
 }
 
+// Runs an endless session on another thread, cancels it once 10 frames came, returns the run's status.
+mogo_status run_until_cancelled(mogo_session* s, std::atomic<int>* seen_out = nullptr) {
+  std::atomic<int> local{0};
+  std::atomic<int>& seen = seen_out ? *seen_out : local;
+  mogo_status result = MOGO_OK;
+  std::thread worker([&] {
+    result = mogo_session_run(
+        s, 1e6, [](const mogo_frame* f, void* u) { static_cast<std::atomic<int>*>(u)->store(static_cast<int>(f->index) + 1); return 0; },
+        &seen);
+  });
+  const bool running = mogo::test::wait_until([&] { return seen.load() >= 10; }, 300);
+  EXPECT_EQ(mogo_session_cancel(s), MOGO_OK);
+  worker.join();
+  EXPECT_TRUE(running) << "no 10 frames within 300 s";
+  return result;
+}
+
 }  // namespace
 
 TEST(CApi, DefaultsAndModelInfo) {
@@ -231,18 +248,7 @@ TEST(CApi, CancelFromAnotherThreadAndFromTheCallback) {
   mogo_model* m = load_default();
   mogo_session* s = mogo_session_open(m, "a person walks forward", params(0.0f));  // never ends by itself
   ASSERT_NE(s, nullptr);
-  std::atomic<int> seen{0};
-  mogo_status result = MOGO_OK;
-  std::thread worker([&] {
-    result = mogo_session_run(
-        s, 1e6, [](const mogo_frame* f, void* u) { static_cast<std::atomic<int>*>(u)->store(static_cast<int>(f->index) + 1); return 0; },
-        &seen);
-  });
-  const bool running = mogo::test::wait_until([&] { return seen.load() >= 10; }, 300);
-  EXPECT_EQ(mogo_session_cancel(s), MOGO_OK);
-  worker.join();
-  ASSERT_TRUE(running) << "no 10 frames within 300 s";
-  EXPECT_EQ(result, MOGO_ERR_CANCELLED);
+  EXPECT_EQ(run_until_cancelled(s), MOGO_ERR_CANCELLED);
   // The session stays usable after a cancel; a callback can stop a run too.
   int calls = 0;
   EXPECT_EQ(mogo_session_run(s, 10.0, [](const mogo_frame*, void* u) { return ++*static_cast<int*>(u) == 3 ? 1 : 0; }, &calls),
@@ -365,17 +371,7 @@ TEST(CApi, RealtimeSessionsHandFramesOutAtPlaybackPaceAndCancelInterruptsTheWait
   s = mogo_session_open(m, "a person walks forward", p);
   ASSERT_NE(s, nullptr) << mogo_last_error();
   std::atomic<int> seen{0};
-  mogo_status result = MOGO_OK;
-  std::thread worker([&] {
-    result = mogo_session_run(
-        s, 1e6, [](const mogo_frame* f, void* u) { static_cast<std::atomic<int>*>(u)->store(static_cast<int>(f->index) + 1); return 0; },
-        &seen);
-  });
-  const bool running = mogo::test::wait_until([&] { return seen.load() >= 10; }, 300);
-  EXPECT_EQ(mogo_session_cancel(s), MOGO_OK);
-  worker.join();
-  ASSERT_TRUE(running) << "no 10 frames within 300 s";
-  EXPECT_EQ(result, MOGO_ERR_CANCELLED);
+  EXPECT_EQ(run_until_cancelled(s, &seen), MOGO_ERR_CANCELLED);
   EXPECT_LT(seen.load(), 20 * 60);  // paced: nowhere near a minute of motion in that time
   mogo_session_free(s);
   mogo_model_free(m);

@@ -13,7 +13,7 @@ const apiKey = (() => {
   return sessionStorage.getItem('mogoKey') || '';
 })();
 const jsonHeaders = () => ({ 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) });
-const state = { fps: 20, names: [], parents: [], frames: [], frame: 0, playing: true, streamId: null, abort: null, clock: 0 };
+const state = { fps: 20, names: [], parents: [], frames: [], texts: [], frame: 0, playing: true, streamId: null, abort: null, clock: 0 };
 
 // --- scene -------------------------------------------------------------------------------------
 const view = $('view');
@@ -96,14 +96,18 @@ renderer.setAnimationLoop((now) => {
 });
 
 // --- data --------------------------------------------------------------------------------------
-function addFrames(list) {
-  for (const f of list) state.frames.push(Float32Array.from(f.flat()));
+function addFrames(list, text = '') {
+  for (const f of list) {
+    state.frames.push(Float32Array.from(f.flat()));
+    state.texts.push(text);  // the stream's text when the frame was made
+  }
   $('scrub').max = Math.max(0, state.frames.length - 1);
   setEnabled(state.frames.length > 0, 'play', 'scrub', 'dlBvh', 'dlGlb', 'dlJson');
 }
 
 function reset() {
   state.frames = [];
+  state.texts = [];
   state.frame = 0;
   state.clock = 0;
   state.playing = true;
@@ -184,7 +188,7 @@ async function stream() {
         } else if (event === 'aligned') {
           showAligned(data);
         } else if (event === 'frames') {
-          addFrames(data.joints);
+          addFrames(data.joints, data.text);
           status(`streaming: ${state.frames.length} frames (${data.text})`);
         } else if (event === 'done') {
           status(`${data.frames} frames`);
@@ -246,4 +250,5 @@ window.mogoViewer = {
   get rendered() { return state.rendered || 0; },
   get streamId() { return state.streamId; },
   pose(i) { return state.frames[i] ? Array.from(state.frames[i]) : null; },
+  textAt(i) { return state.texts[i] ?? null; },
 };

@@ -30,9 +30,20 @@ try {
   const second = await page.evaluate(() => ({ frame: window.mogoViewer.frame, pose: window.mogoViewer.pose(window.mogoViewer.frame) }));
   const shotB = await page.screenshot(shot ? { path: shot } : { encoding: 'base64' });
   const moved = Math.max(...first.pose.map((v, i) => Math.abs(v - second.pose[i])));
-  // Steer: the new text comes back in the stream's status line.
+  // Steer: the new text comes back in the stream's status line, and the figure being played
+  // takes it up soon: streams are paced (0.2 s ahead of playback), so the first frame made under
+  // the new text is at most about a second of motion after the frame playing at the click.
   await page.type('#newText', 'a person jumps');
+  const playingAtClick = await page.evaluate(() => window.mogoViewer.frame);
+  const clicked = Date.now();
   await page.click('#change');
+  await page.waitForFunction(() => { const v = window.mogoViewer; return v.textAt(v.frame) === 'a person jumps'; }, { timeout: 60000 });
+  const steerSeconds = (Date.now() - clicked) / 1000;
+  const firstNew = await page.evaluate(() => { const v = window.mogoViewer; let i = 0; while (v.textAt(i) !== 'a person jumps') ++i; return i; });
+  const steerMotion = (firstNew - playingAtClick) / 20;
+  if (steerMotion > 1.0) fail(`the new text reached the motion ${steerMotion} s of motion after the frame being played`);
+  // Wall time: 1 s on a quiet machine; a loaded CI machine may render late, so the bound is loose.
+  if (steerSeconds > 5) fail(`the played figure took ${steerSeconds} s of wall time to follow the new text`);
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('a person jumps'), { timeout: 60000 });
   await page.click('#stop');
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('stopped'), { timeout: 30000 });
@@ -41,7 +52,7 @@ try {
   if (!(moved > 0.01)) fail(`the skeleton did not move: ${moved} m between frames ${first.frame} and ${second.frame}`);
   if (!pixelsDiffer) fail('two screenshots of a moving skeleton are identical');
   if (errors.length) fail(`console errors: ${errors.join(' | ')}`);
-  console.log(JSON.stringify({ ok: true, frames, moved, frameA: first.frame, frameB: second.frame }));
+  console.log(JSON.stringify({ ok: true, frames, moved, frameA: first.frame, frameB: second.frame, steerSeconds, steerMotion }));
 } finally {
   await browser.close();
 }
