@@ -134,8 +134,8 @@ TEST(FootLock, GeneratedWalkingNoLongerSkates) {
     raw += foot_metrics(j, contacts, skel);
     locked += foot_metrics(lock_feet(j, f, skel), contacts, skel);
   }
-  // (86% -> about 20% with the shipped model: legs that cannot reach a pin let the foot follow.)
-  EXPECT_LT(locked.skating_ratio(), 0.3) << "raw " << raw.skating_ratio();
+  // The shipped model (foot-loss decoder) with locking: under 10% (bench_feet: 5.6%).
+  EXPECT_LT(locked.skating_ratio(), 0.10) << "raw " << raw.skating_ratio();
   EXPECT_LT(locked.skating_ratio(), 0.5 * raw.skating_ratio());
   EXPECT_LT(locked.sliding_speed(), raw.sliding_speed());
 }
