@@ -139,3 +139,25 @@ TEST(FootLock, GeneratedWalkingNoLongerSkates) {
   EXPECT_LT(locked.skating_ratio(), 0.5 * raw.skating_ratio());
   EXPECT_LT(locked.sliding_speed(), raw.sliding_speed());
 }
+
+TEST(FootMetrics, FloatingCountsContactFramesWithTheFeetInTheAir) {
+  auto s = Skeleton::humanml3d();
+  const int64_t T = 11;
+  auto joints = torch::zeros({T, s.num_joints(), 3}, torch::kDouble);
+  joints.select(2, 1).fill_(0.8);
+  for (int64_t f : foot_joints(s)) joints.select(1, f).select(1, 1).fill_(0.0);
+  auto contacts = torch::ones({T - 1, 4});
+  auto m = foot_metrics(joints, contacts, s);
+  EXPECT_EQ(m.grounded_frames, T - 1);
+  EXPECT_EQ(m.floating_ratio(), 0.0);
+  // Feet 10 cm up in the second half while the labels say "contact": floating there.
+  for (int64_t t = 5; t < T; ++t)
+    for (int64_t f : foot_joints(s)) joints[t][f][1] = 0.10;
+  m = foot_metrics(joints, contacts, s);
+  EXPECT_NEAR(m.floating_ratio(), 5.0 / (T - 1), 1e-12);
+  EXPECT_NEAR(m.floating_height(), 0.10 * 5 / (T - 1), 1e-12);
+  // No label on: nothing claims contact, nothing floats.
+  m = foot_metrics(joints, torch::zeros({T - 1, 4}), s);
+  EXPECT_EQ(m.grounded_frames, 0);
+  EXPECT_EQ(m.floating_ratio(), 0.0);
+}

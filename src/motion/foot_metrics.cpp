@@ -11,6 +11,9 @@ FootMetrics& FootMetrics::operator+=(const FootMetrics& o) {
   skating_frames += o.skating_frames;
   depth_sum += o.depth_sum;
   penetrating_frames += o.penetrating_frames;
+  grounded_frames += o.grounded_frames;
+  float_sum += o.float_sum;
+  floating_frames += o.floating_frames;
   return *this;
 }
 
@@ -58,6 +61,12 @@ FootMetrics foot_metrics(const torch::Tensor& joints_in, const torch::Tensor& co
   auto depth = (-lowest).clamp_min(0.0);
   m.depth_sum = depth.sum().item<double>();
   m.penetrating_frames = (depth > FootMetrics::kPenetrationDepth).sum().item<int64_t>();
+  // Floating: frames that claim a contact while the lowest foot joint is well above the floor.
+  auto grounded = on.any(1);
+  auto height = lowest.clamp_min(0.0) * grounded;
+  m.grounded_frames = grounded.sum().item<int64_t>();
+  m.float_sum = height.sum().item<double>();
+  m.floating_frames = ((lowest > FootMetrics::kFloatingHeight) & grounded).sum().item<int64_t>();
   return m;
 }
 

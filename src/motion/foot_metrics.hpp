@@ -16,14 +16,20 @@ struct FootMetrics {
   int64_t skating_frames = 0;  // ... of which faster than kSkatingSpeed
   double depth_sum = 0;        // sum over frames of how far the lowest foot joint is below the floor (m)
   int64_t penetrating_frames = 0;  // frames with the lowest foot joint more than kPenetrationDepth below
+  int64_t grounded_frames = 0;     // frames with any contact label on
+  double float_sum = 0;            // sum over those of how far the lowest foot joint is above the floor (m)
+  int64_t floating_frames = 0;     // ... of which more than kFloatingHeight above
 
   static constexpr double kSkatingSpeed = 0.1;       // m/s: a planted foot moving faster slides visibly
   static constexpr double kPenetrationDepth = 0.01;  // m
+  static constexpr double kFloatingHeight = 0.05;    // m: a foot "in contact" this high floats visibly
 
   double sliding_speed() const { return contact_frames ? sliding_sum / contact_frames : 0.0; }     // m/s
   double skating_ratio() const { return contact_frames ? double(skating_frames) / contact_frames : 0.0; }
   double penetration_depth() const { return frames ? depth_sum / frames : 0.0; }                  // m
   double penetration_ratio() const { return frames ? double(penetrating_frames) / frames : 0.0; }
+  double floating_height() const { return grounded_frames ? float_sum / grounded_frames : 0.0; }         // m
+  double floating_ratio() const { return grounded_frames ? double(floating_frames) / grounded_frames : 0.0; }
   FootMetrics& operator+=(const FootMetrics& o);
 };
 

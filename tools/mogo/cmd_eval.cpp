@@ -2,12 +2,14 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "eval/foot_report.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "train/distributed.hpp"
 #include "common/runtime.hpp"
 #include "data/split.hpp"
 #include <filesystem>
+#include <optional>
 
 #include "eval/generated_set.hpp"
 #include "eval/protocol.hpp"
@@ -98,7 +100,23 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
       require(test.dim() == bundle.mean.size(0), o->data + ": features are " + std::to_string(test.dim()) +
                                                      "-d, the evaluator expects " + std::to_string(bundle.mean.size(0)));
       std::vector<ProtocolRow> rows;
-      if (!o->no_real) rows.push_back(run_protocol(bundle, test, nullptr, o->p, device));
+      // Feet of every row (docs/feet.md), when the data's skeleton says where the feet are.
+      const auto skeleton_file = std::filesystem::path(o->data) / "skeleton.json";
+      std::optional<Skeleton> skel;
+      if (std::filesystem::exists(skeleton_file)) skel = Skeleton::load(skeleton_file.string());
+      std::vector<FootRow> feet;
+      auto add_feet = [&](const MotionSet& set) {
+        if (!skel) return;
+        std::vector<torch::Tensor> raw;
+        for (const auto& [id, f] : set.motions) raw.push_back(f);
+        feet.push_back(foot_row(set.name, raw, *skel, true));
+      };
+      if (!o->no_real) {
+        rows.push_back(run_protocol(bundle, test, nullptr, o->p, device));
+        std::vector<torch::Tensor> real;
+        for (const auto& c : test.clips()) real.push_back(test.denormalise(c.features));
+        if (skel) feet.push_back(foot_row("Real motion", real, *skel, false));
+      }
       std::vector<std::string> ids;
       for (const auto& c : test.clips()) ids.push_back(c.id);
       for (const auto& spec : o->generated) {
@@ -107,6 +125,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
         std::string dir = eq == std::string::npos ? spec : spec.substr(eq + 1);
         auto set = MotionSet::load(dir, ids, name);
         rows.push_back(run_protocol(bundle, test, &set, o->p, device));
+        add_feet(set);
       }
       if (!o->model.empty()) {
         auto gen = Generator::load(o->model, device);
@@ -116,20 +135,28 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
         if (o->reconstruction) {
           auto set = reconstruct_motion_set(gen, test, "RVQ-VAE reconstruction");
           rows.push_back(run_protocol(bundle, test, &set, o->p, device));
+          add_feet(set);
         }
         auto set = generate_motion_set(gen, test, o->gen, name);
         rows.push_back(run_protocol(bundle, test, &set, o->p, device));
+        add_feet(set);
         if (o->base_only) {
           auto ablation = o->gen;
           ablation.gen.layers = 1;
           ablation.mm_samples = 0;
           auto base = generate_motion_set(gen, test, ablation, name + ", base layer only");
           rows.push_back(run_protocol(bundle, test, &base, o->p, device));
+          add_feet(base);
         }
       }
       std::printf("%s split, %zu clips, %lld repetitions (mean +- 95%% CI)\n%s", o->split.c_str(), test.clips().size(),
                   (long long)o->p.repeats, protocol_table(rows, o->p.batch).c_str());
-      if (!o->json.empty()) write_file_atomically(o->json, protocol_json(rows, o->p).dump(2) + "\n");
+      if (!feet.empty()) std::printf("\n%s", foot_table(feet).c_str());
+      if (!o->json.empty()) {
+        auto j = protocol_json(rows, o->p);
+        if (!feet.empty()) j["feet"] = foot_json(feet);
+        write_file_atomically(o->json, j.dump(2) + "\n");
+      }
     });
   });
 }

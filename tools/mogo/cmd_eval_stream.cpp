@@ -7,6 +7,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/runtime.hpp"
+#include "eval/foot_report.hpp"
 #include "eval/stream_eval.hpp"
 
 namespace mogo::cli {
@@ -43,8 +44,17 @@ void register_eval_stream(CLI::App& app, GlobalOptions& g) {
       std::printf("%lld prompt changes after %.1f s, %lld continuations of real clips at %.1f s\n%s\n%s", (long long)report.pairs,
                   o->seams.lead_seconds, (long long)report.continuations, o->seams.continue_at, report.table().c_str(),
                   protocol_table(rows, o->p.batch).c_str());
+      // Feet (docs/feet.md) of the motions generated from scratch and after a prompt change.
+      std::vector<FootRow> feet;
+      for (const MotionSet* set : {&report.scratch, &report.switched}) {
+        std::vector<torch::Tensor> raw;
+        for (const auto& [id, f] : set->motions) raw.push_back(f);
+        feet.push_back(foot_row(set->name, raw, gen.skeleton(), true));
+      }
+      std::printf("\n%s", foot_table(feet).c_str());
       if (!o->json.empty())
-        write_file_atomically(o->json, nlohmann::json{{"seams", report.to_json()}, {"protocol", protocol_json(rows, o->p)}}.dump(2) + "\n");
+        write_file_atomically(o->json, nlohmann::json{{"seams", report.to_json()}, {"protocol", protocol_json(rows, o->p)}, {"feet", foot_json(feet)}}
+                                               .dump(2) + "\n");
     });
   });
 }
