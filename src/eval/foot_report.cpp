@@ -35,11 +35,6 @@ std::string line(const std::string& name, const FootMetrics& m, double contact_s
   return buf;
 }
 
-nlohmann::json metrics_json(const FootMetrics& m) {
-  return {{"skating_share", m.skating_ratio()},         {"sliding_mps", m.sliding_speed()},
-          {"below_floor_m", m.penetration_depth()},     {"below_1cm_share", m.penetration_ratio()},
-          {"contact_height_m", m.floating_height()},    {"floating_share", m.floating_ratio()}};
-}
 }  // namespace
 
 std::string foot_table(const std::vector<FootRow>& rows) {
@@ -56,8 +51,8 @@ std::string foot_table(const std::vector<FootRow>& rows) {
 nlohmann::json foot_json(const std::vector<FootRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& r : rows) {
-    nlohmann::json j = {{"name", r.name}, {"as_made", metrics_json(r.as_made)}, {"contact_share", r.contact_share}};
-    if (r.has_locked) j["foot_locking"] = metrics_json(r.locked);
+    nlohmann::json j = {{"name", r.name}, {"as_made", foot_metrics_json(r.as_made)}, {"contact_share", r.contact_share}};
+    if (r.has_locked) j["foot_locking"] = foot_metrics_json(r.locked);
     out.push_back(j);
   }
   return out;

@@ -17,6 +17,12 @@ FootMetrics& FootMetrics::operator+=(const FootMetrics& o) {
   return *this;
 }
 
+nlohmann::json foot_metrics_json(const FootMetrics& m) {
+  return {{"skating_share", m.skating_ratio()},     {"sliding_mps", m.sliding_speed()},  {"below_floor_m", m.penetration_depth()},
+          {"below_1cm_share", m.penetration_ratio()}, {"contact_height_m", m.floating_height()}, {"floating_share", m.floating_ratio()},
+          {"contact_frames", m.contact_frames}};
+}
+
 std::vector<int64_t> foot_joints(const Skeleton& skel) {
   return {skel.feet_left[0], skel.feet_left[1], skel.feet_right[0], skel.feet_right[1]};
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "motion/skeleton.hpp"
@@ -32,6 +33,10 @@ struct FootMetrics {
   double floating_ratio() const { return grounded_frames ? double(floating_frames) / grounded_frames : 0.0; }
   FootMetrics& operator+=(const FootMetrics& o);
 };
+
+// The measures as JSON: skating_share, sliding_mps, below_floor_m, below_1cm_share,
+// contact_height_m, floating_share, contact_frames.
+nlohmann::json foot_metrics_json(const FootMetrics& m);
 
 // joints: [T,J,3] metres, Y up, the floor at y = 0. contacts: [>=T-1,4] labels of the left ankle,
 // left toe, right ankle, right toe (HumanML3D's foot-contact channels; on when > 0.5), where the

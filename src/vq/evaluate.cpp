@@ -92,16 +92,11 @@ nlohmann::json VQReport::to_json() const {
   for (const auto& l : by_layers)
     layers.push_back({{"layers", l.layers}, {"mpjpe_mm", l.mpjpe_mm}, {"root_relative_mpjpe_mm", l.root_relative_mm},
                       {"feature_l1", l.feature_l1}, {"feature_mse", l.feature_mse}});
-  auto feet = [](const FootMetrics& f) {
-    return nlohmann::json{{"sliding_speed_m_s", f.sliding_speed()}, {"skating_ratio", f.skating_ratio()},
-                          {"penetration_depth_m", f.penetration_depth()}, {"penetration_ratio", f.penetration_ratio()},
-                          {"contact_frames", f.contact_frames}};
-  };
   return {{"clips", clips}, {"frames", frames}, {"by_layers", layers}, {"perplexity", perplexity}, {"codebook_usage", usage},
           {"root_drift_mm", {{"reconstruction", drift.mpjpe_mm}, {"with_true_rotation", drift.true_rotation_mm},
                              {"with_true_velocity", drift.true_velocity_mm}, {"with_true_height", drift.true_height_mm},
                              {"with_true_root", drift.true_root_mm}}},
-          {"feet", {{"reconstruction", feet(feet_reconstructed)}, {"ground_truth", feet(feet_ground_truth)}}}};
+          {"feet", {{"reconstruction", foot_metrics_json(feet_reconstructed)}, {"ground_truth", foot_metrics_json(feet_ground_truth)}}}};
 }
 
 std::string VQReport::table() const {
@@ -117,9 +112,11 @@ std::string VQReport::table() const {
   s += buf;
   if (feet_ground_truth.frames > 0) {
     for (auto [name, f] : {std::pair<const char*, const FootMetrics*>{"reconstruction", &feet_reconstructed}, {"ground truth", &feet_ground_truth}}) {
-      std::snprintf(buf, sizeof buf, "feet, %-14s: sliding %.3f m/s while in contact (%.1f%% over %.1f m/s), below the floor %.1f mm (%.1f%% of frames over 1 cm)\n",
+      std::snprintf(buf, sizeof buf,
+                    "feet, %-14s: sliding %.3f m/s while in contact (%.1f%% over %.1f m/s), below the floor %.1f mm (%.1f%% of frames "
+                    "over 1 cm), floating %.1f%% of contact frames\n",
                     name, f->sliding_speed(), 100 * f->skating_ratio(), FootMetrics::kSkatingSpeed, 1000 * f->penetration_depth(),
-                    100 * f->penetration_ratio());
+                    100 * f->penetration_ratio(), 100 * f->floating_ratio());
       s += buf;
     }
   }
