@@ -230,10 +230,9 @@ TEST(Serve, StreamSendsFramedEventsAndFollowsATextChange) {
 
 TEST(Serve, APacedStreamStaysWithinItsLeadOfTheClientsPlayback) {
   // Default: paced. The client plays from the first frame it receives; frames received never
-  // reach further past its playback position than the lead plus one step (a busy machine can
-  // only make the server later, never earlier).
+  // reach further past its playback position than the lead plus one step.
   RunningServer s;
-  httplib::Client c("127.0.0.1", s.port);
+  auto c = s.client();  // a generous read timeout: a busy machine may take seconds to the first frame
   const double lead = 0.3, step = 4 / kFps;
   double first = -1, worst = -1e9, last = 0;
   int64_t frames = 0;
@@ -252,7 +251,9 @@ TEST(Serve, APacedStreamStaysWithinItsLeadOfTheClientsPlayback) {
                           return true;
                         });
   ASSERT_EQ(frames, 60);
-  EXPECT_LE(worst, lead + step + 1e-6);
+  // (Slack of a step and 0.1 s: the first event may reach a busy client late, which makes the
+  // later ones look early. An unpaced stream would be up to 3 s ahead.)
+  EXPECT_LE(worst, lead + 2 * step + 0.1);
   // It was paced: 3 s of motion took at least 3 s minus the lead and a step to arrive.
   EXPECT_GE(last - first, 3.0 - lead - 2 * step);
 }

@@ -361,7 +361,7 @@ TEST(CApi, RealtimeSessionsHandFramesOutAtPlaybackPaceAndCancelInterruptsTheWait
     worst = std::max(worst, static_cast<double>(got) / 20.0 - (now() - first));
   }
   EXPECT_EQ(got, 40);
-  EXPECT_LE(worst, 0.2 + 0.2 + 1e-6);
+  EXPECT_LE(worst, 0.2 + 0.2 + 0.1);  // lead + a step, + 0.1 s for a descheduled player on a busy machine
   EXPECT_GE(now() - first, 2.0 - 0.2 - 0.25);
   mogo_session_free(s);
 
