@@ -200,6 +200,7 @@ TEST(Serve, StreamSendsFramedEventsAndFollowsATextChange) {
 
   // Live: read the stream as it comes and change its text after the first frames.
   httplib::Client live("127.0.0.1", s.port);
+  live.set_read_timeout(60, 0);  // a busy machine may take seconds to the first frame
   std::string stream_id;
   std::vector<std::string> texts;
   int64_t frames = 0;
@@ -266,6 +267,7 @@ TEST(Serve, DisconnectCancelsAndAFullQueueIs503) {
   std::atomic<int> chunks{0};
   std::thread endless([&] {
     httplib::Client c("127.0.0.1", s.port);
+    c.set_read_timeout(60, 0);
     // seconds 0: until the client leaves; this client leaves after a few frame events.
     serve::post_streaming(c, "/v1/stream", json{{"text", "a person walks in a circle"}, {"seconds", 0}}.dump(),
                           [&](const char*, size_t) { return ++chunks < 6; });
@@ -313,6 +315,7 @@ TEST(Serve, StopEndsRunningStreamsWithADoneEvent) {
   };
   std::thread client([&] {
     httplib::Client c("127.0.0.1", s->port);
+    c.set_read_timeout(60, 0);  // a busy machine may take seconds to the first frame
     serve::post_streaming(c, "/v1/stream", json{{"text", "a person walks"}, {"seconds", 0}}.dump(), [&](const char* d, size_t n) {
              std::lock_guard<std::mutex> lock(m);
              body.append(d, n);
