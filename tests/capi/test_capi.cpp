@@ -342,6 +342,11 @@ TEST(CApi, RealtimeSessionsHandFramesOutAtPlaybackPaceAndCancelInterruptsTheWait
   EXPECT_EQ(mogo_session_open(m, "a person waves", bad), nullptr);
   EXPECT_NE(std::string(mogo_last_error()).find("lead_seconds"), std::string::npos) << mogo_last_error();
   EXPECT_EQ(mogo_session_default_params().realtime, 0);
+  EXPECT_EQ(mogo_session_default_params().foot_lock, 1);
+  bad = params(1);
+  bad.foot_lock = 5;
+  EXPECT_EQ(mogo_session_open(m, "a person waves", bad), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("foot_lock"), std::string::npos) << mogo_last_error();
 
   // A player pulling as fast as it can gets no more than the lead (plus one step) past the time
   // since its first frame; a busy machine can only make it later.

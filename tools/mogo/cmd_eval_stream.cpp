@@ -44,8 +44,10 @@ void register_eval_stream(CLI::App& app, GlobalOptions& g) {
       std::printf("%lld prompt changes after %.1f s, %lld continuations of real clips at %.1f s\n%s\n%s", (long long)report.pairs,
                   o->seams.lead_seconds, (long long)report.continuations, o->seams.continue_at, report.table().c_str(),
                   protocol_table(rows, o->p.batch).c_str());
-      // Feet (docs/feet.md) of the motions generated from scratch and after a prompt change.
-      std::vector<FootRow> feet;
+      // Feet (docs/feet.md): the real clips, and the motions generated from scratch and after a prompt change.
+      std::vector<torch::Tensor> real;
+      for (const auto& c : test.clips()) real.push_back(test.denormalise(c.features));
+      std::vector<FootRow> feet{foot_row("Real motion", real, gen.skeleton(), false)};
       for (const MotionSet* set : {&report.scratch, &report.switched}) {
         std::vector<torch::Tensor> raw;
         for (const auto& [id, f] : set->motions) raw.push_back(f);
