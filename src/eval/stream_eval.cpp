@@ -122,6 +122,7 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
   };
   double level_sum = 0;
   int64_t level_n = 0;
+  std::vector<torch::Tensor> real_joints(clips.size());  // recovered once, used again at the continuations
   for (size_t i = 0; i < clips.size(); ++i) {
     r.scratch.motions[clips[i]->id] = scratch[i].features;
     auto j = g.joints(scratch[i].features);
@@ -130,7 +131,8 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
     if (auto win = window_at(scratch[i].features, j.size(0) / 2); win.defined()) r.scratch_windows.push_back(win);
     // The real clips: their jerk level, and a 2-s window at a random place.
     const auto real = test.denormalise(clips[i]->features);
-    auto rj = frame_jerk(g.joints(real));
+    real_joints[i] = g.joints(real);
+    auto rj = frame_jerk(real_joints[i]);
     level_sum += rj.sum().item<double>();
     level_n += rj.size(0);
     if (real.size(0) >= 2 * fid_half) {
@@ -148,6 +150,7 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
     so.sampling.seed = o.sampling.seed + 1000 + i;
     so.max_frames = lead + frames[i];
     so.switch_context = o.switch_context;
+    so.foot_lock = false;  // the model's own motion, as the from-scratch and real rows measure it
     MotionStream s(g, firsts[i], so);
     std::vector<torch::Tensor> f, jt;
     while (!s.done()) {
@@ -172,11 +175,11 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
       auto c = cs.step();
       if (c.frames()) jt.push_back(c.joints);
     }
-    auto continued = torch::cat(jt, 0), real_joints = g.joints(real);
+    auto continued = torch::cat(jt, 0);
     r.continue_seam.add(window_smoothness(continued, given, w));
     r.continue_jerk.add(frame_jerk(continued), given);
-    r.real_at_join.add(window_smoothness(real_joints, given, w));
-    r.real_jerk.add(frame_jerk(real_joints), given);
+    r.real_at_join.add(window_smoothness(real_joints[i], given, w));
+    r.real_jerk.add(frame_jerk(real_joints[i]), given);
     ++r.continuations;
   }
   return r;
