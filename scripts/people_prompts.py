@@ -167,6 +167,7 @@ def prompt_for(writer, group, side, style, rng):
     text = rng.choice(w["shapes"]).format(S=rng.choice(w["subjects"]), A=action, Y=style_phrase)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s+([,.?])", r"\1", text)
+    text = re.sub(r",+", ",", text)
     text = re.sub(r"^[,.\-\s]+|[,\-\s]+$|\(\)|, ,", "", text).replace(" ()", "").replace(" - ", " - ").strip()
     text = re.sub(r"^- ", "", text)
     return text
