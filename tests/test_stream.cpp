@@ -270,7 +270,7 @@ TEST(Timeline, EachTextTakesOverAtItsStep) {
 
 TEST(GenerateCli, TimelineStreamAndContinuation) {
   test::TempDir dir;
-  auto r = test::run_cli("--threads 1 generate --timeline \"0:a person walks forward;2:a person jumps\" --seconds 4 -o " +
+  auto r = test::run_cli("--threads 1 generate --timeline \"0:a person walks forward;2:a person waves the right hand\" --seconds 4 -o " +
                          (dir / "t.npy"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(npy::load(dir / "t.npy").size(0), 80);
@@ -293,7 +293,7 @@ TEST(GenerateCli, TimelineStreamAndContinuation) {
 
   // --from a BVH of the model's rig, continued at 1 s for 2 s.
   ASSERT_EQ(test::run_cli("--threads 1 generate \"a person walks forward\" --seconds 3 -o " + (dir / "a.bvh")).exit_code, 0);
-  auto c = test::run_cli("--threads 1 generate \"a person sits down\" --from " + (dir / "a.bvh") + " --at 1 --seconds 2 -o " +
+  auto c = test::run_cli("--threads 1 generate \"a person bows\" --from " + (dir / "a.bvh") + " --at 1 --seconds 2 -o " +
                          (dir / "c.npy"));
   ASSERT_EQ(c.exit_code, 0) << c.output;
   EXPECT_EQ(npy::load(dir / "c.npy").size(0), 20 + 40);

@@ -40,7 +40,7 @@ std::vector<std::string> stored_captions(const T2MModel& m) {
 }  // namespace
 
 Generator::Generator(T2MModel model, torch::Device device)
-    : model_(std::move(model)), skeleton_(model_.skeleton()), device_(device), aligner_(stored_captions(model_)) {
+    : model_(std::move(model)), skeleton_(model_.skeleton()), device_(device), aligner_(stored_captions(model_), model_.aligner) {
   model_.vq->to(device_);
   model_.transformer->to(device_);
   model_.vq->eval();
@@ -67,13 +67,17 @@ torch::Tensor Generator::condition(const std::vector<std::string>& texts, std::v
   std::vector<std::string> encoded;
   for (const auto& t : texts) {
     a.push_back(aligner_.align(t, align_));
+    if (align_.refuse_unservable && !a.back().servable()) throw Error(unservable_message(a.back()));
     for (const auto& w : a.back().warnings) log_warning(w);
     encoded.push_back(a.back().text);
   }
   auto tok = model_.tokenizer->encode_batch(encoded, model_.config.text.max_length);
   auto cond = model_.transformer->condition(tok.ids.to(device_), tok.mask.to(device_));
+  // A prompt the meaning encoder aligned, or a training caption, is a caption: nothing to blend.
   if (align_.enabled && !aligner_.captions().empty() && (align_.neighbours > 0 || align_.report_nearest))
-    for (size_t i = 0; i < texts.size(); ++i) cond[static_cast<int64_t>(i)] = blend_with_nearest(cond[static_cast<int64_t>(i)], a[i]);
+    for (size_t i = 0; i < texts.size(); ++i)
+      if (!a[i].meaning && !aligner_.is_training_caption(a[i].text))
+        cond[static_cast<int64_t>(i)] = blend_with_nearest(cond[static_cast<int64_t>(i)], a[i]);
   if (aligned) *aligned = std::move(a);
   return cond;
 }

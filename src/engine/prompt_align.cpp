@@ -56,6 +56,14 @@ std::string AlignedPrompt::summary() const {
     s += "; dropped";
     for (const auto& d : dropped) s += " " + d;
   }
+  if (meaning) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "; read as %s (%.2f), side %s (%.2f), style %s (%.2f)", meaning->action.c_str(),
+                  meaning->p_action, meaning->side.c_str(), meaning->p_side, meaning->style.c_str(), meaning->p_style);
+    s += buf;
+    for (const auto& [from, to] : meaning->corrected) s += "; spelling " + from + "->" + to;
+    if (!meaning->servable) s += "; NOT an action the model knows";
+  }
   if (distance >= 0) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "; nearest caption at %.3f", distance);
@@ -71,6 +79,8 @@ nlohmann::json AlignedPrompt::to_json() const {
   nlohmann::json j = {{"prompt", prompt}, {"text", text}, {"method", method}, {"dropped", dropped}, {"warnings", warnings}};
   j["replaced"] = nlohmann::json::object();
   for (const auto& [from, to] : replaced) j["replaced"][from] = to;
+  j["servable"] = servable();
+  if (meaning) j["meaning"] = meaning->to_json();
   if (distance >= 0) {
     j["nearest_distance"] = distance;
     j["nearest_captions"] = nearest;
@@ -140,8 +150,8 @@ std::string predicate(const std::string& text) {
 
 }  // namespace
 
-PromptAligner::PromptAligner(std::vector<std::string> captions)
-    : captions_(std::move(captions)), lexicon_(captions_) {
+PromptAligner::PromptAligner(std::vector<std::string> captions, std::shared_ptr<const MeaningEncoder> meaning)
+    : captions_(std::move(captions)), lexicon_(captions_), meaning_(std::move(meaning)) {
   for (const auto& c : captions_) predicates_.insert(predicate(c));
 }
 
@@ -218,7 +228,8 @@ AlignedPrompt PromptAligner::map_words(const std::string& prompt) const {
       if (w != "," || (!out.empty() && out.back() != ",")) out.push_back(w);
     } else if (const std::string* d = determiner(w)) {
       for (const auto& part : split_words(*d)) out.push_back(part);
-    } else if (std::string k = lexicon_.nearest_known(w); !k.empty()) {
+    } else if (std::string k = lexicon_.nearest_known(w); !k.empty() && (!is_body_part(w) || is_body_part(k))) {
+      // (a part of the body never becomes a verb or a manner: "shoulders" -> "carries" is dropped)
       a.replaced.push_back({w, k});
       out.push_back(k);
     } else {
@@ -255,18 +266,39 @@ AlignedPrompt PromptAligner::align(const std::string& prompt, const AlignOptions
       const std::string answer = validate_align_answer(run_with_input(o.command, input, o.timeout_seconds));
       // The program's answer is in training style already; the word map still catches what it
       // wrote that the model never saw.
-      AlignedPrompt a = map_words(answer);
+      AlignedPrompt a = builtin(answer);
       a.prompt = prompt;
       a.method = "command";
       return a;
     } catch (const Error& e) {
       why = e.what();
     }
-    AlignedPrompt a = map_words(prompt);
+    AlignedPrompt a = builtin(prompt);
     a.warnings.insert(a.warnings.begin(), why + ": using the built-in alignment");
     return a;
   }
-  return map_words(prompt);
+  return builtin(prompt);
+}
+
+AlignedPrompt PromptAligner::builtin(const std::string& prompt) const {
+  AlignedPrompt a = map_words(prompt);
+  if (!meaning_ || is_training_caption(prompt)) return a;
+  a.meaning = meaning_->read(prompt);
+  a.method = "meaning";
+  a.text = a.meaning->caption;
+  // The prompt is read whole, not word by word: what replaced what is the reading's evidence.
+  a.replaced = a.meaning->evidence;
+  a.replaced.insert(a.replaced.end(), a.meaning->corrected.begin(), a.meaning->corrected.end());
+  a.dropped.clear();
+  if (!a.meaning->servable) a.warnings.push_back(unservable_message(a));
+  return a;
+}
+
+std::string unservable_message(const AlignedPrompt& a) {
+  char p[32];
+  std::snprintf(p, sizeof p, "%.0f%%", 100 * (a.meaning ? a.meaning->p_none : 1.0));
+  return "\"" + a.prompt + "\" asks for an action this model was not trained on (" + p +
+         " sure); the nearest it can do is \"" + a.text + "\"";
 }
 
 }  // namespace mogo

@@ -9,6 +9,7 @@
 //     timeout the built-in path runs instead, with a warning.
 #pragma once
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "text/lexicon.hpp"
+#include "text/meaning_encoder.hpp"
 
 namespace mogo {
 
@@ -35,15 +37,22 @@ struct AlignOptions {
   // nearest). It costs encoding every stored caption once per process (seconds on a CPU), so the
   // CLI asks for it only with -v; blending (neighbours > 0) needs it anyway.
   bool report_nearest = true;
+  // A prompt whose action the model does not know (MeaningReading::servable false) is an Error
+  // naming the nearest thing the model can do (the CLI's default; --nearest generates that
+  // instead). Off: the nearest is generated and the alignment report says so.
+  bool refuse_unservable = false;
 };
 
 struct AlignedPrompt {
   std::string prompt;   // as typed
   std::string text;     // what the text encoder gets
-  std::string method = "none";  // "none" (--no-align), "builtin", "command"
+  std::string method = "none";  // "none" (--no-align), "builtin" (word map), "meaning", "command"
   std::vector<std::pair<std::string, std::string>> replaced;  // unknown word -> known word
   std::vector<std::string> dropped;                           // unknown words without a known one
   std::vector<std::string> warnings;
+  // The meaning encoder's reading (models with one): the attributes, and the caption aligned to.
+  std::optional<MeaningReading> meaning;
+  bool servable() const { return !meaning || meaning->servable; }
   // Filled by Generator::condition: cosine distance of the condition to the nearest training
   // caption's, those captions, and the weight their mean condition got (0: none blended).
   double distance = -1;
@@ -66,12 +75,16 @@ class PromptAligner {
  public:
   // captions: the model's normalised training captions (empty for models saved before they were
   // stored: then only the command path and no word mapping).
-  explicit PromptAligner(std::vector<std::string> captions);
+  // meaning: the model's meaning encoder (null: the word map alone).
+  explicit PromptAligner(std::vector<std::string> captions, std::shared_ptr<const MeaningEncoder> meaning = nullptr);
 
   // The text-level alignment of one prompt (the condition-level part is the generator's).
   AlignedPrompt align(const std::string& prompt, const AlignOptions& o) const;
   // The built-in word mapping alone.
   AlignedPrompt map_words(const std::string& prompt) const;
+  // The built-in alignment: the word map, then (with a meaning encoder, for a prompt that is not a
+  // training caption) the caption of the combination the prompt is read as.
+  AlignedPrompt builtin(const std::string& prompt) const;
 
   const std::vector<std::string>& captions() const { return captions_; }
   // Whether `text` says what a training caption says, up to its subject phrase and punctuation
@@ -83,6 +96,10 @@ class PromptAligner {
   std::vector<std::string> captions_;
   Lexicon lexicon_;
   std::set<std::string> predicates_;  // captions without subject and punctuation
+  std::shared_ptr<const MeaningEncoder> meaning_;
 };
+
+// The Error message for a prompt the model cannot serve: what it is read as, and the nearest.
+std::string unservable_message(const AlignedPrompt& a);
 
 }  // namespace mogo

@@ -71,7 +71,10 @@ std::vector<std::string> actions_to_play(Generator& generator, const std::string
   auto actions = split_actions(prompt);
   if (!generator.alignment().enabled || actions.size() < 2) return {prompt};
   const auto& aligner = generator.aligner();
-  if (aligner.is_training_caption(aligner.align(prompt, generator.alignment()).text)) return {prompt};
+  // Known whole when its words say what a training caption says (the meaning encoder's text is
+  // always a caption, so its word map is asked instead).
+  const auto a = aligner.align(prompt, generator.alignment());
+  if (aligner.is_training_caption(a.meaning ? aligner.map_words(prompt).text : a.text)) return {prompt};
   return actions;
 }
 

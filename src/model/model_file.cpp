@@ -27,6 +27,7 @@ void save_t2m_model(const std::string& path, const T2MModel& m, torch::optim::Op
   ar.write("std", m.std.to(torch::kCPU, torch::kFloat));
   write_model(ar, *m.vq, nullptr, "vq", half);
   write_model(ar, *m.transformer, optimizer, "transformer", half);
+  if (m.aligner) m.aligner->write(ar, meta, half);
   save_archive(path, ar, meta, "mogo-t2m");
 }
 
@@ -72,6 +73,7 @@ T2MModel load_checked(const std::string& path, torch::Device device) {
   read_model(ar, *m.vq, path, "vq");
   m.transformer = HierarchicalCausalTransformer(m.config);
   read_model(ar, *m.transformer, path, "transformer");
+  m.aligner = MeaningEncoder::load_from(ar, meta, path);
   m.vq->to(device);
   m.transformer->to(device);
   return m;

@@ -2,7 +2,8 @@
 // one thing to copy. See docs/model-format.md.
 //   meta (JSON): format, version, transformer/text/RVQ-VAE configs, training config, step, skeleton
 //   records:     tokenizer (SentencePiece model bytes), mean/std [D], vq (RVQ-VAE weights),
-//                transformer (text encoder + hierarchical causal transformer), optimizer (checkpoints only)
+//                transformer (text encoder + hierarchical causal transformer), optimizer (checkpoints only),
+//                aligner (the meaning encoder of prompt alignment, optional; its schema in meta)
 #pragma once
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "motion/skeleton.hpp"
+#include "text/meaning_encoder.hpp"
 #include "text/tokenizer.hpp"
 #include "transformer/config.hpp"
 #include "transformer/hct.hpp"
@@ -32,6 +34,7 @@ struct T2MModel {
   std::string skeleton_json;   // the feature skeleton (joints / BVH export)
   int64_t step = 0;            // training steps done
   nlohmann::json train_meta;   // data folder, RVQ-VAE source, wall time...
+  std::shared_ptr<MeaningEncoder> aligner;  // prompt alignment (mogo train-align); may be null
 
   Skeleton skeleton() const;
   int64_t feature_dim() const { return vq_config.input_dim; }

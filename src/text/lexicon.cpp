@@ -114,6 +114,15 @@ std::vector<std::vector<wordnet::Synset>> neighbourhood(const std::string& word,
 bool is_function_word(const std::string& word) { return function_words().count(word) > 0; }
 bool is_protected_word(const std::string& word) { return protected_words().count(word) > 0; }
 
+bool is_body_part(const std::string& word) {
+  constexpr int kNounBody = 8;  // WordNet lexicographer file noun.body
+  for (const auto& lemma : wordnet::lemmas(word, wordnet::Pos::noun)) {
+    const auto first = wordnet::senses(lemma, wordnet::Pos::noun, 1);
+    if (!first.empty() && first.front().lexfile == kNounBody) return true;
+  }
+  return false;
+}
+
 Inflection inflection_of(const std::string& word, const std::string& lemma) {
   if (word == lemma) return Inflection::plain;
   if (ends_with(word, "ing")) return Inflection::ing;

@@ -19,6 +19,9 @@ bool is_function_word(const std::string& word);
 // Sides, directions and body parts ("left", "forward", "hand"): never replaced by a paraphrase.
 bool is_protected_word(const std::string& word);
 
+// A part of the body in its most frequent noun sense ("arms", "palm", "knee": WordNet's noun.body).
+bool is_body_part(const std::string& word);
+
 // Inflections that map and replace keep: walk / walks / walking / walked.
 enum class Inflection { plain, s, ing, ed };
 Inflection inflection_of(const std::string& word, const std::string& lemma);

@@ -1,5 +1,6 @@
 #include "text/paraphrase.hpp"
 
+#include "text/random_choice.hpp"
 #include "text/words.hpp"
 
 #include <vector>
@@ -9,13 +10,6 @@ namespace mogo {
 namespace {
 
 using Words = std::vector<std::string>;
-
-bool coin(std::mt19937_64& rng, double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
-
-template <class T>
-const T& pick_one(const std::vector<T>& v, std::mt19937_64& rng) {
-  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
-}
 
 // Length of the subject phrase at the start of `w` (0: none recognised).
 size_t leading_subject(const Words& w) {

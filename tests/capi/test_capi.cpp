@@ -278,8 +278,9 @@ TEST(CApi, SetTextAndContinueGivenFeatures) {
   EXPECT_STREQ(mogo_session_aligned_text(s), "a person walks forward");
   ASSERT_EQ(mogo_session_set_text(s, "an individual strolls"), MOGO_OK);
   EXPECT_STREQ(mogo_session_text(s), "an individual strolls");
-  EXPECT_STREQ(mogo_session_aligned_text(s), "a person walks");
-  EXPECT_NE(std::string(mogo_session_alignment_json(s)).find("\"strolls\":\"walks\""), std::string::npos)
+  // Read by the shipped model's meaning encoder as walking, and aligned to a caption of it.
+  EXPECT_NE(std::string(mogo_session_aligned_text(s)).find("walk"), std::string::npos) << mogo_session_aligned_text(s);
+  EXPECT_NE(std::string(mogo_session_alignment_json(s)).find("\"action\":\"walk\""), std::string::npos)
       << mogo_session_alignment_json(s);
   ASSERT_EQ(mogo_session_run(s, 1.0, collect, &got), MOGO_OK);
   EXPECT_EQ(mogo_session_frames(s), 60);

@@ -5,8 +5,9 @@ namespace mogo::cli {
 
 void add_align_flags(CLI::App* cmd, AlignOptions& o) {
   cmd->add_flag("!--no-align", o.enabled,
-                "give the text encoder the prompt as typed (default: unknown words are mapped to the model's "
-                "vocabulary through WordNet, far prompts blended with their nearest training captions)");
+                "give the text encoder the prompt as typed (default: the model's meaning encoder reads the prompt as "
+                "an action, side and style and aligns it to their training caption; models without one map unknown "
+                "words through WordNet)");
   cmd->add_option("--align-cmd", o.command,
                   "rewrite each prompt with this local program first (sh -c; instruction + prompt on stdin, "
                   "training-style description on stdout; see docs/prompts.md); on failure the built-in alignment runs");

@@ -131,7 +131,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--samples", o->samples, "number of motions (files numbered _0, _1, ...)")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_flag("--joints", o->out.joints_npy, ".npy output holds joint positions [T,J,3] instead of features");
   add_export_flags(cmd, o->out);
-  cmd->add_option("--timeline", sf->timeline, "texts over time, \"0:walk forward;6:a person jumps;9:a person sits down\" (seconds)");
+  cmd->add_option("--timeline", sf->timeline, "texts over time, \"0:walk forward;6:a person waves the right hand;9:a person bows\" (seconds)");
   cmd->add_flag("--stream", sf->stream, "write each frame to stdout as a JSON line as soon as it is final");
   cmd->add_flag("--realtime", sf->realtime, "with --stream: write frames in real time, at most --lead seconds ahead of playback");
   cmd->add_option("--lead", sf->lead, "--realtime: seconds of motion written ahead of playback")
@@ -144,6 +144,10 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--action-seconds", sf->action_seconds, "a prompt with several actions (\"walk, then jump\"): seconds per action (without --seconds)")
       ->capture_default_str()->check(CLI::Range(0.2, 120.0));
   add_align_flags(cmd, o->align);
+  o->align.refuse_unservable = true;
+  cmd->add_flag("!--nearest", o->align.refuse_unservable,
+                "for a prompt whose action the model was not trained on, generate the nearest thing it can do "
+                "(default: refuse, naming it)");
   cmd->add_option("--window", sf->window, "key/value cache window in latent steps (default: the model's training length)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->callback([&g, o, sf, cmd] {
     run_command(g, [&] {

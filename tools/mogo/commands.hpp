@@ -84,6 +84,7 @@ void register_eval_vq(CLI::App& app, GlobalOptions& g);
 void register_set_decoder(CLI::App& app, GlobalOptions& g);
 void register_eval(CLI::App& app, GlobalOptions& g);
 void register_train_t2m(CLI::App& app, GlobalOptions& g);
+void register_train_align(CLI::App& app, GlobalOptions& g);
 void register_generate(CLI::App& app, GlobalOptions& g);
 void register_align(CLI::App& app, GlobalOptions& g);
 void register_eval_stream(CLI::App& app, GlobalOptions& g);
@@ -100,6 +101,7 @@ inline void register_all(CLI::App& app, GlobalOptions& g) {
   register_set_decoder(app, g);
   register_eval(app, g);
   register_train_t2m(app, g);
+  register_train_align(app, g);
   register_generate(app, g);
   register_align(app, g);
   register_eval_stream(app, g);

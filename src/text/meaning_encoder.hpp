@@ -1,0 +1,102 @@
+// The meaning encoder of Textual Condition Alignment: a small sentence encoder that reads a whole
+// prompt (text/prompt_features: words, WordNet senses, collocations, character trigrams) and says
+// what it asks for, one attribute at a time:
+//   action  what the body does (walk, run, walk-turn, raise-up, wave, ...) or "none of them"
+//   side    none / left / right / both
+//   style   the manner (active, elderly, exhausted, feminine, ...)
+// trained on the training captions and many rewordings of them (mogo train-align). A prompt is
+// then read as the known combination (a triple some training clip has) of highest probability,
+//   argmax_{(a,s,y) known} log p(a) + log p(s) + log p(y),
+// and aligned to that combination's training caption: the generator is conditioned on a
+// description it was trained on. Because the attributes are separate, a prompt whose action is
+// known but whose style phrase is new still gets both. An action the data does not have is
+// reported as such, with the nearest known combination.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "text/prompt_features.hpp"
+
+namespace mogo {
+
+// What the encoder can say, and the known combinations with their training captions.
+struct MeaningSchema {
+  std::vector<std::string> actions, sides, styles;  // the action head has one more class: "none"
+  struct Combo {
+    int action = 0, side = 0, style = 0;
+    std::string caption;  // the combination's most frequent training caption
+    int clips = 0;
+  };
+  std::vector<Combo> combos;
+  std::vector<std::string> features;  // the feature vocabulary (index i -> embedding row i + 1)
+  std::vector<std::string> words;     // spelling-correction vocabulary
+  int64_t dim = 64, hidden = 128;
+
+  nlohmann::json to_json() const;
+  static MeaningSchema from_json(const nlohmann::json& j, const std::string& source);
+  std::string describe(const Combo& c) const;  // "raise-up, left, active"
+};
+
+struct MeaningNetImpl : torch::nn::Module {
+  MeaningNetImpl(const MeaningSchema& s);
+  struct Logits {
+    torch::Tensor action, side, style;  // [B, classes]
+  };
+  // Feature ids of B prompts, concatenated, and each prompt's first index (EmbeddingBag, mean).
+  Logits forward(const torch::Tensor& ids, const torch::Tensor& offsets);
+
+  torch::nn::EmbeddingBag bag{nullptr};
+  torch::nn::Sequential trunk{nullptr};
+  torch::nn::Linear action{nullptr}, side{nullptr}, style{nullptr};
+};
+TORCH_MODULE(MeaningNet);
+
+// One prompt, read.
+struct MeaningReading {
+  std::string action, side, style;     // the best known combination
+  double p_action = 0, p_side = 0, p_style = 0;
+  double p_none = 0;                   // probability that the action is none the model knows
+  bool servable = true;                // p_none is not the largest action probability
+  std::string caption;                 // the aligned text: the combination's training caption
+  std::vector<std::pair<std::string, double>> alternatives;  // next-best combinations, with probability
+  std::vector<std::pair<std::string, std::string>> corrected;  // misspelt word -> word
+  // The word whose removal lowers each attribute's probability most: its evidence ("hurries" -> "run").
+  std::vector<std::pair<std::string, std::string>> evidence;
+  nlohmann::json to_json() const;
+};
+
+class MeaningEncoder {
+ public:
+  MeaningEncoder(MeaningSchema schema, MeaningNet net);
+
+  MeaningReading read(const std::string& prompt) const;
+
+  // Feature ids [N] and offsets [B] of prompts given as feature lists (unknown features dropped;
+  // a prompt without known features gets the padding row).
+  std::pair<torch::Tensor, torch::Tensor> batch(const std::vector<std::vector<std::string>>& prompts) const;
+
+  const MeaningSchema& schema() const { return schema_; }
+  const PromptFeatures& features() const { return *features_; }
+  MeaningNet net() const { return net_; }
+
+  // As records "aligner" (weights) of a model archive; the schema goes into its meta.
+  void write(torch::serialize::OutputArchive& ar, nlohmann::json& meta, bool half) const;
+  // nullptr when the archive has no aligner.
+  static std::shared_ptr<MeaningEncoder> load_from(torch::serialize::InputArchive& ar, const nlohmann::json& meta,
+                                              const std::string& path);
+
+ private:
+  std::vector<double> probabilities(const std::vector<std::vector<std::string>>& prompts, size_t head) const;
+  MeaningSchema schema_;
+  MeaningNet net_;
+  std::shared_ptr<PromptFeatures> features_;
+  std::map<std::string, int64_t> index_;
+};
+
+}  // namespace mogo
