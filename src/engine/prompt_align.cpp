@@ -159,6 +159,14 @@ bool PromptAligner::is_training_caption(const std::string& text) const { return 
 
 namespace {
 
+// The text encoder reads 77 tokens at most: words past that would cost WordNet searches (and, for
+// the meaning encoder, one more pass each) for nothing.
+constexpr size_t kMaxAlignWords = 60;
+
+std::string too_long(size_t words) {
+  return "the prompt has " + std::to_string(words) + " words: aligning the first " + std::to_string(kMaxAlignWords);
+}
+
 // Framing that says nothing about the motion: "i want ...", "we see ...", "here ...".
 std::vector<std::string> strip_frame(std::vector<std::string> w) {
   static const std::vector<std::vector<std::string>> frames = {
@@ -214,13 +222,10 @@ AlignedPrompt PromptAligner::map_words(const std::string& prompt) const {
     a.text = prompt;
     return a;
   }
-  // The text encoder reads 77 tokens at most: words past that would cost WordNet searches for nothing.
-  constexpr size_t kMaxWords = 60;
   auto words = join_hyphens(strip_frame(split_words(Tokenizer::normalise(prompt))), lexicon_);
-  if (words.size() > kMaxWords) {
-    a.warnings.push_back("the prompt has " + std::to_string(words.size()) + " words: aligning the first " +
-                         std::to_string(kMaxWords));
-    words.resize(kMaxWords);
+  if (words.size() > kMaxAlignWords) {
+    a.warnings.push_back(too_long(words.size()));
+    words.resize(kMaxAlignWords);
   }
   std::vector<std::string> out;
   for (const auto& w : words) {
@@ -281,15 +286,23 @@ AlignedPrompt PromptAligner::align(const std::string& prompt, const AlignOptions
 }
 
 AlignedPrompt PromptAligner::builtin(const std::string& prompt) const {
-  AlignedPrompt a = map_words(prompt);
-  if (!meaning_ || is_training_caption(prompt)) return a;
-  a.meaning = meaning_->read(prompt);
+  if (!meaning_ || is_training_caption(prompt)) return map_words(prompt);
+  AlignedPrompt a;
+  a.prompt = prompt;
   a.method = "meaning";
+  // The encoder reads prompt_words (no punctuation): the first kMaxAlignWords of them are the prompt.
+  auto words = prompt_words(prompt);
+  std::string read = prompt;
+  if (words.size() > kMaxAlignWords) {
+    a.warnings.push_back(too_long(words.size()));
+    words.resize(kMaxAlignWords);
+    read = join_words(words);
+  }
+  a.meaning = meaning_->read(read);
   a.text = a.meaning->caption;
   // The prompt is read whole, not word by word: what replaced what is the reading's evidence.
   a.replaced = a.meaning->evidence;
   a.replaced.insert(a.replaced.end(), a.meaning->corrected.begin(), a.meaning->corrected.end());
-  a.dropped.clear();
   if (!a.meaning->servable) a.warnings.push_back(unservable_message(a));
   return a;
 }

@@ -106,14 +106,10 @@ std::vector<double> to_vector(const torch::Tensor& t) {
 
 MeaningReading MeaningEncoder::read(const std::string& prompt) const {
   MeaningReading r;
+  // The prompt, then the prompt without each content word (for the evidence); corrections are cached.
+  std::vector<std::vector<std::string>> variants = {features_->extract(prompt, &r.corrected)};
   auto words = prompt_words(prompt);
-  for (auto& w : words)
-    if (std::string c = features_->correct(w); c != w) {
-      r.corrected.push_back({w, c});
-      w = c;
-    }
-  // The prompt, then the prompt without each content word (for the evidence).
-  std::vector<std::vector<std::string>> variants = {features_->extract(prompt)};
+  for (auto& w : words) w = features_->correct(w);
   std::vector<size_t> left_out;
   for (size_t i = 0; i < words.size(); ++i) {
     if (is_function_word(words[i])) continue;

@@ -1,5 +1,5 @@
 // The meaning encoder of Textual Condition Alignment: a small sentence encoder that reads a whole
-// prompt (text/prompt_features: words, WordNet senses, collocations, character trigrams) and says
+// prompt (text/prompt_features: words, spelling, WordNet senses, collocations) and says
 // what it asks for, one attribute at a time:
 //   action  what the body does (walk, run, walk-turn, raise-up, wave, ...) or "none of them"
 //   side    none / left / right / both
@@ -75,6 +75,8 @@ class MeaningEncoder {
  public:
   MeaningEncoder(MeaningSchema schema, MeaningNet net);
 
+  // Reads one prompt: one forward pass over the prompt and each of its content words left out, so
+  // callers keep prompts short (PromptAligner reads the first 60 words).
   MeaningReading read(const std::string& prompt) const;
 
   // Feature ids [N] and offsets [B] of prompts given as feature lists (unknown features dropped;

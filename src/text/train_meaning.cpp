@@ -17,6 +17,8 @@
 #include "text/meaning_encoder.hpp"
 #include "text/rewording.hpp"
 #include "text/tokenizer.hpp"
+#include "train/optim.hpp"
+#include "train/train_loop.hpp"
 
 namespace mogo {
 
@@ -182,6 +184,7 @@ MeaningTrainReport train_meaning(const MeaningTrainOptions& o) {
     return right.to(torch::kDouble).mean().item<double>();
   };
   const int64_t steps_per_epoch = (static_cast<int64_t>(train_rows.size()) + o.batch - 1) / o.batch;
+  const LRSchedule schedule{o.epochs * steps_per_epoch, 0, o.lr, 0.0};  // cosine decay to 0, no warm-up
   std::bernoulli_distribution keep(0.85);  // feature dropout: no single cue is relied on
   for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
     std::shuffle(train_rows.begin(), train_rows.end(), rng);
@@ -196,9 +199,7 @@ MeaningTrainReport train_meaning(const MeaningTrainOptions& o) {
         for (const auto& x : features[r])
           if (keep(rng)) f.back().push_back(x);
       }
-      const double lr = o.lr * 0.5 * (1 + std::cos(M_PI * static_cast<double>(epoch * steps_per_epoch + s) /
-                                                   static_cast<double>(o.epochs * steps_per_epoch)));
-      for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+      set_learning_rate(opt, schedule.at(epoch * steps_per_epoch + s));
       auto [ids, offsets] = encoder.batch(f);
       auto l = net->forward(ids, offsets);
       auto a = labels_of(rows, &Example::action);
@@ -226,7 +227,7 @@ MeaningTrainReport train_meaning(const MeaningTrainOptions& o) {
   report.combos = static_cast<int64_t>(schema.combos.size());
   report.held_out_accuracy = accuracy(held_rows);
   report.caption_accuracy = accuracy(caption_rows);
-  m.aligner = std::make_shared<MeaningEncoder>(schema, net);
+  m.aligner = std::make_shared<MeaningEncoder>(std::move(encoder));
   m.train_meta["aligner"] = {{"phrases", o.phrases}, {"labels", o.labels}, {"rewordings", o.rewordings},
                              {"epochs", o.epochs},   {"seed", o.seed},     {"held_out_accuracy", report.held_out_accuracy},
                              {"caption_accuracy", report.caption_accuracy}};

@@ -304,7 +304,7 @@ TEST(CApi, LogCallbackVersionMacrosAndIoErrors) {
   // The version macros of the header are the library's version.
   EXPECT_EQ(std::string(mogo_version()), std::to_string(MOGO_VERSION_MAJOR) + "." + std::to_string(MOGO_VERSION_MINOR) + "." +
                                              std::to_string(MOGO_VERSION_PATCH));
-  // The library's warnings reach the callback (here: a prompt without a word the model knows).
+  // The library's warnings reach the callback (here: a prompt asking for nothing the model knows).
   struct Seen {
     std::vector<std::pair<mogo_log_level, std::string>> lines;
   } seen;
@@ -317,7 +317,7 @@ TEST(CApi, LogCallbackVersionMacrosAndIoErrors) {
   mogo_log_set(nullptr, nullptr);  // back to stderr
   ASSERT_FALSE(seen.lines.empty());
   EXPECT_EQ(seen.lines.front().first, MOGO_LOG_WARN);
-  EXPECT_NE(seen.lines.front().second.find("no word of the prompt is known"), std::string::npos) << seen.lines.front().second;
+  EXPECT_NE(seen.lines.front().second.find("asks for an action this model was not trained on"), std::string::npos) << seen.lines.front().second;
   // A file that cannot be written is an I/O error, not a bad argument.
   const int J = mogo_model_n_joints(m);
   std::vector<float> frames(static_cast<size_t>(4 * J * 3), 0.f);
