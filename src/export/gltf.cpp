@@ -64,6 +64,39 @@ std::vector<float> floats(const torch::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
+// Shared key times of an animation of T frames: an input accessor.
+int add_key_times(tg::Model& m, int64_t T, double fps) {
+  std::vector<float> times(T);
+  for (int64_t t = 0; t < T; ++t) times[t] = static_cast<float>(t / fps);
+  return add_accessor(m, add_view(m, times), TINYGLTF_COMPONENT_TYPE_FLOAT, T, TINYGLTF_TYPE_SCALAR, {0.0}, {static_cast<double>(times.back())});
+}
+
+void add_channel(tg::Model& m, tg::Animation& anim, int input, int node, const std::string& path, const std::vector<float>& values,
+                 int type, int64_t T) {
+  tg::AnimationSampler sampler;
+  sampler.input = input;
+  sampler.output = add_accessor(m, add_view(m, values), TINYGLTF_COMPONENT_TYPE_FLOAT, T, type);
+  sampler.interpolation = "LINEAR";
+  anim.samplers.push_back(sampler);
+  tg::AnimationChannel ch;
+  ch.sampler = static_cast<int>(anim.samplers.size()) - 1;
+  ch.target_node = node;
+  ch.target_path = path;
+  anim.channels.push_back(ch);
+}
+
+// Rotations [T,4] (w,x,y,z) as glTF's (x,y,z,w), signs kept continuous so that interpolation
+// takes the short way.
+void add_rotation_channel(tg::Model& m, tg::Animation& anim, int input, int node, const torch::Tensor& rotations) {
+  auto q = rotations.to(torch::kDouble).clone();
+  const int64_t T = q.size(0);
+  if (T > 1) {  // frame t flips when the product of the sign changes up to it is negative
+    auto turns = torch::where((q.narrow(0, 1, T - 1) * q.narrow(0, 0, T - 1)).sum(-1) < 0, -1.0, 1.0);
+    q.narrow(0, 1, T - 1).mul_(torch::cumprod(turns, 0).unsqueeze(1));
+  }
+  add_channel(m, anim, input, node, "rotation", floats(torch::cat({q.narrow(1, 1, 3), q.narrow(1, 0, 1)}, 1)), TINYGLTF_TYPE_VEC4, T);
+}
+
 // Rest pose: every rotation identity, so a joint's rest position is the sum of its chain's offsets.
 torch::Tensor rest_positions(const SkeletalAnimation& a) {
   auto rest = torch::zeros({a.skeleton.num_joints(), 3}, torch::kDouble);
@@ -170,33 +203,12 @@ tg::Model build_model(const SkeletalAnimation& a) {
   body.skin = 0;
   m.nodes.push_back(body);
 
-  // Animation: shared key times, a rotation sampler per joint (x, y, z, w; signs kept continuous
-  // so that interpolation takes the short way), the root's translation.
-  std::vector<float> times(T);
-  for (int64_t t = 0; t < T; ++t) times[t] = static_cast<float>(t / a.fps);
-  const int input = add_accessor(m, add_view(m, times), TINYGLTF_COMPONENT_TYPE_FLOAT, T, TINYGLTF_TYPE_SCALAR,
-                                 {0.0}, {static_cast<double>(times.back())});
+  // Animation: a rotation sampler per joint, the root's translation.
   tg::Animation anim;
   anim.name = "motion";
-  auto add_channel = [&](int node, const std::string& path, const std::vector<float>& values, int type) {
-    tg::AnimationSampler sampler;
-    sampler.input = input;
-    sampler.output = add_accessor(m, add_view(m, values), TINYGLTF_COMPONENT_TYPE_FLOAT, T, type);
-    sampler.interpolation = "LINEAR";
-    anim.samplers.push_back(sampler);
-    tg::AnimationChannel ch;
-    ch.sampler = static_cast<int>(anim.samplers.size()) - 1;
-    ch.target_node = node;
-    ch.target_path = path;
-    anim.channels.push_back(ch);
-  };
-  for (int64_t j = 0; j < J; ++j) {
-    auto q = a.rotations.select(1, j).to(torch::kDouble).clone();  // [T,4] (w,x,y,z)
-    for (int64_t t = 1; t < T; ++t)
-      if ((q[t] * q[t - 1]).sum().item<double>() < 0) q[t].neg_();
-    add_channel(static_cast<int>(j), "rotation", floats(torch::cat({q.narrow(1, 1, 3), q.narrow(1, 0, 1)}, 1)), TINYGLTF_TYPE_VEC4);
-  }
-  add_channel(0, "translation", floats(a.root_positions), TINYGLTF_TYPE_VEC3);
+  const int input = add_key_times(m, T, a.fps);
+  for (int64_t j = 0; j < J; ++j) add_rotation_channel(m, anim, input, static_cast<int>(j), a.rotations.select(1, j));
+  add_channel(m, anim, input, 0, "translation", floats(a.root_positions), TINYGLTF_TYPE_VEC3, T);
   m.animations.push_back(anim);
   tg::Scene scene;
   scene.name = "motion";
@@ -233,8 +245,10 @@ std::string buffer_file_of(const std::string& gltf_path) {
 
 std::string gltf_binary(const SkeletalAnimation& a) { return serialize(build_model(a), true); }
 
-void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps, bool binary) {
-  const auto model = build_model(solve_animation(joints, skel, fps));
+namespace {
+
+// Writes a model as .glb, or as .gltf JSON with its buffer beside it, atomically.
+void write_model(const std::string& path, const tg::Model& model, bool binary) {
   std::filesystem::path p(path);
   if (binary) {
     write_file_atomically(path, serialize(model, true));
@@ -254,6 +268,42 @@ void save_gltf(const std::string& path, const torch::Tensor& joints, const Skele
   write_file_atomically((p.parent_path() / bin).string(), std::string(bytes.begin(), bytes.end()));
   write_file_atomically(path, json.dump(2) + "\n");
   if (!old_bin.empty() && old_bin != bin) std::filesystem::remove(p.parent_path() / old_bin);
+}
+
+
+}  // namespace
+
+void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps, bool binary) {
+  write_model(path, build_model(solve_animation(joints, skel, fps)), binary);
+}
+
+void save_rig_gltf(const std::string& path, const CharacterRig& rig, const RigMotion& motion, bool binary) {
+  require(rig.format == "gltf", path + ": a glTF result needs a glTF rig; '" + rig.path + "' is " + rig.format);
+  tg::Model m;
+  tg::TinyGLTF loader;
+  std::string err, warn;
+  const bool glb = std::filesystem::path(rig.path).extension() != ".gltf";
+  require(glb ? loader.LoadBinaryFromFile(&m, &err, &warn, rig.path) : loader.LoadASCIIFromFile(&m, &err, &warn, rig.path),
+          rig.path + ": the rig could not be read again: " + err);
+  if (m.buffers.empty()) m.buffers.resize(1);
+  // One animation, this one. An animated node must carry TRS, not a matrix.
+  m.animations.clear();
+  const int64_t T = motion.frames();
+  for (int64_t j = 0; j < rig.num_joints(); ++j) {
+    auto& n = m.nodes[rig.gltf_nodes[j]];
+    if (n.matrix.empty()) continue;
+    n.matrix.clear();
+    const auto t = rig.rest_translation[j], q = rig.rest_rotation[j];
+    n.translation = {t[0].item<double>(), t[1].item<double>(), t[2].item<double>()};
+    n.rotation = {q[1].item<double>(), q[2].item<double>(), q[3].item<double>(), q[0].item<double>()};
+  }
+  tg::Animation anim;
+  anim.name = "mogo";
+  const int input = add_key_times(m, T, motion.fps);
+  for (int64_t j = 0; j < rig.num_joints(); ++j) add_rotation_channel(m, anim, input, rig.gltf_nodes[j], motion.rotations.select(1, j));
+  add_channel(m, anim, input, rig.gltf_nodes[0], "translation", floats(motion.root_translation), TINYGLTF_TYPE_VEC3, T);
+  m.animations.push_back(anim);
+  write_model(path, m, binary);
 }
 
 }  // namespace mogo

@@ -6,6 +6,7 @@
 #pragma once
 #include <string>
 
+#include "animation/retarget.hpp"
 #include "motion/skeletal_animation.hpp"
 
 namespace mogo {
@@ -15,5 +16,9 @@ std::string gltf_binary(const SkeletalAnimation& a);
 
 // Writes joints [T,J,3] (metres) as GLB (binary), or as .gltf JSON + <stem>.bin, atomically.
 void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0, bool binary = true);
+
+// Writes a motion retargeted onto a glTF rig: the rig's own file (meshes, skins, materials kept)
+// with its animations replaced by this one (every joint's rotation, the root's translation).
+void save_rig_gltf(const std::string& path, const CharacterRig& rig, const RigMotion& motion, bool binary = true);
 
 }  // namespace mogo

@@ -56,11 +56,42 @@ void write_joints(const std::string& path, const torch::Tensor& joints_in, const
   require_frame_rate(o.fps, path + ": --fps");
   require(torch::isfinite(joints).all().item<bool>(), path + ": the motion holds NaN or infinite joint positions; nothing written");
   require(joints.dim() == 3 && joints.size(0) >= 1, path + ": the motion has no frames; nothing written");
+  if (o.rig) {
+    Retargeter r = *o.rig;
+    write_rig_motion(path, r.apply(joints, o.fps), r.rig(), o);
+    return;
+  }
   remove_stale_temporaries(path);  // of earlier writes to this path that were killed
   if (e == "npy") npy::save(path, joints);
   else if (e == "bvh") bvh::save(path, joints, skel, {o.fps, o.position_channels, o.rotation_order});
   else if (e == "glb" || e == "gltf") save_gltf(path, joints, skel, o.fps, e == "glb");
   else write_file_atomically(path, motion_json(joints, skel, o.fps).dump() + "\n");
+}
+
+nlohmann::json rig_motion_json(const RigMotion& m, const CharacterRig& rig) {
+  return {{"fps", m.fps}, {"units", "the rig's (" + rig.path + "), Y up"}, {"joints", rig.names}, {"parents", rig.parents},
+          {"frames", joints_json(m.positions)}};
+}
+
+void write_rig_motion(const std::string& path, const RigMotion& m, const CharacterRig& rig, const ExportOptions& o) {
+  const auto e = motion_format(path, o);
+  remove_stale_temporaries(path);
+  if (e == "npy") {
+    npy::save(path, m.positions.to(torch::kFloat));
+  } else if (e == "json") {
+    write_file_atomically(path, rig_motion_json(m, rig).dump() + "\n");
+  } else if (e == "bvh") {
+    require(rig.format == "bvh", path + ": a BVH result needs a BVH rig; '" + rig.path + "' is glTF (write .glb, .gltf, .json or .npy)");
+    auto b = rig.bvh;
+    // Joints keep their rest translations; the root's comes from the motion.
+    auto translations = rig.rest_translation.unsqueeze(0).repeat({m.frames(), 1, 1});
+    translations.select(1, 0).copy_(m.root_translation);
+    bvh::set_motion(b, translations, m.rotations, m.fps);
+    write_file_atomically(path, bvh::to_text(b));
+  } else {
+    require(rig.format == "gltf", path + ": a glTF result needs a glTF rig; '" + rig.path + "' is BVH (write .bvh, .json or .npy)");
+    save_rig_gltf(path, rig, m, e == "glb");
+  }
 }
 
 void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, const ExportOptions& o) {

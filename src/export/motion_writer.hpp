@@ -2,11 +2,13 @@
 // .gltf (glTF 2.0 with a skinned body), .npy (features [T,D], or joints [T,J,3]), .json (frames of
 // joint positions plus the skeleton). Every write is atomic. docs/export.md has the details.
 #pragma once
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "animation/retarget.hpp"
 #include "motion/skeleton.hpp"
 
 namespace mogo {
@@ -19,7 +21,18 @@ struct ExportOptions {
   std::string format;                 // bvh, glb, gltf, npy, json; empty: from the file's extension
                                       // (a device or pipe, e.g. /dev/stdout, has none)
   bool foot_lock = true;              // write_motion: joints get contact-aware foot locking (lock_feet)
+  // The user's rig (--rig): the motion is retargeted onto it and written on its skeleton (.bvh
+  // from a BVH rig, .glb/.gltf from a glTF rig, .json and .npy from either). Each write retargets
+  // from a copy, so one motion's floor never carries over to the next.
+  std::shared_ptr<const Retargeter> rig;
 };
+
+// A motion on a user's rig: .bvh (the rig's hierarchy, channels and End Sites), .glb/.gltf (the
+// rig's file with this animation), .json (the rig's joints, parents and world positions per
+// frame), .npy (world positions [T,J,3]). The rig's file units; atomic.
+void write_rig_motion(const std::string& path, const RigMotion& m, const CharacterRig& rig, const ExportOptions& o = {});
+// {"fps", "units", "joints", "parents", "frames"} of a motion on a rig.
+nlohmann::json rig_motion_json(const RigMotion& m, const CharacterRig& rig);
 
 // features: [T,D] raw HumanML3D features at `fps` (.npy without joints_npy: the features as they
 // are; every other output: their joints, feet locked where the contact channels say so).

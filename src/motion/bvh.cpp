@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -345,63 +346,54 @@ torch::Tensor load_joints(const std::string& path, const Mapping& m, double fps)
   return joints_from_bvh(load(path), m, fps, path);
 }
 
+std::string rotation_order(const Joint& j) {
+  std::string order;
+  for (Channel c : j.channels)
+    if (is_rotation(c)) order += axis_of(c);
+  return order;
+}
+
 namespace {
 
-void write_hierarchy(std::ostringstream& out, const SkeletalAnimation& a, int64_t j, const std::vector<std::vector<int64_t>>& children,
-                     const WriteOptions& o, int depth) {
+const char* channel_name(Channel c) {
+  static const char* names[] = {"Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation"};
+  return names[static_cast<int>(c)];
+}
+
+void write_joint(std::ostringstream& out, const Bvh& b, int j, const std::vector<std::vector<int>>& children, int depth) {
   const std::string ind(2 * depth, ' ');
-  const auto& s = a.skeleton;
-  auto cm = [](double metres) { return metres * 100.0; };
+  const Joint& jt = b.joints[j];
   char buf[160];
-  out << ind << (depth == 0 ? "ROOT " : "JOINT ") << s.joint_names[j] << "\n" << ind << "{\n";
-  std::snprintf(buf, sizeof buf, "%s  OFFSET %.6f %.6f %.6f\n", ind.c_str(), cm(a.offsets[j][0].item<double>()),
-                cm(a.offsets[j][1].item<double>()), cm(a.offsets[j][2].item<double>()));
-  out << buf << ind << "  CHANNELS ";
-  if (j == 0 || o.position_channels) out << "6 Xposition Yposition Zposition ";
-  else out << "3 ";
-  out << o.rotation_order[0] << "rotation " << o.rotation_order[1] << "rotation " << o.rotation_order[2] << "rotation\n";
-  if (children[j].empty()) {
-    // A short end bone along the leaf's rest direction, so that tools draw the last bone.
-    auto tip = a.offsets[j] / a.offsets[j].norm().clamp_min(1e-9) * 5.0;
+  out << ind << (jt.parent < 0 ? "ROOT " : "JOINT ") << jt.name << "\n" << ind << "{\n";
+  std::snprintf(buf, sizeof buf, "%s  OFFSET %.6f %.6f %.6f\n", ind.c_str(), jt.offset[0], jt.offset[1], jt.offset[2]);
+  out << buf << ind << "  CHANNELS " << jt.channels.size();
+  for (Channel c : jt.channels) out << " " << channel_name(c);
+  out << "\n";
+  for (int c : children[j]) write_joint(out, b, c, children, depth + 1);
+  if (jt.has_end_site) {
     std::snprintf(buf, sizeof buf, "%s  End Site\n%s  {\n%s    OFFSET %.6f %.6f %.6f\n%s  }\n", ind.c_str(), ind.c_str(), ind.c_str(),
-                  tip[0].item<double>(), tip[1].item<double>(), tip[2].item<double>(), ind.c_str());
+                  jt.end_site[0], jt.end_site[1], jt.end_site[2], ind.c_str());
     out << buf;
   }
-  for (int64_t c : children[j]) write_hierarchy(out, a, c, children, o, depth + 1);
   out << ind << "}\n";
 }
 
 }  // namespace
 
-std::string write(const torch::Tensor& joints, const Skeleton& s, const WriteOptions& o) {
-  rot::matrix_to_euler(torch::eye(3, torch::kDouble), o.rotation_order);  // validates the order
-  const auto a = solve_animation(joints, s, o.fps);
-  const int64_t T = a.frames();
-  const auto children = children_of(s);
+std::string to_text(const Bvh& b) {
+  require(!b.joints.empty() && b.joints[0].parent < 0, "BVH: no root joint to write");
+  std::vector<std::vector<int>> children(b.joints.size());
+  for (size_t j = 1; j < b.joints.size(); ++j) children[b.joints[j].parent].push_back(static_cast<int>(j));
   std::ostringstream out;
   out << "HIERARCHY\n";
-  write_hierarchy(out, a, 0, children, o, 0);
-  out << "MOTION\nFrames: " << T << "\n";
+  write_joint(out, b, 0, children, 0);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "Frame Time: %.8f\n", 1.0 / o.fps);
-  out << buf;
-  // Channels per joint in depth-first hierarchy order: [position (root, or all with
-  // position_channels)] then the local rotation as continuous Euler angles.
-  auto G = global_rotations(a);
-  auto p = joints.to(torch::kDouble);
-  std::vector<torch::Tensor> cols;
-  std::function<void(int64_t)> visit = [&](int64_t j) {
-    if (j == 0) cols.push_back(a.root_positions * 100.0);
-    else if (o.position_channels)
-      cols.push_back(rot::qrot(rot::qinv(G.select(1, s.parents[j])), p.select(1, j) - p.select(1, s.parents[j])) * 100.0);
-    cols.push_back(rot::unwrap_euler(rot::matrix_to_euler(rot::quat_to_matrix(a.rotations.select(1, j)), o.rotation_order)));
-    for (int64_t c : children[j]) visit(c);
-  };
-  visit(0);
-  auto table = torch::cat(cols, 1).contiguous();
+  std::snprintf(buf, sizeof buf, "Frame Time: %.8f\n", b.frame_time);
+  out << "MOTION\nFrames: " << b.frames << "\n" << buf;
+  auto table = b.motion.to(torch::kDouble).contiguous();
   auto acc = table.accessor<double, 2>();
   std::string line;
-  for (int64_t t = 0; t < T; ++t) {
+  for (int64_t t = 0; t < b.frames; ++t) {
     line.clear();
     for (int64_t c = 0; c < table.size(1); ++c) {
       std::snprintf(buf, sizeof buf, c ? " %.6f" : "%.6f", acc[t][c]);
@@ -410,6 +402,72 @@ std::string write(const torch::Tensor& joints, const Skeleton& s, const WriteOpt
     out << line << "\n";
   }
   return out.str();
+}
+
+void set_motion(Bvh& b, const torch::Tensor& translations, const torch::Tensor& rotations, double fps) {
+  const int64_t J = static_cast<int64_t>(b.joints.size()), T = rotations.size(0);
+  require(translations.dim() == 3 && rotations.dim() == 3 && translations.size(1) == J && rotations.size(1) == J &&
+              translations.size(0) == T,
+          "BVH: the motion must be [T," + std::to_string(J) + ",3] translations and [T," + std::to_string(J) + ",4] rotations");
+  std::vector<torch::Tensor> cols;
+  int start = 0;
+  for (int64_t j = 0; j < J; ++j) {
+    Joint& jt = b.joints[j];
+    const std::string order = rotation_order(jt);
+    require(order.empty() || order.size() == 3, "BVH joint '" + jt.name + "' has " + std::to_string(order.size()) +
+                                                    " rotation channels; an animated joint needs all three axes");
+    torch::Tensor euler;
+    if (!order.empty())
+      euler = rot::unwrap_euler(rot::matrix_to_euler(rot::quat_to_matrix(rotations.select(1, j).to(torch::kDouble)), order));
+    int r = 0;
+    for (Channel c : jt.channels)
+      cols.push_back(is_rotation(c) ? euler.select(1, r++) : translations.select(1, j).select(1, axis_of(c) - 'X').to(torch::kDouble));
+    jt.channel_start = start;
+    start += static_cast<int>(jt.channels.size());
+  }
+  b.frames = T;
+  b.frame_time = 1.0 / fps;
+  b.motion = cols.empty() ? torch::zeros({T, 0}, torch::kDouble) : torch::stack(cols, 1);
+}
+
+std::string write(const torch::Tensor& joints, const Skeleton& s, const WriteOptions& o) {
+  rot::matrix_to_euler(torch::eye(3, torch::kDouble), o.rotation_order);  // validates the order
+  const auto a = solve_animation(joints, s, o.fps);
+  const auto children = children_of(s);
+  // The skeleton as a BVH hierarchy (depth first), centimetres; a leaf gets a short End Site along
+  // its rest direction, so that tools draw the last bone.
+  Bvh b;
+  std::vector<int64_t> order;  // skeleton joint of each BVH joint
+  std::function<void(int64_t, int)> add = [&](int64_t j, int parent) {
+    Joint jt;
+    jt.name = s.joint_names[j];
+    jt.parent = parent;
+    for (int d = 0; d < 3; ++d) jt.offset[d] = a.offsets[j][d].item<double>() * 100.0;
+    if (j == 0 || o.position_channels) jt.channels = {Channel::Xposition, Channel::Yposition, Channel::Zposition};
+    for (char axis : o.rotation_order) jt.channels.push_back(static_cast<Channel>(static_cast<int>(Channel::Xrotation) + (axis - 'X')));
+    if (children[j].empty()) {
+      jt.has_end_site = true;
+      auto tip = a.offsets[j] / a.offsets[j].norm().clamp_min(1e-9) * 5.0;
+      for (int d = 0; d < 3; ++d) jt.end_site[d] = tip[d].item<double>();
+    }
+    const int self = static_cast<int>(b.joints.size());
+    b.joints.push_back(jt);
+    order.push_back(j);
+    for (int64_t c : children[j]) add(c, self);
+  };
+  add(0, -1);
+  // Translations (cm) for the position channels: the root's position, a joint's offset from its
+  // parent in the parent's frame; rotations: the solved local ones.
+  auto G = global_rotations(a);
+  auto p = joints.to(torch::kDouble);
+  std::vector<torch::Tensor> trans, rots;
+  for (int64_t j : order) {
+    trans.push_back(j == 0 ? a.root_positions * 100.0
+                           : rot::qrot(rot::qinv(G.select(1, s.parents[j])), p.select(1, j) - p.select(1, s.parents[j])) * 100.0);
+    rots.push_back(a.rotations.select(1, j));
+  }
+  set_motion(b, torch::stack(trans, 1), torch::stack(rots, 1), o.fps);
+  return to_text(b);
 }
 
 void save(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, const WriteOptions& o) {

@@ -79,6 +79,18 @@ int find_joint(const Bvh& b, const std::string& name);
 torch::Tensor load_joints(const std::string& path, const Mapping& mapping, double fps = 20.0);
 torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& mapping, double fps, const std::string& source);
 
+// The BVH text of a file: its hierarchy (names, offsets, channels, End Sites) and motion table.
+std::string to_text(const Bvh& b);
+
+// The rotation channels' axes of a joint in file order ("ZYX" for Zrotation Yrotation Xrotation).
+std::string rotation_order(const Joint& j);
+
+// Fills b.motion (and frames, frame_time) from each joint's local translation [T,J,3] (file units,
+// read by its position channels) and local rotation [T,J,4] (w,x,y,z; read by its rotation
+// channels, which must be none or all three axes), as Euler angles in the joint's own channel
+// order, unwrapped over time (no channel moves by more than 180 degrees between frames).
+void set_motion(Bvh& b, const torch::Tensor& translations, const torch::Tensor& rotations, double fps);
+
 struct WriteOptions {
   double fps = 20.0;
   bool position_channels = false;    // every joint also gets X/Y/Zposition (exact positions, any tool)

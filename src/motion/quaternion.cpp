@@ -74,6 +74,26 @@ torch::Tensor qidentity(at::IntArrayRef batch, const torch::TensorOptions& opts)
   return q;
 }
 
+torch::Tensor qpow(const torch::Tensor& q_in, double t) {
+  // The short way: w >= 0. Then q = (cos h, sin h n) with h in [0, pi/2], and q^t = (cos th, sin th n).
+  auto q = torch::where(q_in.narrow(-1, 0, 1) < 0, -q_in, q_in);
+  auto v = q.narrow(-1, 1, 3);
+  auto s = v.norm(2, -1, true);
+  auto half = torch::atan2(s, q.narrow(-1, 0, 1));
+  auto n = v / s.clamp_min(1e-12);
+  return torch::cat({torch::cos(half * t), n * torch::sin(half * t)}, -1);
+}
+
+torch::Tensor kabsch(const torch::Tensor& a, const torch::Tensor& b) {
+  auto H = torch::matmul(a.t().unsqueeze(0), b);  // [T,3,3] = sum_k a_k b_k^T
+  auto svd = torch::linalg_svd(H, /*full_matrices=*/false);
+  auto U = std::get<0>(svd), Vh = std::get<2>(svd);
+  auto V = Vh.transpose(-2, -1);
+  auto d = torch::sign(torch::linalg_det(torch::matmul(V, U.transpose(-2, -1))));  // no reflections
+  auto D = torch::diag_embed(torch::stack({torch::ones_like(d), torch::ones_like(d), d}, -1));
+  return torch::matmul(torch::matmul(V, D), U.transpose(-2, -1));
+}
+
 torch::Tensor quat_from_axis_angle(const torch::Tensor& axis, const torch::Tensor& angle) {
   auto half = (angle * 0.5).unsqueeze(-1);
   return torch::cat({torch::cos(half), axis / axis.norm(2, -1, true) * torch::sin(half)}, -1);

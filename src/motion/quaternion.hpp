@@ -17,6 +17,10 @@ torch::Tensor qrot(const torch::Tensor& q, const torch::Tensor& v);   // [...,4]
 // Shortest-arc rotation taking direction v0 onto direction v1 ([...,3] each, any length).
 torch::Tensor qbetween(const torch::Tensor& v0, const torch::Tensor& v1);
 torch::Tensor qidentity(at::IntArrayRef batch, const torch::TensorOptions& opts);  // [batch..., 4]
+// q^t for t in [0,1]: the same axis, t times the angle (the short way): slerp from identity to q.
+torch::Tensor qpow(const torch::Tensor& q, double t);
+// The rotation R [T,3,3] minimising sum_k |R a_k - b_k|^2 (Kabsch, no reflections): a [K,3], b [T,K,3].
+torch::Tensor kabsch(const torch::Tensor& a, const torch::Tensor& b);
 
 // Rotation about a unit axis by angle (radians): axis [...,3], angle [...] -> [...,4].
 torch::Tensor quat_from_axis_angle(const torch::Tensor& axis, const torch::Tensor& angle);

@@ -24,17 +24,6 @@ std::vector<int64_t> parents_first(const Skeleton& skel) {
 
 namespace {
 
-// Rotation R [T,3,3] minimising sum_k |R a_k - b_k|^2 (Kabsch): a [K,3], b [T,K,3].
-torch::Tensor kabsch(const torch::Tensor& a, const torch::Tensor& b) {
-  auto H = torch::matmul(a.t().unsqueeze(0), b);  // [T,3,3] = sum_k a_k b_k^T
-  auto svd = torch::linalg_svd(H, /*full_matrices=*/false);
-  auto U = std::get<0>(svd), Vh = std::get<2>(svd);
-  auto V = Vh.transpose(-2, -1);
-  auto d = torch::sign(torch::linalg_det(torch::matmul(V, U.transpose(-2, -1))));  // no reflections
-  auto D = torch::diag_embed(torch::stack({torch::ones_like(d), torch::ones_like(d), d}, -1));
-  return torch::matmul(torch::matmul(V, D), U.transpose(-2, -1));
-}
-
 // Rest directions of every bone: the skeleton's raw offsets, or +Y where it has none.
 torch::Tensor rest_directions(const Skeleton& skel) {
   auto d = skel.raw_offsets.to(torch::kDouble).clone();
@@ -94,11 +83,11 @@ SkeletalAnimation solve_animation(const torch::Tensor& joints_in, const Skeleton
     std::vector<torch::Tensor> seen;
     for (auto c : children[j]) seen.push_back(bone(c));
     auto frames = torch::stack(seen, 1);                                         // [T,K,3]
-    auto back = kabsch(frames[0], frames).transpose(-2, -1);                     // R_t^-1 [T,3,3]
+    auto back = rot::kabsch(frames[0], frames).transpose(-2, -1);                     // R_t^-1 [T,3,3]
     auto real = torch::matmul(frames, back.transpose(-2, -1)).mean(0);           // [K,3]: mean of R_t^-1 b_t
     auto idx = torch::tensor(children[j], torch::kLong);
     real = real / real.norm(2, -1, true).clamp_min(1e-9) * offsets.index_select(0, idx).norm(2, -1, true);
-    auto align = kabsch(real, offsets.index_select(0, idx).unsqueeze(0))[0];  // real layout -> rest directions
+    auto align = rot::kabsch(real, offsets.index_select(0, idx).unsqueeze(0))[0];  // real layout -> rest directions
     offsets.index_copy_(0, idx, torch::matmul(real, align.t()));
   }
 
@@ -115,7 +104,7 @@ SkeletalAnimation solve_animation(const torch::Tensor& joints_in, const Skeleton
       std::vector<torch::Tensor> seen;
       for (auto c : children[j]) seen.push_back(aim(c));
       auto idx = torch::tensor(children[j], torch::kLong);
-      G[j] = rot::matrix_to_quat(kabsch(offsets.index_select(0, idx), torch::stack(seen, 1)));
+      G[j] = rot::matrix_to_quat(rot::kabsch(offsets.index_select(0, idx), torch::stack(seen, 1)));
     } else if (children[j].size() == 1) {
       const int64_t c = children[j][0];
       G[j] = rot::qmul(parent, rot::qbetween(offsets[c].expand({T, 3}), rot::qrot(rot::qinv(parent), aim(c))));

@@ -1,0 +1,304 @@
+// Retargeting onto users' rigs (docs/retarget.md): rigs the tests build (other names, bone
+// lengths, A-pose rest, extra finger/twist/spine joints, cm/inch/m, a root above the hips), the
+// CMU sample's rig, and a skinned GLB with rotated rest frames under a scaled armature.
+#include <cmath>
+#include <functional>
+
+#include <tiny_gltf.h>
+
+#include "animation/character_rig.hpp"
+#include "animation/foot_lock.hpp"
+#include "animation/joint_map.hpp"
+#include "animation/retarget.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "export/gltf.hpp"
+#include "export/motion_writer.hpp"
+#include "motion/bvh.hpp"
+#include "motion/quaternion.hpp"
+#include "shipped_model.hpp"
+#include "test_util.hpp"
+
+using namespace mogo;
+
+namespace {
+
+// A human in T-pose facing +Z (left = +X), metres, by body part; `parent` by part.
+struct Part {
+  std::string key, parent;
+  std::array<double, 3> at;
+};
+std::vector<Part> human() {
+  std::vector<Part> p = {{"root", "", {0, 0, 0}},          {"hips", "root", {0, 0.95, 0}},     {"spine", "hips", {0, 1.05, -0.01}},
+                         {"spine_mid", "spine", {0, 1.16, -0.01}}, {"chest", "spine_mid", {0, 1.28, 0}}, {"neck", "chest", {0, 1.47, 0}},
+                         {"head", "neck", {0, 1.56, 0.02}}};
+  for (int s : {1, -1}) {
+    const std::string L = s > 0 ? "l" : "r";
+    const double x = s;
+    auto add = [&](const std::string& key, const std::string& parent, double a, double b, double c) {
+      p.push_back({key + "_" + L, parent.empty() ? "chest" : parent + "_" + L, {x * a, b, c}});
+    };
+    add("collar", "", 0.04, 1.42, 0);
+    add("arm", "collar", 0.17, 1.42, 0);
+    add("twist", "arm", 0.30, 1.42, 0);
+    add("fore", "arm", 0.44, 1.42, 0);
+    add("hand", "fore", 0.70, 1.42, 0);
+    add("finger1", "hand", 0.79, 1.42, 0.02);
+    add("finger2", "finger1", 0.83, 1.42, 0.02);
+    p.push_back({"thigh_" + L, "hips", {x * 0.09, 0.90, 0}});
+    add("shin", "thigh", 0.09, 0.50, 0.01);
+    add("foot", "shin", 0.09, 0.08, -0.01);
+    add("toe", "foot", 0.09, 0.02, 0.12);
+  }
+  return p;
+}
+
+struct RigStyle {
+  std::map<std::string, std::string> names;  // part -> joint name; parts not listed are left out
+  double units_per_metre = 1.0;
+  bool a_pose = false;
+  double leg_scale = 1.0, arm_scale = 1.0;
+  std::string rotation_order = "ZXY";
+};
+
+std::map<std::string, std::string> mixamo_names() {
+  std::map<std::string, std::string> n = {{"hips", "mixamorig:Hips"}, {"spine", "mixamorig:Spine"}, {"spine_mid", "mixamorig:Spine1"},
+                                          {"chest", "mixamorig:Spine2"}, {"neck", "mixamorig:Neck"}, {"head", "mixamorig:Head"}};
+  for (auto [L, Side] : {std::pair{"l", "Left"}, std::pair{"r", "Right"}}) {
+    const std::string s = std::string("_") + L, pre = std::string("mixamorig:") + Side;
+    n["collar" + s] = pre + "Shoulder";
+    n["arm" + s] = pre + "Arm";
+    n["fore" + s] = pre + "ForeArm";
+    n["hand" + s] = pre + "Hand";
+    n["finger1" + s] = pre + "HandIndex1";
+    n["finger2" + s] = pre + "HandIndex2";
+    n["thigh" + s] = pre + "UpLeg";
+    n["shin" + s] = pre + "Leg";
+    n["foot" + s] = pre + "Foot";
+    n["toe" + s] = pre + "ToeBase";
+  }
+  return n;
+}
+
+std::map<std::string, std::string> unreal_names() {
+  std::map<std::string, std::string> n = {{"root", "root"},       {"hips", "pelvis"},   {"spine", "spine_01"}, {"spine_mid", "spine_02"},
+                                          {"chest", "spine_03"}, {"neck", "neck_01"}, {"head", "head"}};
+  for (const std::string L : {"l", "r"}) {
+    const std::string s = "_" + L;
+    for (auto [part, name] : std::map<std::string, std::string>{{"collar", "clavicle"}, {"arm", "upperarm"}, {"twist", "upperarm_twist_01"},
+                                                                {"fore", "lowerarm"}, {"hand", "hand"}, {"finger1", "index_01"},
+                                                                {"thigh", "thigh"}, {"shin", "calf"}, {"foot", "foot"}, {"toe", "ball"}})
+      n[part + s] = name + s;
+  }
+  return n;
+}
+
+// The BVH text of a rig: joints as named (parts left out are skipped, their children hanging from
+// the nearest kept ancestor), each leaf with an End Site, the pose and proportions as asked.
+std::string rig_bvh(const RigStyle& st) {
+  auto parts = human();
+  std::map<std::string, std::array<double, 3>> at;
+  std::map<std::string, std::string> parent;
+  for (const auto& p : parts) at[p.key] = p.at, parent[p.key] = p.parent;
+  auto below = [&](const std::string& key, const std::string& ancestor) {
+    for (std::string k = key; !k.empty(); k = parent[k])
+      if (k == ancestor) return true;
+    return false;
+  };
+  // Proportions: scale each limb about its first joint; A-pose: arms turned 40 degrees down.
+  for (auto& p : parts)
+    for (const std::string L : {"l", "r"}) {
+      auto scale_from = [&](const std::string& top, double f) {
+        if (p.key != top && below(p.key, top))
+          for (int d = 0; d < 3; ++d) at[p.key][d] = at[top][d] + f * (at[p.key][d] - at[top][d]);
+      };
+      scale_from("thigh_" + L, st.leg_scale);
+      scale_from("arm_" + L, st.arm_scale);
+    }
+  for (auto& p : parts)  // the body rises with longer legs (hip to sole: 0.90 m)
+    if (p.key != "root") at[p.key][1] += (st.leg_scale - 1.0) * 0.90;
+  if (st.a_pose)
+    for (auto& p : parts)
+      for (const std::string L : {"l", "r"})
+        if (p.key != "arm_" + L && below(p.key, "arm_" + L)) {
+          const double a = 40.0 * M_PI / 180.0 * (L == "l" ? -1 : 1);
+          const auto o = at["arm_" + L];
+          const double dx = at[p.key][0] - o[0], dy = at[p.key][1] - o[1];
+          at[p.key][0] = o[0] + std::cos(a) * dx - std::sin(a) * dy;
+          at[p.key][1] = o[1] + std::sin(a) * dx + std::cos(a) * dy;
+        }
+  std::map<std::string, std::vector<std::string>> kids;
+  std::string root;
+  auto kept_parent = [&](std::string k) {
+    for (k = parent[k]; !k.empty() && !st.names.count(k); k = parent[k]) {}
+    return k;
+  };
+  for (const auto& p : parts) {
+    if (!st.names.count(p.key)) continue;
+    const auto kp = kept_parent(p.key);
+    if (kp.empty()) root = p.key;
+    else kids[kp].push_back(p.key);
+  }
+  std::ostringstream out;
+  out << "HIERARCHY\n";
+  out.setf(std::ios::fixed);
+  out.precision(6);
+  const double u = st.units_per_metre;
+  std::function<void(const std::string&, const std::string&, int)> write = [&](const std::string& k, const std::string& from, int depth) {
+    const std::string ind(2 * depth, ' ');
+    out << ind << (from.empty() ? "ROOT " : "JOINT ") << st.names.at(k) << "\n" << ind << "{\n" << ind << "  OFFSET";
+    for (int d = 0; d < 3; ++d) out << " " << (at[k][d] - (from.empty() ? 0.0 : at[from][d])) * u;
+    out << "\n" << ind << "  CHANNELS " << (from.empty() ? "6 Xposition Yposition Zposition " : "3 ");
+    for (char c : st.rotation_order) out << c << "rotation ";
+    out << "\n";
+    for (const auto& c : kids[k]) write(c, k, depth + 1);
+    if (kids[k].empty()) {
+      const bool toe = k.rfind("toe", 0) == 0;
+      out << ind << "  End Site\n" << ind << "  {\n" << ind << "    OFFSET 0 " << (toe ? -0.02 * u : 0.05 * u) << " " << (toe ? 0.08 * u : 0.0)
+          << "\n" << ind << "  }\n";
+    }
+    out << ind << "}\n";
+  };
+  write(root, "", 0);
+  out << "MOTION\nFrames: 1\nFrame Time: 0.05\n";
+  const int channels = 6 + 3 * (static_cast<int>(st.names.size()) - 1);
+  for (int c = 0; c < channels; ++c) out << (c ? " " : "") << (c == 1 ? at[root][1] * u : 0.0);
+  out << "\n";
+  return out.str();
+}
+
+// The shipped model's walk (its skeleton, feet locked), made once.
+struct Walk {
+  Skeleton skel;
+  torch::Tensor joints;
+};
+const Walk& walk() {
+  static Walk w = [] {
+    auto& gen = test::shipped_generator();
+    GenerateOptions o;
+    o.seconds = 4;
+    o.sampling.seed = 3;
+    auto f = gen.generate({"a person walks forward"}, o)[0].features;
+    return Walk{gen.skeleton(), lock_feet(gen.joints(f), f, gen.skeleton()).to(torch::kDouble)};
+  }();
+  return w;
+}
+
+double degrees_between(const torch::Tensor& a, const torch::Tensor& b) {  // [T,3] each -> max over T
+  auto c = (a * b).sum(-1) / (a.norm(2, -1) * b.norm(2, -1));
+  return (torch::acos(c.clamp(-1, 1)) * 180.0 / M_PI).max().item<double>();
+}
+
+// Mapped bones whose direction the model fixes alone (one mapped joint below): they must point
+// where the model's bones point. Returns the largest angle, naming the worst bone in `worst`.
+double worst_bone(const RigMotion& m, const Retargeter& r, const Walk& w, std::string* worst) {
+  const auto& map = r.map().rig_of;
+  const auto& s = w.skel;
+  double largest = 0;
+  for (int64_t b = 1; b < s.num_joints(); ++b) {
+    const int64_t a = s.parents[b];
+    if (map[a] < 0 || map[b] < 0) continue;
+    int64_t siblings = 0;
+    for (int64_t k = 1; k < s.num_joints(); ++k) siblings += s.parents[k] == a && map[k] >= 0;
+    if (siblings != 1) continue;  // branch points (hips, chest) are fitted as a whole
+    const double deg = degrees_between(m.positions.select(1, map[b]) - m.positions.select(1, map[a]),
+                                       w.joints.select(1, b) - w.joints.select(1, a));
+    if (deg > largest) {
+      largest = deg;
+      *worst = s.joint_names[a] + "->" + s.joint_names[b];
+    }
+  }
+  return largest;
+}
+
+// Height of a joint over the leg's length (hip-knee-ankle), median over frames.
+double hips_over_leg(const torch::Tensor& P, int64_t hips, int64_t hip, int64_t knee, int64_t ankle) {
+  auto leg = (P.select(1, knee) - P.select(1, hip)).norm(2, -1) + (P.select(1, ankle) - P.select(1, knee)).norm(2, -1);
+  return (P.select(1, hips).select(1, 1) / leg).median().item<double>();
+}
+
+// Everything the issue asks of one rig; returns the motion on it.
+RigMotion check_rig(const std::string& bvh_text, const std::string& what, double units_per_metre) {
+  test::TempDir dir("mogo-retarget");
+  write_file_atomically(dir / "rig.bvh", bvh_text);
+  const auto& w = walk();
+  auto rig = load_rig(dir / "rig.bvh");
+  auto map = detect_joint_map(w.skel, rig.names, rig.path);
+  Retargeter r(rig, w.skel, map);
+  const auto m = r.apply(w.joints, 20.0);
+  // The file: the rig's hierarchy and offsets, and BVH forward kinematics gives our positions.
+  ExportOptions o;
+  o.rig = std::make_shared<Retargeter>(Retargeter(rig, w.skel, map));
+  write_joints(dir / "out.bvh", w.joints, w.skel, o);
+  const auto out = bvh::load(dir / "out.bvh");
+  EXPECT_EQ(out.joints.size(), rig.bvh.joints.size()) << what;
+  for (size_t j = 0; j < out.joints.size() && j < rig.bvh.joints.size(); ++j) {
+    EXPECT_EQ(out.joints[j].name, rig.bvh.joints[j].name) << what;
+    EXPECT_EQ(out.joints[j].parent, rig.bvh.joints[j].parent) << what;
+    for (int d = 0; d < 3; ++d) EXPECT_NEAR(out.joints[j].offset[d], rig.bvh.joints[j].offset[d], 1e-6) << what;
+    EXPECT_EQ(out.joints[j].has_end_site, rig.bvh.joints[j].has_end_site) << what;
+  }
+  EXPECT_LT(test::max_abs_diff(bvh::global_positions(out), m.positions), 1e-3 * units_per_metre) << what;
+  // Bones point where the model's do.
+  std::string worst;
+  EXPECT_LE(worst_bone(m, r, w, &worst), 2.0) << what << ": " << worst;
+  // Feet: where the model's ankle is planted the rig's stays put (its proportions would make it
+  // slide: compared with the motion without planting), and the lowest ankle stands at the rig's
+  // ankle height over its sole, the sole on y = 0.
+  const auto& s = w.skel;
+  Retargeter loose(rig, w.skel, map, RetargetOptions{false});
+  const auto unplanted = loose.apply(w.joints, 20.0);
+  for (auto feet : {s.feet_left, s.feet_right}) {
+    auto model = w.joints.select(1, feet[0]);
+    auto step = [](const torch::Tensor& p) {  // horizontal movement into each frame [T-1]
+      auto d = p.narrow(0, 1, p.size(0) - 1) - p.narrow(0, 0, p.size(0) - 1);
+      return torch::hypot(d.select(1, 0), d.select(1, 2));
+    };
+    auto planted = (step(model) < 0.2 / 20) & (model.narrow(0, 1, model.size(0) - 1).select(1, 1) <
+                                              torch::quantile(model.select(1, 1), 0.1) + 0.05);
+    EXPECT_GT(planted.sum().item<int64_t>(), 10) << what;
+    const double slide = step(m.positions.select(1, map.rig_of[feet[0]])).masked_select(planted).mean().item<double>();
+    const double before = step(unplanted.positions.select(1, map.rig_of[feet[0]])).masked_select(planted).mean().item<double>();
+    const double model_slide = step(model).masked_select(planted).mean().item<double>() * r.scale();
+    std::cout << what << ": planted ankle slides " << slide << " per frame (without planting " << before << ", the model's scaled "
+              << model_slide << ")\n";
+    EXPECT_LE(slide, 0.5 * before + 0.5e-3 * units_per_metre) << what;
+  }
+  const int64_t la = map.rig_of[s.feet_left[0]], ra = map.rig_of[s.feet_right[0]];
+  auto lower = torch::minimum(m.positions.select(1, la).select(1, 1), m.positions.select(1, ra).select(1, 1));
+  const double sole = (rig.rest_position[la][1] - torch::minimum(rig.rest_tip[map.rig_of[s.feet_left[1]]][1], rig.rest_position[la][1]))
+                          .item<double>();
+  EXPECT_NEAR(torch::quantile(lower, 0.1).item<double>(), sole, 0.01 * units_per_metre) << what;
+  // Height in proportion to the legs: the hip joint's height over the leg's length.
+  const int64_t ak = s.feet_left[0], kn = s.parents[ak], hp = s.parents[kn];
+  const double model_ratio = hips_over_leg(w.joints, hp, hp, kn, ak);
+  const double rig_ratio = hips_over_leg(m.positions, map.rig_of[hp], map.rig_of[hp], map.rig_of[kn], map.rig_of[ak]);
+  EXPECT_NEAR(rig_ratio, model_ratio, 0.05 * model_ratio) << what;  // the soles differ a little
+  return m;
+}
+
+}  // namespace
+
+TEST(Retarget, MixamoNamesInCentimetresWithFingersAndASplitSpine) {
+  RigStyle st;
+  st.names = mixamo_names();
+  st.units_per_metre = 100;
+  check_rig(rig_bvh(st), "mixamo cm", 100);
+}
+
+TEST(Retarget, UnrealNamesAPoseInInchesWithARootAndTwistBones) {
+  RigStyle st;
+  st.names = unreal_names();
+  st.units_per_metre = 39.3700787;
+  st.a_pose = true;
+  st.rotation_order = "XYZ";
+  check_rig(rig_bvh(st), "unreal inches", 39.37);
+}
+
+TEST(Retarget, OtherProportionsInMetres) {
+  RigStyle st;
+  st.names = mixamo_names();
+  st.leg_scale = 1.2;
+  st.arm_scale = 0.85;
+  check_rig(rig_bvh(st), "long legs m", 1.0);
+}
