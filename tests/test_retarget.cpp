@@ -201,6 +201,7 @@ double worst_bone(const RigMotion& m, const Retargeter& r, const Walk& w, std::s
     int64_t siblings = 0;
     for (int64_t k = 1; k < s.num_joints(); ++k) siblings += s.parents[k] == a && map[k] >= 0;
     if (siblings != 1) continue;  // branch points (hips, chest) are fitted as a whole
+    if (b == s.feet_left[1] || b == s.feet_right[1]) continue;  // feet keep their pitch from flat (docs/retarget.md)
     const double deg = degrees_between(m.positions.select(1, map[b]) - m.positions.select(1, map[a]),
                                        w.joints.select(1, b) - w.joints.select(1, a));
     if (deg > largest) {
@@ -209,6 +210,19 @@ double worst_bone(const RigMotion& m, const Retargeter& r, const Walk& w, std::s
     }
   }
   return largest;
+}
+
+// Where the walk plants its feet, the toes' lowest points (their End Sites, posed) stand on
+// y = 0: a low quantile over frames of the lower toe tip's height.
+double planted_toe_height(const RigMotion& m, const CharacterRig& rig, int64_t ltoe, int64_t rtoe) {
+  std::vector<torch::Tensor> W(rig.num_joints());  // world rotations
+  for (int64_t j = 0; j < rig.num_joints(); ++j)
+    W[j] = rot::qmul(rig.parents[j] < 0 ? rig.above_rotation.expand({m.frames(), 4}) : W[rig.parents[j]], m.rotations.select(1, j));
+  auto tip = [&](int64_t toe) {  // the turn from rest applied to the rest tip offset
+    auto turn = rot::qmul(W[toe], rot::qinv(rig.rest_world_rotation[toe]).expand({m.frames(), 4}));
+    return m.positions.select(1, toe) + rot::qrot(turn, (rig.rest_tip[toe] - rig.rest_position[toe]).expand({m.frames(), 3}));
+  };
+  return torch::quantile(torch::minimum(tip(ltoe).select(1, 1), tip(rtoe).select(1, 1)), 0.1).item<double>();
 }
 
 // Height of a joint over the leg's length (hip-knee-ankle), median over frames.
@@ -264,11 +278,7 @@ RigMotion check_rig(const std::string& bvh_text, const std::string& what, double
               << model_slide << ")\n";
     EXPECT_LE(slide, 0.5 * before + 0.5e-3 * units_per_metre) << what;
   }
-  const int64_t la = map.rig_of[s.feet_left[0]], ra = map.rig_of[s.feet_right[0]];
-  auto lower = torch::minimum(m.positions.select(1, la).select(1, 1), m.positions.select(1, ra).select(1, 1));
-  const double sole = (rig.rest_position[la][1] - torch::minimum(rig.rest_tip[map.rig_of[s.feet_left[1]]][1], rig.rest_position[la][1]))
-                          .item<double>();
-  EXPECT_NEAR(torch::quantile(lower, 0.1).item<double>(), sole, 0.01 * units_per_metre) << what;
+  EXPECT_NEAR(planted_toe_height(m, rig, map.rig_of[s.feet_left[1]], map.rig_of[s.feet_right[1]]), 0.0, 0.01 * units_per_metre) << what;
   // Height in proportion to the legs: the hip joint's height over the leg's length.
   const int64_t ak = s.feet_left[0], kn = s.parents[ak], hp = s.parents[kn];
   const double model_ratio = hips_over_leg(w.joints, hp, hp, kn, ak);
@@ -301,4 +311,54 @@ TEST(Retarget, OtherProportionsInMetres) {
   st.leg_scale = 1.2;
   st.arm_scale = 0.85;
   check_rig(rig_bvh(st), "long legs m", 1.0);
+}
+
+namespace {
+
+// Everything three.js's BVHLoader sees of a retargeted BVH: joint names and offsets as the rig's,
+// and world positions as ours.
+void expect_threejs_bvh(const std::string& path, const CharacterRig& rig, const RigMotion& m, double tolerance) {
+  const auto b = test::run_web_tool("bvh_positions.mjs", path);
+  ASSERT_FALSE(b.contains("error")) << b.dump();
+  ASSERT_EQ(b.at("names").get<std::vector<std::string>>(), rig.names);
+  auto three = torch::zeros({m.frames(), rig.num_joints(), 3}, torch::kDouble);
+  const auto& f = b.at("frames");
+  ASSERT_EQ(static_cast<int64_t>(f.size()), m.frames());
+  for (int64_t t = 0; t < m.frames(); ++t)
+    for (int64_t j = 0; j < rig.num_joints(); ++j)
+      for (int d = 0; d < 3; ++d) three[t][j][d] = f[t][j][d].get<double>();
+  EXPECT_LT(test::max_abs_diff(three, m.positions), tolerance);
+}
+
+}  // namespace
+
+TEST(Retarget, CmuSampleRigLoadsInThreeJsStandingOnTheFloor) {
+  const std::string cmu = test::shared_dir() + "/data/cmu-sample/131_03.bvh";
+  const auto& w = walk();
+  auto r = load_retargeter(cmu, w.skel);
+  EXPECT_EQ(r.map().convention, "cmu 3ds max");
+  const auto& rig = r.rig();
+  const auto m = Retargeter(r).apply(w.joints, 20.0);
+  test::TempDir dir("mogo-retarget");
+  ExportOptions o;
+  o.rig = std::make_shared<Retargeter>(r);
+  write_joints(dir / "walk.bvh", w.joints, w.skel, o);
+  // The file holds the rig's joints, offsets and End Sites.
+  const auto out = bvh::load(dir / "walk.bvh");
+  ASSERT_EQ(out.joints.size(), rig.bvh.joints.size());
+  for (size_t j = 0; j < out.joints.size(); ++j) {
+    EXPECT_EQ(out.joints[j].name, rig.bvh.joints[j].name);
+    for (int d = 0; d < 3; ++d) EXPECT_NEAR(out.joints[j].offset[d], rig.bvh.joints[j].offset[d], 1e-6);
+    EXPECT_EQ(out.joints[j].has_end_site, rig.bvh.joints[j].has_end_site);
+  }
+  // Standing on the floor at the rig's height: the toes' lowest rest point (End Site) touches
+  // y = 0 where the walk plants them, and the head stands as high above it as in the rig's rest
+  // pose (less the walk's bend: within 8%).
+  const int64_t head = rig.index_of("Head"), ltoe = rig.index_of("LeftToe"), rtoe = rig.index_of("RightToe");
+  const double rest_floor = std::min(rig.rest_tip[ltoe][1].item<double>(), rig.rest_tip[rtoe][1].item<double>());
+  const double rest_height = rig.rest_position[head][1].item<double>() - rest_floor;
+  EXPECT_NEAR(planted_toe_height(m, rig, ltoe, rtoe), 0.0, 0.01 * rest_height);
+  EXPECT_NEAR(m.positions.select(1, head).select(1, 1).median().item<double>() / rest_height, 1.0, 0.08);
+  if (!test::threejs_available()) GTEST_SKIP() << "three.js not installed (scripts/setup.sh)";
+  expect_threejs_bvh(dir / "walk.bvh", rig, m, 1e-3);
 }

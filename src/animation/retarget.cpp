@@ -14,6 +14,8 @@ constexpr int kSplitIterations = 4;  // a shared turn's correction converges in 
 // A model ankle is planted while it moves slower than this across the floor (m/s) and stands
 // less than this above its planted height (m).
 constexpr double kPlantedSpeed = 0.2, kPlantedHeight = 0.05;
+// A model foot is flat while its ankle stands less than this above its planted height (m).
+constexpr double kFlatHeight = 0.02;
 
 double leg_length(const torch::Tensor& P, int64_t hip, int64_t knee, int64_t ankle) {
   return ((P[knee] - P[hip]).norm() + (P[ankle] - P[knee]).norm()).item<double>();
@@ -59,7 +61,7 @@ Retargeter::Retargeter(CharacterRig rig, const Skeleton& model, JointMap map, Re
     walk(j, {});
   }
   // Legs, scale and the sole.
-  double rig_legs = 0, model_legs = 0, sole = 0;
+  double rig_legs = 0, model_legs = 0;
   for (const auto& feet : {model_.feet_left, model_.feet_right}) {
     const int64_t ankle = feet[0], knee = model_.parents[ankle], hip = knee >= 0 ? model_.parents[knee] : -1;
     require(hip >= 0, "skeleton '" + model_.name + "': no hip and knee above the ankle");
@@ -68,6 +70,8 @@ Retargeter::Retargeter(CharacterRig rig, const Skeleton& model, JointMap map, Re
     leg.knee = map_.rig_of[knee];
     leg.ankle = map_.rig_of[ankle];
     leg.model_ankle = ankle;
+    leg.model_toe = feet[1];
+    leg.toe = map_.rig_of[feet[1]];
     require(leg.hip >= 0 && leg.knee >= 0 && leg.ankle >= 0, rig_.path + ": the rig needs a hip, knee and ankle joint on both legs (mapped from '" +
                                                                  model_.joint_names[hip] + "', '" + model_.joint_names[knee] + "', '" +
                                                                  model_.joint_names[ankle] + "')");
@@ -75,20 +79,16 @@ Retargeter::Retargeter(CharacterRig rig, const Skeleton& model, JointMap map, Re
     model_legs += model_.target_offsets.defined()
                       ? (model_.target_offsets[knee].norm() + model_.target_offsets[ankle].norm()).item<double>()
                       : 0.0;
-    // The sole: the lowest rest point of the foot (its joints and their tips).
-    double lowest = P[leg.ankle][1].item<double>();
+    // The foot's points: its joints and their tips, as offsets from their joint at rest.
     std::function<void(int64_t)> down = [&](int64_t f) {
-      lowest = std::min(lowest, P[f][1].item<double>());
-      const double tip = rig_.rest_tip[f][1].item<double>();
-      if (!std::isnan(tip)) lowest = std::min(lowest, tip);
+      foot_points_.push_back({f, torch::zeros({3}, torch::kDouble)});
+      if (!torch::isnan(rig_.rest_tip[f]).any().item<bool>()) foot_points_.push_back({f, rig_.rest_tip[f] - P[f]});
       for (int64_t c : children[f]) down(c);
     };
     down(leg.ankle);
-    sole += P[leg.ankle][1].item<double>() - lowest;
     legs_.push_back(leg);
   }
   require(rig_legs > 0, rig_.path + ": the rig's legs have no length in the rest pose");
-  sole_height_ = sole / 2;
   scale_ = model_legs > 0 ? rig_legs / model_legs : 0.0;  // 0: measured on the first motion
 }
 
@@ -202,17 +202,39 @@ RigMotion Retargeter::apply(const torch::Tensor& joints, double fps) {
     scale_ = rig_legs / model_legs;
   }
   X = X * scale_;
-  auto D = solve(X, std::vector<torch::Tensor>(J));
-  auto at = place(D, X.select(1, 0));
-  auto lower_ankle = [&](const torch::Tensor& P, bool rig) {  // [T]
-    auto y = [&](const Leg& l) { return P.select(1, rig ? l.ankle : l.model_ankle).select(1, 1); };
-    return torch::minimum(y(legs_[0]), y(legs_[1]));
+  auto pitch = [](const torch::Tensor& v) {  // [T,3] -> angle above the floor [T]
+    return torch::atan2(v.select(1, 1), torch::hypot(v.select(1, 0), v.select(1, 2)));
   };
+  if (!foot_pitch_) {
+    // The feet: the model's foot (ankle to toe) stands at its own pitch when flat, the rig's at
+    // another; the difference is taken off so that a flat foot stays flat on the rig.
+    auto model_ankle = [&](const Leg& l) { return X.select(1, l.model_ankle).select(1, 1); };
+    planted_height_ = torch::quantile(torch::minimum(model_ankle(legs_[0]), model_ankle(legs_[1])), 0.1).item<double>();
+    std::vector<torch::Tensor> flat;
+    double rig_pitch = 0;
+    for (const auto& l : legs_) {
+      auto foot = X.select(1, l.model_toe) - X.select(1, l.model_ankle);
+      flat.push_back(pitch(foot).masked_select(model_ankle(l) < planted_height_ + kFlatHeight * scale_));
+      rig_pitch += pitch((rig_.rest_position[l.toe] - rig_.rest_position[l.ankle]).unsqueeze(0))[0].item<double>() / 2;
+    }
+    auto all = torch::cat(flat);
+    foot_pitch_ = all.numel() ? rig_pitch - all.median().item<double>() : 0.0;
+  }
+  std::vector<torch::Tensor> dirs(J);
+  for (const auto& l : legs_) {
+    if (l.toe < 0) continue;
+    auto v = X.select(1, l.model_toe) - X.select(1, l.model_ankle);
+    auto a = pitch(v) + *foot_pitch_, along = torch::hypot(v.select(1, 0), v.select(1, 2)).clamp_min(1e-12), n = v.norm(2, -1);
+    dirs[l.ankle] = torch::stack({v.select(1, 0) / along * torch::cos(a) * n, torch::sin(a) * n, v.select(1, 2) / along * torch::cos(a) * n}, 1);
+  }
+  auto D = solve(X, dirs);
+  auto at = place(D, X.select(1, 0));
   if (!lift_) {
-    // The floor: a low quantile of the lower ankle's height stands at the rig's ankle height
-    // over its sole; the model's own planted height is measured alike.
-    lift_ = sole_height_ - torch::quantile(lower_ankle(at, true), 0.1).item<double>();
-    planted_height_ = torch::quantile(lower_ankle(X, false), 0.1).item<double>();
+    // The floor: a low quantile over frames of the feet's lowest point (joints and tips, posed)
+    // is put on y = 0.
+    std::vector<torch::Tensor> heights;
+    for (const auto& [j, off] : foot_points_) heights.push_back(at.select(1, j).select(1, 1) + rot::qrot(D[j], off.expand({T, 3})).select(1, 1));
+    lift_ = -torch::quantile(std::get<0>(torch::stack(heights, 1).min(1)), 0.1).item<double>();
   }
   at.select(2, 1).add_(*lift_);
   if (o_.plant_feet) {
@@ -220,7 +242,6 @@ RigMotion Retargeter::apply(const torch::Tensor& joints, double fps) {
     // both are down is taken up by each leg's two-bone IK (hip fixed, bone lengths kept).
     const auto p = plant_feet(X, at, fps);
     at += p.shift.unsqueeze(1);
-    std::vector<torch::Tensor> dirs(J);
     auto pa = at.accessor<double, 3>();
     auto ga = p.goal.accessor<double, 3>();
     for (size_t k = 0; k < legs_.size(); ++k) {
@@ -267,6 +288,26 @@ nlohmann::json Retargeter::report() const {
   for (int64_t m = 0; m < model_.num_joints(); ++m)
     if (map_.rig_of[m] < 0) unused.push_back(model_.joint_names[m]);
   return {{"rig", rig_.path}, {"convention", map_.convention}, {"scale", scale_}, {"mapped", mapped}, {"unmapped", unmapped}, {"unused", unused}};
+}
+
+Retargeter load_retargeter(const std::string& rig_path, const Skeleton& model, const std::string& mapping_path) {
+  auto rig = load_rig(rig_path);
+  auto map = mapping_path.empty() ? detect_joint_map(model, rig.names, rig.path) : load_joint_map(mapping_path, model, rig.names);
+  return Retargeter(std::move(rig), model, std::move(map));
+}
+
+std::string retarget_summary(const Retargeter& r) {
+  const auto rep = r.report();
+  auto list = [](const nlohmann::json& names) {
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : ", ") + n.get<std::string>();
+    return s;
+  };
+  std::string s = "rig " + r.rig().path + " (" + r.map().convention + "): drives " + std::to_string(rep.at("mapped").size()) + " of its " +
+                  std::to_string(r.rig().num_joints()) + " joints";
+  if (!rep.at("unmapped").empty()) s += "; rest rotation kept: " + list(rep.at("unmapped"));
+  if (!rep.at("unused").empty()) s += "; the model's " + list(rep.at("unused")) + " have no joint in the rig";
+  return s;
 }
 
 }  // namespace mogo

@@ -10,10 +10,13 @@
 //              the model's (Kabsch). Unmapped joints between two mapped ones (a spine split in
 //              more joints than the model's) share the turn evenly; other unmapped joints
 //              (fingers, twist bones, end joints) keep their rest rotation under their parent.
+//   feet       the foot (ankle to toe) is the one exception: it keeps the model's foot pitch
+//              relative to flat (the rig's rest foot, the model's planted foot), so that a foot
+//              flat on the floor stays flat on a rig whose ankle and toe sit otherwise;
 //   scale      root travel and height are scaled by rig leg / model leg (hip to ankle), so that
 //              strides fit the legs;
-//   floor      the root is raised so that a planted ankle stands at the rig's own ankle height
-//              above its sole (the lowest rest point of the foot): the feet are on y = 0;
+//   floor      the body is raised so that the feet's lowest points (joints and End Sites or tip
+//              nodes) touch y = 0 where they are planted (a low quantile over the frames);
 //   planted    where the rig's proportions differ from the model's, its feet would slide where
 //              the model's are planted: a planted ankle is pinned where the rig's ankle stood
 //              when it touched down, and the whole body is shifted across the floor by the pinned
@@ -68,7 +71,8 @@ class Retargeter {
   using Vec3 = std::array<double, 3>;
   struct Leg {
     int64_t hip = -1, knee = -1, ankle = -1;  // rig joints
-    int64_t model_ankle = -1;
+    int64_t toe = -1;                         // rig joint, -1 if the rig has none
+    int64_t model_ankle = -1, model_toe = -1;
     bool seen = false, pinned = false;        // a frame seen before; the ankle is pinned
     Vec3 last{}, pin{};                       // the model's ankle on the last frame; the pin
   };
@@ -89,10 +93,20 @@ class Retargeter {
   std::vector<int64_t> model_of_;   // per rig joint: the model joint driving it, -1 for none
   std::vector<std::vector<Aim>> aims_;
   std::vector<Leg> legs_;
-  double scale_ = 1.0, sole_height_ = 0.0;
+  double scale_ = 1.0;
+  std::vector<std::pair<int64_t, torch::Tensor>> foot_points_;  // (joint, rest offset from it): the feet's joints and tips
   std::optional<double> lift_;      // added to the rig's heights so that its feet are on y = 0
   double planted_height_ = 0;       // the model's planted ankle height, scaled
+  std::optional<double> foot_pitch_;  // added to the model's foot pitch (radians): the rig's flat foot
   Vec3 shift_{};                    // the body's shift on the last frame
 };
+
+// The retargeter for a rig file (.bvh, .glb, .gltf) and the model's skeleton: joints mapped by
+// `mapping_path` JSON when given, else detected from their names.
+Retargeter load_retargeter(const std::string& rig_path, const Skeleton& model, const std::string& mapping_path = "");
+
+// One line for people: "rig <file> (<convention>, <scale> units per metre): drives N of its M
+// joints; not driven: a, b, ...; the model's x, y have no joint in the rig".
+std::string retarget_summary(const Retargeter& r);
 
 }  // namespace mogo

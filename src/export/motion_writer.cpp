@@ -73,7 +73,28 @@ nlohmann::json rig_motion_json(const RigMotion& m, const CharacterRig& rig) {
           {"frames", joints_json(m.positions)}};
 }
 
+void require_rig_output(const std::string& path, const CharacterRig& rig, const ExportOptions& o) {
+  const auto e = motion_format(path, o);
+  require(e != "bvh" || rig.format == "bvh", path + ": a BVH result needs a BVH rig; '" + rig.path + "' is glTF (write .glb, .gltf, .json or .npy)");
+  require((e != "glb" && e != "gltf") || rig.format == "gltf",
+          path + ": a glTF result needs a glTF rig; '" + rig.path + "' is BVH (write .bvh, .json or .npy)");
+}
+
+nlohmann::json rig_rotations_json(const RigMotion& m) {
+  auto q = m.rotations.to(torch::kDouble).contiguous();
+  auto a = q.accessor<double, 3>();
+  auto r = [](double v) { return std::round(v * 1e6) / 1e6; };
+  nlohmann::json frames = nlohmann::json::array();
+  for (int64_t t = 0; t < a.size(0); ++t) {
+    nlohmann::json f = nlohmann::json::array();
+    for (int64_t k = 0; k < a.size(1); ++k) f.push_back({r(a[t][k][0]), r(a[t][k][1]), r(a[t][k][2]), r(a[t][k][3])});
+    frames.push_back(std::move(f));
+  }
+  return frames;
+}
+
 void write_rig_motion(const std::string& path, const RigMotion& m, const CharacterRig& rig, const ExportOptions& o) {
+  require_rig_output(path, rig, o);
   const auto e = motion_format(path, o);
   remove_stale_temporaries(path);
   if (e == "npy") {
@@ -81,7 +102,6 @@ void write_rig_motion(const std::string& path, const RigMotion& m, const Charact
   } else if (e == "json") {
     write_file_atomically(path, rig_motion_json(m, rig).dump() + "\n");
   } else if (e == "bvh") {
-    require(rig.format == "bvh", path + ": a BVH result needs a BVH rig; '" + rig.path + "' is glTF (write .glb, .gltf, .json or .npy)");
     auto b = rig.bvh;
     // Joints keep their rest translations; the root's comes from the motion.
     auto translations = rig.rest_translation.unsqueeze(0).repeat({m.frames(), 1, 1});
@@ -89,7 +109,6 @@ void write_rig_motion(const std::string& path, const RigMotion& m, const Charact
     bvh::set_motion(b, translations, m.rotations, m.fps);
     write_file_atomically(path, bvh::to_text(b));
   } else {
-    require(rig.format == "gltf", path + ": a glTF result needs a glTF rig; '" + rig.path + "' is BVH (write .bvh, .json or .npy)");
     save_rig_gltf(path, rig, m, e == "glb");
   }
 }

@@ -31,6 +31,11 @@ struct ExportOptions {
 // rig's file with this animation), .json (the rig's joints, parents and world positions per
 // frame), .npy (world positions [T,J,3]). The rig's file units; atomic.
 void write_rig_motion(const std::string& path, const RigMotion& m, const CharacterRig& rig, const ExportOptions& o = {});
+// Throws Error naming the path when a rig cannot be written in its format (.bvh needs a BVH rig,
+// .glb/.gltf a glTF rig).
+void require_rig_output(const std::string& path, const CharacterRig& rig, const ExportOptions& o = {});
+// Local rotations [T,J,4] as [[[w,x,y,z] per joint] per frame], rounded to 1e-6.
+nlohmann::json rig_rotations_json(const RigMotion& m);
 // {"fps", "units", "joints", "parents", "frames"} of a motion on a rig.
 nlohmann::json rig_motion_json(const RigMotion& m, const CharacterRig& rig);
 

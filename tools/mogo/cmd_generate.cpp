@@ -26,19 +26,32 @@ std::string numbered(const std::string& path, int64_t i, int64_t n) {
   return (p.parent_path() / (p.stem().string() + "_" + std::to_string(i) + p.extension().string())).string();
 }
 
-// One JSON line per final frame on stdout: {"frame", "time", "text", "joints": [[x,y,z] x J]}.
-void print_frames(const MotionChunk& c, const std::string& text) {
-  const auto frames = joints_json(c.joints);
+// One JSON line per final frame on stdout: {"frame", "time", "text", "joints": [[x,y,z] x J]};
+// on a rig, "joints" are the rig's (world, its units) with "rotations" (local, w x y z) and "root".
+void print_frames(const MotionChunk& c, const std::string& text, Retargeter* rig) {
+  nlohmann::json frames, rotations, roots;
+  if (rig) {
+    const auto m = rig->apply(c.joints, kFps);
+    frames = joints_json(m.positions);
+    rotations = rig_rotations_json(m);
+    roots = joints_json(m.root_translation.unsqueeze(1));
+  } else {
+    frames = joints_json(c.joints);
+  }
   for (int64_t i = 0; i < c.frames(); ++i) {
     const int64_t f = c.first_frame + i;
     nlohmann::json line = {{"frame", f}, {"time", f / kFps}, {"text", text}, {"joints", frames[i]}};
+    if (rig) {
+      line["rotations"] = rotations[i];
+      line["root"] = roots[i][0];
+    }
     std::fputs((line.dump() + "\n").c_str(), stdout);
   }
   std::fflush(stdout);
 }
 
 struct StreamFlags {
-  std::string timeline, from, mapping;
+  std::string timeline, from, mapping, rig;
   std::optional<double> at;
   double action_seconds = 4.0;
   int64_t window = 0;
@@ -94,10 +107,12 @@ torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const 
   }
   std::optional<Pacer> pacer;
   if (f.realtime) pacer.emplace(f.lead, kFps);
+  std::optional<Retargeter> rig;  // the stream's own: its floor is fixed by the first frames
+  if (f.stream && !f.rig.empty()) rig.emplace(load_retargeter(f.rig, gen.skeleton(), f.mapping));
   play_timeline(
       stream, timeline, gen.model().config.max_steps,
       [&](const MotionChunk& c) {
-        if (f.stream) print_frames(c, stream.text());
+        if (f.stream) print_frames(c, stream.text(), rig ? &*rig : nullptr);
         parts.push_back(c.features);
         return true;
       },
@@ -138,7 +153,11 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       ->capture_default_str()->check(CLI::Range(0.0, PaceOptions::kMaxLead));
   cmd->add_option("--from", sf->from, "continue this motion (.bvh of the model's rig, or .npy features/joints)");
   cmd->add_option("--at", sf->at, "continue --from at this time in seconds (default: its end)");
-  cmd->add_option("--mapping", sf->mapping, "joint mapping JSON for a --from BVH with other joint names (data/skeletons/)");
+  cmd->add_option("--mapping", sf->mapping,
+                  "joint mapping JSON {\"joints\": {\"<model joint>\": \"<file joint>\"}} for a --from BVH or a --rig whose joint names are not recognised (data/skeletons/, docs/retarget.md)");
+  cmd->add_option("--rig", sf->rig,
+                  "write the motion on your character: a BVH or skinned glTF/GLB rig (its joint names, hierarchy, rest pose and units; "
+                  ".bvh out from a BVH rig, .glb/.gltf out from a glTF rig with its mesh kept, .json/.npy from either; docs/retarget.md)");
   cmd->add_option("--switch-context", sf->switch_context, "latent steps of the old action kept in view at a --timeline change (-1: all)")
       ->capture_default_str()->check(CLI::Range(int64_t{-1}, int64_t{1000}));
   cmd->add_option("--action-seconds", sf->action_seconds, "a prompt with several actions (\"walk, then jump\"): seconds per action (without --seconds)")
@@ -154,10 +173,15 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       motion_format(o->output, o->out);
       o->gen.sampling.validate();
       const std::string path = o->model.empty() ? default_model_path() : o->model;
-      for (int64_t i = 0; i < o->samples; ++i) require_not_an_input(numbered(o->output, i, o->samples), {sf->from, path, sf->mapping});
+      for (int64_t i = 0; i < o->samples; ++i)
+        require_not_an_input(numbered(o->output, i, o->samples), {sf->from, path, sf->mapping, sf->rig});
       std::optional<std::string> text;  // an empty text given is an error of its own ("prompt is empty")
       if (cmd->count("text") > 0) text = o->text;
       auto gen = Generator::load(path, pick_device(g.device));
+      if (!sf->rig.empty()) {
+        o->out.rig = std::make_shared<const Retargeter>(load_retargeter(sf->rig, gen.skeleton(), sf->mapping));
+        require_rig_output(o->output, o->out.rig->rig(), o->out);
+      }
       o->align.report_nearest = g.verbose;  // the nearest-caption report costs seconds; only -v prints it
       gen.set_alignment(o->align);
       const bool to_file = !sf->stream || cmd->count("-o") > 0;
@@ -166,6 +190,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       const auto st = std::filesystem::status(o->output, ec);
       const bool output_is_stream = std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
       FILE* report = sf->stream || output_is_stream ? stderr : stdout;
+      if (o->out.rig) std::fprintf(report, "%s\n", retarget_summary(*o->out.rig).c_str());
       const Timeline timeline = timeline_of(gen, text, o->gen, *sf);
       require(!sf->realtime || sf->stream, "--realtime applies to --stream (frames on stdout as they are played)");
       require(cmd->count("--lead") == 0 || sf->realtime, "--lead applies to --realtime");
