@@ -220,7 +220,8 @@ double planted_toe_height(const RigMotion& m, const CharacterRig& rig, int64_t l
     W[j] = rot::qmul(rig.parents[j] < 0 ? rig.above_rotation.expand({m.frames(), 4}) : W[rig.parents[j]], m.rotations.select(1, j));
   auto tip = [&](int64_t toe) {  // the turn from rest applied to the rest tip offset
     auto turn = rot::qmul(W[toe], rot::qinv(rig.rest_world_rotation[toe]).expand({m.frames(), 4}));
-    return m.positions.select(1, toe) + rot::qrot(turn, (rig.rest_tip[toe] - rig.rest_position[toe]).expand({m.frames(), 3}));
+    auto offset = torch::nan_to_num(rig.rest_tip[toe] - rig.rest_position[toe], 0.0);  // no tip: the toe joint
+    return m.positions.select(1, toe) + rot::qrot(turn, offset.expand({m.frames(), 3}));
   };
   return torch::quantile(torch::minimum(tip(ltoe).select(1, 1), tip(rtoe).select(1, 1)), 0.1).item<double>();
 }
@@ -361,4 +362,132 @@ TEST(Retarget, CmuSampleRigLoadsInThreeJsStandingOnTheFloor) {
   EXPECT_NEAR(m.positions.select(1, head).select(1, 1).median().item<double>() / rest_height, 1.0, 0.08);
   if (!test::threejs_available()) GTEST_SKIP() << "three.js not installed (scripts/setup.sh)";
   expect_threejs_bvh(dir / "walk.bvh", rig, m, 1e-3);
+}
+
+namespace {
+
+namespace tg = tinygltf;
+
+// bandai name -> Mixamo name (the shipped model's skeleton onto a Mixamo-named rig).
+std::string mixamo_name_of(const std::string& bandai) {
+  static const std::map<std::string, std::string> names = {
+      {"Hips", "Hips"}, {"Spine", "Spine"}, {"Chest", "Spine2"}, {"Neck", "Neck"}, {"Head", "Head"},
+      {"Shoulder_L", "LeftShoulder"}, {"UpperArm_L", "LeftArm"}, {"LowerArm_L", "LeftForeArm"}, {"Hand_L", "LeftHand"},
+      {"Shoulder_R", "RightShoulder"}, {"UpperArm_R", "RightArm"}, {"LowerArm_R", "RightForeArm"}, {"Hand_R", "RightHand"},
+      {"UpperLeg_L", "LeftUpLeg"}, {"LowerLeg_L", "LeftLeg"}, {"Foot_L", "LeftFoot"}, {"Toes_L", "LeftToeBase"},
+      {"UpperLeg_R", "RightUpLeg"}, {"LowerLeg_R", "RightLeg"}, {"Foot_R", "RightFoot"}, {"Toes_R", "RightToeBase"}};
+  return "mixamorig:" + names.at(bandai);
+}
+
+torch::Tensor mat4(const torch::Tensor& q, const torch::Tensor& t, double s = 1.0) {  // [4,4] of s*R(q) | t
+  auto m = torch::eye(4, torch::kDouble);
+  m.narrow(0, 0, 3).narrow(1, 0, 3).copy_(rot::quat_to_matrix(q) * s);
+  m.narrow(0, 0, 3).select(1, 3).copy_(t);
+  return m;
+}
+
+// A skinned GLB rig: mogo's own box figure of the walk's first frame, its joints renamed to
+// Mixamo's, each turned by a random rest rotation (bones along other axes than their parents'),
+// in centimetres under an "Armature" node at 0.01 scale, turned 90 degrees about Y and moved.
+void write_glb_rig(const std::string& path, const std::string& scratch) {
+  const auto& w = walk();
+  save_gltf(scratch, w.joints.narrow(0, 0, 2), w.skel, 20.0, true);
+  tg::Model m;
+  tg::TinyGLTF io;
+  std::string err, warn;
+  ASSERT_TRUE(io.LoadBinaryFromFile(&m, &err, &warn, scratch)) << err;
+  const int64_t J = w.skel.num_joints();
+  // Rest world positions (metres) of the figure's joints, from its rest translations.
+  std::vector<torch::Tensor> P(J);
+  for (int64_t j = 0; j < J; ++j) {
+    auto t = torch::tensor(m.nodes[j].translation, torch::kDouble);
+    P[j] = j == 0 ? t : P[w.skel.parents[j]] + t;
+  }
+  const auto arm_q = rot::quat_from_axis_angle(torch::tensor({0.0, 1.0, 0.0}, torch::kDouble), torch::tensor(M_PI / 2, torch::kDouble));
+  const auto arm_t = torch::tensor({0.5, 0.0, -0.3}, torch::kDouble);
+  const double arm_s = 0.01;
+  const auto arm = mat4(arm_q, arm_t, arm_s);
+  torch::manual_seed(7);
+  std::vector<torch::Tensor> G(J), p(J);  // armature-space rotations and positions (cm)
+  std::vector<float> ibm;
+  for (int64_t j = 0; j < J; ++j) {
+    p[j] = rot::qrot(rot::qinv(arm_q), P[j] - arm_t) / arm_s;
+    auto q = rot::qnormalize(torch::randn({4}, torch::kDouble));
+    const int64_t parent = w.skel.parents[j];
+    G[j] = parent < 0 ? q : rot::qmul(G[parent], q);
+    auto t = parent < 0 ? p[j] : rot::qrot(rot::qinv(G[parent]), p[j] - p[parent]);
+    auto& n = m.nodes[j];
+    n.name = mixamo_name_of(w.skel.joint_names[j]);
+    n.translation = {t[0].item<double>(), t[1].item<double>(), t[2].item<double>()};
+    n.rotation = {q[1].item<double>(), q[2].item<double>(), q[3].item<double>(), q[0].item<double>()};
+    auto inv = torch::inverse(torch::matmul(arm, mat4(G[j], p[j]))).t().contiguous();  // column-major
+    for (int k = 0; k < 16; ++k) ibm.push_back(static_cast<float>(inv.view({-1})[k].item<double>()));
+  }
+  // The inverse bind matrices in place (same accessor, same size).
+  const auto& acc = m.accessors[m.skins[0].inverseBindMatrices];
+  const auto& view = m.bufferViews[acc.bufferView];
+  std::memcpy(m.buffers[view.buffer].data.data() + view.byteOffset + acc.byteOffset, ibm.data(), ibm.size() * sizeof(float));
+  tg::Node armature;
+  armature.name = "Armature";
+  armature.scale = {arm_s, arm_s, arm_s};
+  armature.rotation = {arm_q[1].item<double>(), arm_q[2].item<double>(), arm_q[3].item<double>(), arm_q[0].item<double>()};
+  armature.translation = {0.5, 0.0, -0.3};
+  armature.children = {0};
+  m.nodes.push_back(armature);
+  m.scenes[0].nodes = {static_cast<int>(m.nodes.size()) - 1, static_cast<int>(J)};
+  std::ostringstream out;
+  ASSERT_TRUE(io.WriteGltfSceneToStream(&m, out, false, true));
+  write_file_atomically(path, out.str());
+}
+
+}  // namespace
+
+TEST(Retarget, GlbRigInGlbOutWithItsMeshSkinAndOneAnimation) {
+  test::TempDir dir("mogo-retarget");
+  write_glb_rig(dir / "rig.glb", dir / "figure.glb");
+  const auto& w = walk();
+  auto r = load_retargeter(dir / "rig.glb", w.skel);
+  EXPECT_EQ(r.map().convention, "mixamo / cmu");
+  EXPECT_NEAR(r.rig().above_scale, 0.01, 1e-9);
+  const auto m = Retargeter(r).apply(w.joints, 20.0);
+  std::string worst;
+  EXPECT_LE(worst_bone(m, r, w, &worst), 2.0) << worst;
+  EXPECT_NEAR(planted_toe_height(m, r.rig(), r.map().rig_of[w.skel.feet_left[1]], r.map().rig_of[w.skel.feet_right[1]]), 0.0, 0.015);
+  ExportOptions o;
+  o.rig = std::make_shared<Retargeter>(r);
+  write_joints(dir / "walk.glb", w.joints, w.skel, o);
+  tg::Model in, out;
+  tg::TinyGLTF io;
+  std::string err, warn;
+  ASSERT_TRUE(io.LoadBinaryFromFile(&in, &err, &warn, dir / "rig.glb")) << err;
+  ASSERT_TRUE(io.LoadBinaryFromFile(&out, &err, &warn, dir / "walk.glb")) << err;
+  EXPECT_EQ(out.meshes.size(), in.meshes.size());
+  ASSERT_EQ(out.skins.size(), 1u);
+  EXPECT_EQ(out.skins[0].joints, in.skins[0].joints);
+  ASSERT_EQ(out.animations.size(), 1u);
+  EXPECT_EQ(out.animations[0].channels.size(), static_cast<size_t>(r.rig().num_joints() + 1));
+  // A BVH result from a glTF rig is refused, naming the file.
+  EXPECT_NE(test::error_message([&] { write_joints(dir / "walk.bvh", w.joints, w.skel, o); }).find("needs a BVH rig"), std::string::npos);
+  if (!test::threejs_available()) GTEST_SKIP() << "three.js not installed (scripts/setup.sh)";
+  const auto g = test::run_web_tool("gltf_positions.mjs", dir / "walk.glb");
+  ASSERT_FALSE(g.contains("error")) << g.dump();
+  EXPECT_EQ(g.at("meshes").get<int>(), 1);
+  const auto names = g.at("names").get<std::vector<std::string>>();
+  const auto& frames = g.at("frames");
+  ASSERT_EQ(static_cast<int64_t>(frames.size()), m.frames());
+  double largest = 0;
+  auto three_name = [](std::string n) {  // three.js's PropertyBinding.sanitizeNodeName
+    n.erase(std::remove_if(n.begin(), n.end(), [](char c) { return c == '[' || c == ']' || c == '.' || c == ':' || c == '/'; }), n.end());
+    std::replace(n.begin(), n.end(), ' ', '_');
+    return n;
+  };
+  for (size_t b = 0; b < names.size(); ++b) {
+    int64_t j = -1;
+    for (int64_t k = 0; k < r.rig().num_joints(); ++k)
+      if (three_name(r.rig().names[k]) == names[b]) j = k;
+    ASSERT_GE(j, 0) << names[b];
+    for (int64_t t = 0; t < m.frames(); ++t)
+      for (int d = 0; d < 3; ++d) largest = std::max(largest, std::abs(frames[t][b][d].get<double>() - m.positions[t][j][d].item<double>()));
+  }
+  EXPECT_LT(largest, 1e-3);  // metres: three.js plays the file as we posed it
 }
