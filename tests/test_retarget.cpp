@@ -491,3 +491,63 @@ TEST(Retarget, GlbRigInGlbOutWithItsMeshSkinAndOneAnimation) {
   }
   EXPECT_LT(largest, 1e-3);  // metres: three.js plays the file as we posed it
 }
+
+TEST(Retarget, MappingJsonNamesJointsDetectionCannotAndErrorsNameTheProblem) {
+  test::TempDir dir("mogo-retarget");
+  const auto& w = walk();
+  // A rig whose names no convention knows: detection says what it misses and points to --mapping.
+  RigStyle st;
+  for (const auto& [part, name] : mixamo_names()) st.names[part] = "bone_" + part;
+  write_file_atomically(dir / "odd.bvh", rig_bvh(st));
+  const auto msg = test::error_message([&] { load_retargeter(dir / "odd.bvh", w.skel); });
+  EXPECT_NE(msg.find("cannot tell the rig's joints"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--mapping"), std::string::npos) << msg;
+  // The same rig with a mapping: every model joint named.
+  nlohmann::json joints;
+  const std::map<std::string, std::string> part_of = {
+      {"Hips", "hips"}, {"Spine", "spine"}, {"Chest", "chest"}, {"Neck", "neck"}, {"Head", "head"},
+      {"Shoulder_L", "collar_l"}, {"UpperArm_L", "arm_l"}, {"LowerArm_L", "fore_l"}, {"Hand_L", "hand_l"},
+      {"Shoulder_R", "collar_r"}, {"UpperArm_R", "arm_r"}, {"LowerArm_R", "fore_r"}, {"Hand_R", "hand_r"},
+      {"UpperLeg_L", "thigh_l"}, {"LowerLeg_L", "shin_l"}, {"Foot_L", "foot_l"}, {"Toes_L", "toe_l"},
+      {"UpperLeg_R", "thigh_r"}, {"LowerLeg_R", "shin_r"}, {"Foot_R", "foot_r"}, {"Toes_R", "toe_r"}};
+  for (const auto& [model, part] : part_of) joints[model] = "bone_" + part;
+  write_file_atomically(dir / "map.json", nlohmann::json{{"joints", joints}}.dump());
+  auto r = load_retargeter(dir / "odd.bvh", w.skel, dir / "map.json");
+  EXPECT_EQ(r.map().convention, "--mapping");
+  std::string worst;
+  EXPECT_LE(worst_bone(Retargeter(r).apply(w.joints, 20.0), r, w, &worst), 2.0) << worst;
+  const auto report = r.report();
+  EXPECT_EQ(report.at("mapped").size(), 21u);
+  EXPECT_EQ(report.at("unmapped").get<std::vector<std::string>>(), (std::vector<std::string>{"bone_spine_mid", "bone_finger1_l", "bone_finger2_l", "bone_finger1_r", "bone_finger2_r"}));
+  // Mistakes in a mapping name the joint.
+  write_file_atomically(dir / "bad.json", R"({"joints": {"Hips": "no_such_bone"}})");
+  EXPECT_NE(test::error_message([&] { load_retargeter(dir / "odd.bvh", w.skel, dir / "bad.json"); }).find("no joint 'no_such_bone'"), std::string::npos);
+  write_file_atomically(dir / "bad2.json", R"({"joints": {"Pelvis": "bone_hips"}})");
+  EXPECT_NE(test::error_message([&] { load_retargeter(dir / "odd.bvh", w.skel, dir / "bad2.json"); }).find("'Pelvis' is not a joint"), std::string::npos);
+  // Rig files that are not rigs.
+  write_file_atomically(dir / "empty.glb", "glTF");
+  EXPECT_NE(test::error_message([&] { load_rig(dir / "empty.glb"); }).find("not a readable glTF"), std::string::npos);
+  EXPECT_NE(test::error_message([&] { load_rig(dir / "rig.fbx"); }).find("no such rig file"), std::string::npos);
+  write_file_atomically(dir / "rig.fbx", "x");
+  EXPECT_NE(test::error_message([&] { load_rig(dir / "rig.fbx"); }).find("expected .bvh, .glb or .gltf"), std::string::npos);
+}
+
+TEST(Retarget, CliWritesOnTheRigStreamsItsRotationsAndRefusesAMismatch) {
+  test::TempDir dir("mogo-retarget");
+  const std::string cmu = test::shared_dir() + "/data/cmu-sample/131_03.bvh";
+  auto r = test::run_cli("generate \"a person walks forward\" --seconds 2 --rig " + cmu + " -o " + (dir / "w.bvh"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("drives 21 of its 31 joints"), std::string::npos) << r.output;
+  EXPECT_EQ(bvh::load(dir / "w.bvh").joints.size(), 31u);
+  r = test::run_cli("generate \"a person walks forward\" --seconds 1 --rig " + cmu + " -o " + (dir / "w.glb"));
+  test::expect_one_line_error(r, "a glTF result needs a glTF rig");
+  EXPECT_FALSE(std::filesystem::exists(dir / "w.glb"));
+  r = test::run_cli("generate \"a person walks forward\" --seconds 1 --stream --rig " + cmu);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto at = r.output.find("\n{\"frame\"");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const auto first = nlohmann::json::parse(r.output.substr(at + 1, r.output.find('\n', at + 1) - at - 1));
+  EXPECT_EQ(first.at("joints").size(), 31u);
+  EXPECT_EQ(first.at("rotations").size(), 31u);
+  EXPECT_EQ(first.at("root").size(), 3u);
+}
