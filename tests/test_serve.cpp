@@ -8,6 +8,8 @@
 
 #include <httplib.h>
 
+#include "common/atomic_file.hpp"
+#include "export/gltf.hpp"
 #include "motion/bvh.hpp"
 #include "motion/npy.hpp"
 #include "serve/raw_client.hpp"
@@ -477,4 +479,68 @@ TEST(Serve, AccessControlKeyOriginHostAndNonLoopbackHosts) {
   EXPECT_NE(test::error_message([&] { serve::MotionServer(test::shipped_generator(), wide); }).find("--api-key"), std::string::npos);
   wide.insecure = true;
   EXPECT_EQ(test::error_message([&] { serve::MotionServer(test::shipped_generator(), wide); }), "no error");
+}
+
+namespace {
+std::string base64(const std::string& bytes) {
+  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+    for (int k = 3; k >= 0; --k) out += a[(v >> (6 * k)) & 63];
+  }
+  if (i < bytes.size()) {
+    const uint32_t v = (uint8_t(bytes[i]) << 16) | (i + 1 < bytes.size() ? uint8_t(bytes[i + 1]) << 8 : 0);
+    out += a[(v >> 18) & 63];
+    out += a[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? a[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Serve, RigsByNameAndUploadedGlbs) {
+  serve::ServerOptions o;
+  o.rigs["cmu"] = test::shared_dir() + "/data/cmu-sample/131_03.bvh";
+  RunningServer s(o);
+  auto c = s.client();
+  EXPECT_EQ(json::parse(c.Get("/v1/model")->body)["rigs"], json::array({"cmu"}));
+  auto b = post(c, "/v1/generate", {{"text", "a person walks forward"}, {"seconds", 2}, {"rig", "cmu"}, {"format", "bvh"}});
+  ASSERT_EQ(b->status, 200) << b->body;
+  EXPECT_EQ(bvh::parse(b->body, "reply").joints.size(), 31u);
+  auto mismatch = post(c, "/v1/generate", {{"text", "a person walks"}, {"rig", "cmu"}, {"format", "glb"}});
+  EXPECT_EQ(mismatch->status, 400);
+  EXPECT_EQ(json::parse(mismatch->body)["field"], "format");
+  auto unknown = post(c, "/v1/generate", {{"text", "a person walks"}, {"rig", "nope"}});
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_NE(json::parse(unknown->body)["error"].get<std::string>().find("unknown rig 'nope'"), std::string::npos);
+  // A stream on the rig: its joints, with each frame's rotations and root.
+  auto r = post(c, "/v1/stream", {{"text", "a person walks forward"}, {"seconds", 1}, {"pace", false}, {"rig", "cmu"}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto events = parse_sse(r->body);
+  EXPECT_EQ(events.front().data["joints"].size(), 31u);
+  EXPECT_EQ(events.front().data["rig"], "cmu");
+  ASSERT_EQ(events[2].name, "frames");
+  EXPECT_EQ(events[2].data["rotations"][0].size(), 31u);
+  EXPECT_EQ(events[2].data["root"][0].size(), 3u);
+  // An uploaded GLB (the viewer's dropped character), then asked for by name.
+  test::TempDir dir("mogo-serve-rig");
+  const auto joints = test::shipped_generator().joints(test::shipped_generator().generate({"a person walks"}, {})[0].features);
+  save_gltf(dir / "figure.glb", joints.narrow(0, 0, 2), test::shipped_generator().skeleton());
+  const auto glb = read_file(dir / "figure.glb");
+  auto up = post(c, "/v1/rigs", {{"name", "figure"}, {"glb", base64(glb)}});
+  ASSERT_EQ(up->status, 200) << up->body;
+  EXPECT_EQ(json::parse(up->body)["joints"].size(), 21u);
+  auto g = post(c, "/v1/generate", {{"text", "a person walks forward"}, {"seconds", 1}, {"rig", "figure"}, {"format", "glb"}});
+  ASSERT_EQ(g->status, 200) << g->body;
+  EXPECT_EQ(g->body.substr(0, 4), "glTF");
+  EXPECT_EQ(post(c, "/v1/rigs", {{"name", "figure"}, {"glb", base64(glb)}})->status, 400);  // taken
+  auto bad = post(c, "/v1/rigs", {{"name", "x"}, {"glb", "not base64!"}});
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(json::parse(bad->body)["field"], "glb");
+  auto junk = post(c, "/v1/rigs", {{"name", "y"}, {"glb", base64("glTF but not really a file")}});
+  EXPECT_EQ(junk->status, 400);
+  EXPECT_EQ(json::parse(junk->body)["field"], "glb");
 }

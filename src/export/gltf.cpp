@@ -277,8 +277,10 @@ void save_gltf(const std::string& path, const torch::Tensor& joints, const Skele
   write_model(path, build_model(solve_animation(joints, skel, fps)), binary);
 }
 
-void save_rig_gltf(const std::string& path, const CharacterRig& rig, const RigMotion& motion, bool binary) {
-  require(rig.format == "gltf", path + ": a glTF result needs a glTF rig; '" + rig.path + "' is " + rig.format);
+namespace {
+
+tg::Model rig_model(const CharacterRig& rig, const RigMotion& motion) {
+  require(rig.format == "gltf", "a glTF result needs a glTF rig; '" + rig.path + "' is " + rig.format);
   tg::Model m;
   tg::TinyGLTF loader;
   std::string err, warn;
@@ -303,7 +305,15 @@ void save_rig_gltf(const std::string& path, const CharacterRig& rig, const RigMo
   for (int64_t j = 0; j < rig.num_joints(); ++j) add_rotation_channel(m, anim, input, rig.gltf_nodes[j], motion.rotations.select(1, j));
   add_channel(m, anim, input, rig.gltf_nodes[0], "translation", floats(motion.root_translation), TINYGLTF_TYPE_VEC3, T);
   m.animations.push_back(anim);
-  write_model(path, m, binary);
+  return m;
+}
+
+}  // namespace
+
+std::string rig_gltf_binary(const CharacterRig& rig, const RigMotion& motion) { return serialize(rig_model(rig, motion), true); }
+
+void save_rig_gltf(const std::string& path, const CharacterRig& rig, const RigMotion& motion, bool binary) {
+  write_model(path, rig_model(rig, motion), binary);
 }
 
 }  // namespace mogo

@@ -19,6 +19,7 @@ void save_gltf(const std::string& path, const torch::Tensor& joints, const Skele
 
 // Writes a motion retargeted onto a glTF rig: the rig's own file (meshes, skins, materials kept)
 // with its animations replaced by this one (every joint's rotation, the root's translation).
+std::string rig_gltf_binary(const CharacterRig& rig, const RigMotion& motion);
 void save_rig_gltf(const std::string& path, const CharacterRig& rig, const RigMotion& motion, bool binary = true);
 
 }  // namespace mogo

@@ -93,24 +93,28 @@ nlohmann::json rig_rotations_json(const RigMotion& m) {
   return frames;
 }
 
+std::string rig_motion_bytes(const RigMotion& m, const CharacterRig& rig, const std::string& format) {
+  ExportOptions o;
+  o.format = format;
+  require_rig_output("motion", rig, o);
+  if (format == "npy") return npy::serialize(m.positions.to(torch::kFloat));
+  if (format == "json") return rig_motion_json(m, rig).dump() + "\n";
+  if (format == "glb") return rig_gltf_binary(rig, m);
+  require(format == "bvh", "a motion on a rig is written as bvh, glb, json or npy, not '" + format + "'");
+  auto b = rig.bvh;
+  // Joints keep their rest translations; the root's comes from the motion.
+  auto translations = rig.rest_translation.unsqueeze(0).repeat({m.frames(), 1, 1});
+  translations.select(1, 0).copy_(m.root_translation);
+  bvh::set_motion(b, translations, m.rotations, m.fps);
+  return bvh::to_text(b);
+}
+
 void write_rig_motion(const std::string& path, const RigMotion& m, const CharacterRig& rig, const ExportOptions& o) {
   require_rig_output(path, rig, o);
   const auto e = motion_format(path, o);
   remove_stale_temporaries(path);
-  if (e == "npy") {
-    npy::save(path, m.positions.to(torch::kFloat));
-  } else if (e == "json") {
-    write_file_atomically(path, rig_motion_json(m, rig).dump() + "\n");
-  } else if (e == "bvh") {
-    auto b = rig.bvh;
-    // Joints keep their rest translations; the root's comes from the motion.
-    auto translations = rig.rest_translation.unsqueeze(0).repeat({m.frames(), 1, 1});
-    translations.select(1, 0).copy_(m.root_translation);
-    bvh::set_motion(b, translations, m.rotations, m.fps);
-    write_file_atomically(path, bvh::to_text(b));
-  } else {
-    save_rig_gltf(path, rig, m, e == "glb");
-  }
+  if (e == "gltf") save_rig_gltf(path, rig, m, false);  // JSON + its buffer file beside it
+  else write_file_atomically(path, rig_motion_bytes(m, rig, e));
 }
 
 void write_motion(const std::string& path, const torch::Tensor& features, const Skeleton& skel, const ExportOptions& o) {

@@ -31,6 +31,8 @@ struct ExportOptions {
 // rig's file with this animation), .json (the rig's joints, parents and world positions per
 // frame), .npy (world positions [T,J,3]). The rig's file units; atomic.
 void write_rig_motion(const std::string& path, const RigMotion& m, const CharacterRig& rig, const ExportOptions& o = {});
+// The bytes of a motion on a rig in one format: bvh, glb, json or npy.
+std::string rig_motion_bytes(const RigMotion& m, const CharacterRig& rig, const std::string& format);
 // Throws Error naming the path when a rig cannot be written in its format (.bvh needs a BVH rig,
 // .glb/.gltf a glTF rig).
 void require_rig_output(const std::string& path, const CharacterRig& rig, const ExportOptions& o = {});

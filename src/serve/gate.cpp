@@ -32,7 +32,7 @@ bool is_api(const std::string& path) { return starts_with(path, "/v1/"); }
 }  // namespace
 
 std::string allowed_methods(const std::string& path) {
-  static const std::regex post_paths(R"(/v1/(generate|stream|export|stream/[0-9a-f]+/text))");
+  static const std::regex post_paths(R"(/v1/(generate|stream|export|rigs|stream/[0-9a-f]+/text))");
   if (path == "/health" || path == "/v1/model") return "GET, HEAD";
   if (std::regex_match(path, post_paths)) return "POST";
   if (is_api(path)) return "";  // no such endpoint

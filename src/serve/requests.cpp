@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -60,9 +61,14 @@ std::string error_json(const std::string& field, const std::string& message) {
 }
 
 MotionRequest parse_motion_request(const std::string& body, bool stream, double max_stream_seconds) {
-  auto j = parse_object(body, {"text", "seconds", "seed", "top_k", "temperature", "guidance", "format", "pace", "lead"});
+  auto j = parse_object(body, {"text", "seconds", "seed", "top_k", "temperature", "guidance", "format", "pace", "lead", "rig"});
   MotionRequest r;
   r.text = text_field(j);
+  if (j.contains("rig")) {
+    if (!j["rig"].is_string() || !valid_rig_name(j["rig"].get<std::string>()))
+      throw RequestError("rig", "'rig' must be the name of a rig the server holds (1-64 of A-Z a-z 0-9 _ . -)");
+    r.rig = j["rig"].get<std::string>();
+  }
   if (j.contains("seconds")) {
     r.has_seconds = true;
     r.seconds = stream ? number(j, "seconds", 0, max_stream_seconds) : number(j, "seconds", 0, kMaxSeconds, true);
@@ -94,6 +100,51 @@ MotionRequest parse_motion_request(const std::string& body, bool stream, double 
     if (r.format != "json" && r.format != "bvh" && r.format != "npy" && r.format != "glb")
       throw RequestError("format", "unknown format '" + r.format + "' (json, bvh, npy, glb)");
   }
+  return r;
+}
+
+bool valid_rig_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (unsigned char c : name)
+    if (!std::isalnum(c) && c != '_' && c != '.' && c != '-') return false;
+  return name != "." && name != "..";
+}
+
+namespace {
+
+// Standard base64 (RFC 4648, padding optional); throws RequestError on any other character.
+std::string base64_decode(const std::string& in, const std::string& field) {
+  static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    const auto v = alphabet.find(c);
+    if (v == std::string::npos) throw RequestError(field, "'" + field + "' must be base64");
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RigUpload parse_rig_upload(const std::string& body) {
+  auto j = parse_object(body, {"name", "glb"});
+  RigUpload r;
+  if (!j.contains("name") || !j["name"].is_string() || !valid_rig_name(j["name"].get<std::string>()))
+    throw RequestError("name", "'name' must be 1-64 of A-Z a-z 0-9 _ . -");
+  r.name = j["name"].get<std::string>();
+  if (!j.contains("glb") || !j["glb"].is_string() || j["glb"].get<std::string>().empty())
+    throw RequestError("glb", "'glb' must hold a skinned .glb file, base64-encoded");
+  r.glb = base64_decode(j["glb"].get<std::string>(), "glb");
+  if (r.glb.size() < 12 || r.glb.compare(0, 4, "glTF") != 0) throw RequestError("glb", "'glb' is not a binary glTF file (no 'glTF' header)");
   return r;
 }
 

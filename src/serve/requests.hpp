@@ -26,7 +26,16 @@ struct MotionRequest {
   SamplingParams sampling;
   std::string format = "json";  // generate: json | bvh | npy | glb
   PaceOptions pace;             // stream: "pace" (default true) and "lead" (seconds)
+  std::string rig;              // a rig the server holds, by name ("" = the model's own skeleton)
 };
+
+// POST /v1/rigs body: {"name": "[A-Za-z0-9_.-]{1,64}", "glb": "<base64 of a skinned .glb>"}.
+struct RigUpload {
+  std::string name, glb;  // glb: the decoded bytes
+};
+RigUpload parse_rig_upload(const std::string& body);
+// Rig names: 1-64 of A-Z a-z 0-9 _ . - (they name files and URLs).
+bool valid_rig_name(const std::string& name);
 
 // JSON text of a reply: strings from requests may hold any bytes, so invalid UTF-8 is written as
 // U+FFFD (nlohmann's default throws, and a throw there used to end the whole server).

@@ -11,6 +11,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "animation/foot_lock.hpp"
@@ -152,7 +153,17 @@ int64_t parameters(const torch::nn::Module& m) {
 }  // namespace
 
 struct MotionServer::Impl {
-  Impl(Generator& g, ServerOptions o) : gen(g), opt(std::move(o)), pool(opt.parallel, opt.queue) {}
+  Impl(Generator& g, ServerOptions o) : gen(g), opt(std::move(o)), pool(opt.parallel, opt.queue) {
+    for (const auto& [name, file] : opt.rigs) {
+      require(valid_rig_name(name), "serve: rig name '" + name + "' must be 1-64 of A-Z a-z 0-9 _ . -");
+      rigs[name] = std::make_shared<const Retargeter>(load_retargeter(file, gen.skeleton()));
+      log_info("serve: " + retarget_summary(*rigs[name]));
+    }
+  }
+  ~Impl() {
+    std::error_code ec;
+    if (!upload_dir.empty()) std::filesystem::remove_all(upload_dir, ec);
+  }
 
   Generator& gen;
   ServerOptions opt;
@@ -163,6 +174,13 @@ struct MotionServer::Impl {
   std::mutex streams_m;
   std::map<std::string, std::shared_ptr<StreamControl>> streams;
   std::mt19937_64 ids{std::random_device{}()};
+  std::mutex rigs_m;
+  std::map<std::string, std::shared_ptr<const Retargeter>> rigs;
+  int uploaded_rigs = 0;
+  std::string upload_dir;  // uploaded GLBs, removed with the server
+
+  std::shared_ptr<const Retargeter> rig_named(const std::string& name);
+  void add_rig(const httplib::Request& req, httplib::Response& res);
 
   void routes();
   void generate(const httplib::Request& req, httplib::Response& res);
@@ -178,6 +196,49 @@ struct MotionServer::Impl {
   }
 };
 
+std::shared_ptr<const Retargeter> MotionServer::Impl::rig_named(const std::string& name) {
+  std::lock_guard<std::mutex> lock(rigs_m);
+  const auto it = rigs.find(name);
+  if (it != rigs.end()) return it->second;
+  std::string held;
+  for (const auto& [n, r] : rigs) held += (held.empty() ? "" : ", ") + n;
+  throw RequestError("rig", "unknown rig '" + name + "' (this server holds: " + (held.empty() ? "none" : held) +
+                                "; start it with --rig NAME=FILE, or POST /v1/rigs)");
+}
+
+void MotionServer::Impl::add_rig(const httplib::Request& req, httplib::Response& res) {
+  const auto up = parse_rig_upload(req.body);
+  std::string path;
+  {
+    std::lock_guard<std::mutex> lock(rigs_m);
+    if (rigs.count(up.name)) throw RequestError("name", "a rig named '" + up.name + "' exists; choose another name");
+    if (uploaded_rigs >= opt.max_uploaded_rigs)
+      throw RequestError("name", "the server holds " + std::to_string(opt.max_uploaded_rigs) + " uploaded rigs already");
+    if (upload_dir.empty()) {
+      upload_dir = (std::filesystem::temp_directory_path() / ("mogo-rigs-" + new_stream_id())).string();
+      std::filesystem::create_directories(upload_dir);
+    }
+    path = upload_dir + "/" + std::to_string(uploaded_rigs++) + ".glb";
+  }
+  write_file_atomically(path, up.glb);
+  std::shared_ptr<const Retargeter> r;
+  try {
+    r = std::make_shared<const Retargeter>(load_retargeter(path, gen.skeleton()));
+  } catch (const Error& e) {
+    throw RequestError("glb", e.what());
+  }
+  {
+    std::lock_guard<std::mutex> lock(rigs_m);
+    if (rigs.count(up.name)) throw RequestError("name", "a rig named '" + up.name + "' exists; choose another name");
+    rigs[up.name] = r;
+  }
+  auto rep = r->report();
+  rep["rig"] = up.name;
+  rep["joints"] = r->rig().names;
+  rep["parents"] = r->rig().parents;
+  reply_json(res, 200, rep);
+}
+
 json MotionServer::Impl::model_card() {
   const auto& m = gen.model();
   const auto skel = gen.skeleton();
@@ -190,6 +251,12 @@ json MotionServer::Impl::model_card() {
           {"feature_dim", m.feature_dim()},
           {"skeleton", {{"name", skel.name}, {"joints", skel.joint_names}, {"parents", skel.parents}}},
           {"units", "metres, Y up, facing +Z at frame 0"},
+          {"rigs", [this] {
+             std::lock_guard<std::mutex> lock(rigs_m);
+             json names = json::array();
+             for (const auto& [n, r] : rigs) names.push_back(n);
+             return names;
+           }()},
           {"max_generate_seconds", 120},
           {"max_stream_seconds", opt.max_stream_seconds},
           {"training_steps", m.step},
@@ -208,11 +275,29 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
   GenerateOptions go;
   go.seconds = r.has_seconds ? r.seconds : 0;
   go.sampling = r.sampling;
+  const auto rig = r.rig.empty() ? nullptr : rig_named(r.rig);
+  if (rig) {
+    try {
+      require_rig_output("motion." + r.format, rig->rig());
+    } catch (const Error& e) {
+      throw RequestError("format", e.what());
+    }
+  }
   auto motion = gen.generate({r.text}, go)[0];
   const auto skel = gen.skeleton();
   auto joints = gen.joints(motion.features);
   if (opt.foot_lock) joints = lock_feet(joints, motion.features, skel);
   res.set_header("X-Mogo-Aligned-Text", motion.alignment.text);
+  if (rig) {
+    const auto m = Retargeter(*rig).apply(joints, kFps);
+    static const std::map<std::string, std::string> types = {
+        {"bvh", "text/plain"}, {"npy", "application/octet-stream"}, {"glb", "model/gltf-binary"}};
+    if (r.format != "json") return res.set_content(rig_motion_bytes(m, rig->rig(), r.format), types.at(r.format));
+    auto body = rig_motion_json(m, rig->rig());
+    body["rotations"] = rig_rotations_json(m);
+    body["alignment"] = motion.alignment.to_json();
+    return reply_json(res, 200, body);
+  }
   if (r.format == "bvh") return res.set_content(bvh::write(joints, skel), "text/plain");
   if (r.format == "npy") return res.set_content(npy::serialize(joints), "application/octet-stream");
   if (r.format == "glb") return res.set_content(gltf_binary(solve_animation(joints, skel)), "model/gltf-binary");
@@ -242,8 +327,15 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
       [this, r, id, control, ticket](size_t, httplib::DataSink& sink) {
         auto send = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
         const auto skel = gen.skeleton();
-        if (!send(sse("start", {{"id", id}, {"fps", kFps}, {"text", r.text}, {"joints", skel.joint_names}, {"parents", skel.parents}})))
-          return false;
+        std::optional<Retargeter> rig;  // the stream's own: its floor is fixed by the first frames
+        json start = {{"id", id}, {"fps", kFps}, {"text", r.text}, {"joints", skel.joint_names}, {"parents", skel.parents}};
+        if (!r.rig.empty()) {
+          rig.emplace(*rig_named(r.rig));
+          start["rig"] = r.rig;
+          start["joints"] = rig->rig().names;
+          start["parents"] = rig->rig().parents;
+        }
+        if (!send(sse("start", start))) return false;
         auto gone = [&] { return stopping.load() || !sink.is_writable(); };
         if (!ticket->enter(gone)) return false;
         StreamOptions so;
@@ -290,7 +382,10 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
               std::lock_guard<std::mutex> lock(control->m);
               control->frames = c.first_frame + c.frames();
             }
-            return send(sse("frames", {{"t0", c.first_frame}, {"text", s.text()}, {"joints", joints_json(c.joints)}}));
+            if (!rig) return send(sse("frames", {{"t0", c.first_frame}, {"text", s.text()}, {"joints", joints_json(c.joints)}}));
+            const auto m = rig->apply(c.joints, kFps);
+            return send(sse("frames", {{"t0", c.first_frame}, {"text", s.text()}, {"joints", joints_json(m.positions)},
+                                       {"rotations", rig_rotations_json(m)}, {"root", joints_json(m.root_translation.unsqueeze(0))[0]}}));
           });
           if (!sent) {
             if (stopping) break;
@@ -359,6 +454,7 @@ void MotionServer::Impl::routes() {
   http.Post("/v1/stream", guarded([this](const httplib::Request& q, httplib::Response& s) { stream(q, s); }));
   http.Post(R"(/v1/stream/([0-9a-f]+)/text)", guarded([this](const httplib::Request& q, httplib::Response& s) { change_text(q, s); }));
   http.Post("/v1/export", guarded([this](const httplib::Request& q, httplib::Response& s) { export_frames(q, s); }));
+  http.Post("/v1/rigs", guarded([this](const httplib::Request& q, httplib::Response& s) { add_rig(q, s); }));
   const auto web = opt.web_dir.empty() ? std::string(MOGO_SOURCE_DIR) + "/web" : opt.web_dir;
   // Static files from the bundled web folder only (httplib refuses paths that climb out of it).
   require(http.set_mount_point("/", web + "/public"), "serve: no web page at " + web + "/public");

@@ -4,12 +4,14 @@
 //   POST /v1/stream            server-sent events: start, frames (as soon as final), done
 //   POST /v1/stream/{id}/text  change the text of a running stream from its next step
 //   POST /v1/export            frames a client holds -> bvh | glb | json (the same exporters)
+//   POST /v1/rigs              add a skinned GLB rig by name (requests then ask for it in "rig")
 //   GET  /                     the web viewer (web/public, three.js from web/node_modules/three)
 // Generation runs in at most `parallel` slots; up to `queue` more requests wait; beyond that 503
 // with Retry-After. Before a body is read, src/serve/gate.hpp refuses wrong methods, cross-site
 // requests, a missing key, bodies that are not JSON or too long. docs/server.md has every request
 // and response.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 
@@ -32,6 +34,8 @@ struct ServerOptions {
   std::string api_key;             // "" = none; else every /v1/ request needs "Authorization: Bearer <key>"
   bool insecure = false;           // allow a non-loopback host without an api_key
   bool foot_lock = true;           // motions' joints get contact-aware foot locking
+  std::map<std::string, std::string> rigs;  // name -> rig file (.bvh, .glb, .gltf): requests name one in "rig"
+  int max_uploaded_rigs = 16;      // rigs POST /v1/rigs may add (the viewer's dropped GLBs)
 };
 
 class MotionServer {

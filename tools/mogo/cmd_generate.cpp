@@ -34,7 +34,7 @@ void print_frames(const MotionChunk& c, const std::string& text, Retargeter* rig
     const auto m = rig->apply(c.joints, kFps);
     frames = joints_json(m.positions);
     rotations = rig_rotations_json(m);
-    roots = joints_json(m.root_translation.unsqueeze(1));
+    roots = joints_json(m.root_translation.unsqueeze(0))[0];
   } else {
     frames = joints_json(c.joints);
   }
@@ -43,7 +43,7 @@ void print_frames(const MotionChunk& c, const std::string& text, Retargeter* rig
     nlohmann::json line = {{"frame", f}, {"time", f / kFps}, {"text", text}, {"joints", frames[i]}};
     if (rig) {
       line["rotations"] = rotations[i];
-      line["root"] = roots[i][0];
+      line["root"] = roots[i];
     }
     std::fputs((line.dump() + "\n").c_str(), stdout);
   }

@@ -29,6 +29,7 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
     serve::ServerOptions server;
     AlignOptions align;
     std::string model, api_key_file;
+    std::vector<std::string> rigs;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("serve", "HTTP server: generate and stream motion (server-sent events), and the web viewer at /");
@@ -47,12 +48,19 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--insecure", o->server.insecure, "allow a non-loopback --host without a key (anyone who reaches it can use it)");
   add_align_flags(cmd, o->align);
   cmd->add_option("--web", o->server.web_dir, "web folder to serve (default: the source tree's web/)");
+  cmd->add_option("--rig", o->rigs, "a character rig requests may ask for by name in \"rig\": NAME=FILE, or FILE (named by its stem); .bvh, .glb, .gltf (docs/retarget.md)");
   cmd->callback([&g, o] {
     run_command(g, [&] {
       if (!o->api_key_file.empty()) {
         require(o->server.api_key.empty(), "give --api-key or --api-key-file, not both");
         o->server.api_key = first_line(read_file(o->api_key_file));
         require(!o->server.api_key.empty(), o->api_key_file + ": the key file is empty");
+      }
+      for (const auto& r : o->rigs) {
+        const auto eq = r.find('=');
+        const std::string name = eq == std::string::npos ? std::filesystem::path(r).stem().string() : r.substr(0, eq);
+        require(!o->server.rigs.count(name), "--rig: two rigs are named '" + name + "'");
+        o->server.rigs[name] = eq == std::string::npos ? r : r.substr(eq + 1);
       }
       const std::string path = o->model.empty() ? default_model_path() : o->model;
       auto gen = Generator::load(path, pick_device(g.device));
