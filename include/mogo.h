@@ -45,6 +45,7 @@ extern "C" {
 
 typedef struct mogo_model mogo_model;
 typedef struct mogo_session mogo_session;
+typedef struct mogo_rig mogo_rig;
 
 typedef enum {
   MOGO_OK = 0,
@@ -112,6 +113,10 @@ typedef struct {
   float lead_seconds; /* realtime: seconds of motion ahead of playback, [0, 60] (default 0.2) */
   int foot_lock;      /* 1 (default): planted feet stay put (contact-aware locking, two-bone IK);
                          0: the joints as the model made them */
+  const mogo_rig* rig; /* NULL (default): the model's skeleton. A rig (mogo_rig_load; it must
+                          outlive the session): mogo_session_pull hands out the rig's joints
+                          (mogo_rig_n_joints x 3, its units, world), and each mogo_frame of
+                          mogo_session_run carries the rig's pose besides the model's joints */
 } mogo_session_params;
 
 MOGO_API mogo_session_params mogo_session_default_params(void);
@@ -142,6 +147,10 @@ typedef struct {
   const float* joints;
   int n_features;
   const float* features;
+  int n_rig_joints;          /* 0 without a rig */
+  const float* rig_joints;   /* n_rig_joints x 3: world positions, the rig's units */
+  const float* rig_rotations; /* n_rig_joints x 4: local rotations (w, x, y, z) from the rig's rest pose */
+  const float* rig_root;     /* 3: the root joint's translation in the frame above it */
 } mogo_frame;
 typedef int (*mogo_frame_callback)(const mogo_frame* frame, void* user_data);
 
@@ -176,6 +185,25 @@ MOGO_API int64_t mogo_session_cache_bytes(const mogo_session* session);  /* key/
  * every joint. The file is written atomically. */
 MOGO_API mogo_status mogo_export(const mogo_model* model, const char* path, const float* joints, int64_t n_frames,
                                  const char* rotation_order, int position_channels);
+
+/* ---- the user's own character ------------------------------------------------------------------ */
+
+/* Loads a character rig to put this model's motion on (docs/retarget.md): a BVH file or a skinned
+ * glTF/GLB. Its joints are matched to the model's by their names (Mixamo, CMU, Unreal, Unity,
+ * Blender, ...), or by mapping_path, a JSON file {"joints": {"<model joint>": "<rig joint>"}}
+ * (NULL: by names). NULL on failure (mogo_last_error names the problem). */
+MOGO_API mogo_rig* mogo_rig_load(const mogo_model* model, const char* path, const char* mapping_path);
+MOGO_API void mogo_rig_free(mogo_rig* rig); /* NULL is ignored; not while a session uses it */
+MOGO_API int mogo_rig_n_joints(const mogo_rig* rig);                        /* -1 on a bad handle */
+MOGO_API const char* mogo_rig_joint_name(const mogo_rig* rig, int joint);   /* NULL when out of range */
+MOGO_API int mogo_rig_joint_parent(const mogo_rig* rig, int joint);         /* -1 for the root */
+/* What was mapped: {"convention", "scale", "mapped": {rig joint: model joint}, "unmapped": [...],
+ * "unused": [...]}; owned by the rig. */
+MOGO_API const char* mogo_rig_report_json(const mogo_rig* rig);
+/* Writes n_frames x mogo_model_n_joints x 3 model joint positions (as pulled from a session
+ * without a rig) onto the rig: .bvh (a BVH rig), .glb/.gltf (a glTF rig: its mesh and skin with
+ * this animation), .json, .npy. Atomic. */
+MOGO_API mogo_status mogo_export_rig(const mogo_rig* rig, const char* path, const float* joints, int64_t n_frames);
 
 /* ---- errors and version --------------------------------------------------------------------- */
 

@@ -25,10 +25,22 @@ struct mogo_model {
   mogo::Skeleton skeleton;
 };
 
+struct mogo_rig {
+  const mogo_model* model;
+  mogo::Retargeter retargeter;
+  std::string report;  // mogo_rig_report_json
+};
+
+// A final frame not yet handed out: the model's joints [J,3] and features [D]; on a rig, its pose.
+struct PendingFrame {
+  torch::Tensor joints, features, rig_joints, rig_rotations, rig_root;  // rig_*: [Jr,3], [Jr,4], [3] float
+};
+
 struct mogo_session {
   mogo_model* model;
   std::unique_ptr<mogo::MotionStream> stream;
-  std::deque<std::pair<torch::Tensor, torch::Tensor>> pending;  // final frames not yet handed out: joints [J,3], features [D]
+  std::optional<mogo::Retargeter> rig;  // the session's own (its floor is fixed by the first frames)
+  std::deque<PendingFrame> pending;
   int64_t next_index = 0;      // stream index of pending.front()
   int64_t returned = 0;        // frames handed out
   std::atomic<bool> cancel{false};
@@ -131,6 +143,11 @@ mogo_session* open_session(mogo_model* model, const char* text, const mogo_sessi
     s->model = model;
     s->stream = std::make_unique<mogo::MotionStream>(*model->generator, text_arg(text), stream_options(params), prefix);
     if (params.realtime) s->pacer.emplace(params.lead_seconds, mogo::kFps);
+    if (params.rig) {
+      check_handle(params.rig, "rig");
+      fail_if(params.rig->model != model, MOGO_ERR_INVALID_ARGUMENT, "the rig was loaded for another model");
+      s->rig.emplace(params.rig->retargeter);
+    }
     out = s.release();
     remember(out);
   });
@@ -148,8 +165,18 @@ void fill(mogo_session* s) {
   while (s->pending.empty() && !s->stream->done()) {
     wait_until_due(s);
     auto chunk = s->stream->step();
-    for (int64_t i = 0; i < chunk.frames(); ++i)
-      s->pending.emplace_back(chunk.joints[i].contiguous(), chunk.features[i].contiguous());
+    if (chunk.frames() == 0) continue;
+    mogo::RigMotion m;
+    if (s->rig) m = s->rig->apply(chunk.joints, mogo::kFps);
+    for (int64_t i = 0; i < chunk.frames(); ++i) {
+      PendingFrame f{chunk.joints[i].contiguous(), chunk.features[i].contiguous(), {}, {}, {}};
+      if (s->rig) {
+        f.rig_joints = m.positions[i].to(torch::kFloat).contiguous();
+        f.rig_rotations = m.rotations[i].to(torch::kFloat).contiguous();
+        f.rig_root = m.root_translation[i].to(torch::kFloat).contiguous();
+      }
+      s->pending.push_back(std::move(f));
+    }
   }
 }
 
@@ -172,7 +199,7 @@ mogo_session_params mogo_session_default_params(void) {
   mogo::StreamOptions s;
   return mogo_session_params{d.seed, static_cast<float>(d.temperature), static_cast<int>(d.top_k),
                              static_cast<float>(d.guidance), 0.0f, 0, 0, static_cast<int>(s.switch_context), 0,
-                             static_cast<float>(mogo::PaceOptions{}.lead_seconds), 1};
+                             static_cast<float>(mogo::PaceOptions{}.lead_seconds), 1, nullptr};
 }
 
 mogo_model* mogo_model_load(const char* path, mogo_model_params params) {
@@ -262,11 +289,12 @@ int mogo_session_pull(mogo_session* session, float* joints, int max_frames, int6
     fail_if(max_frames <= 0, MOGO_ERR_INVALID_ARGUMENT, "max_frames must be > 0");
     fill(s);
     if (first_frame) *first_frame = s->returned;
-    const size_t per = static_cast<size_t>(s->model->skeleton.num_joints()) * 3;
+    const size_t per = static_cast<size_t>(s->rig ? s->rig->rig().num_joints() : s->model->skeleton.num_joints()) * 3;
     while (copied < max_frames && !s->pending.empty()) {
       if (s->pacer && copied > 0 && s->pacer->wait_seconds() > 0) break;  // realtime: only the frames due now
       if (copied == 0) wait_until_due(s);
-      std::memcpy(joints + per * static_cast<size_t>(copied), s->pending.front().first.data_ptr<float>(), per * sizeof(float));
+      const auto& f = s->pending.front();
+      std::memcpy(joints + per * static_cast<size_t>(copied), (s->rig ? f.rig_joints : f.joints).data_ptr<float>(), per * sizeof(float));
       s->pending.pop_front();
       ++copied;
       ++s->returned;
@@ -286,9 +314,15 @@ mogo_status mogo_session_run(mogo_session* session, double seconds, mogo_frame_c
       fill(s);
       if (s->pending.empty()) break;  // the stream ended
       wait_until_due(s);
-      auto& [j, f] = s->pending.front();
-      mogo_frame frame{s->returned, s->returned / mogo::kFps, static_cast<int>(j.size(0)), j.data_ptr<float>(),
-                       static_cast<int>(f.size(0)), f.data_ptr<float>()};
+      auto& p = s->pending.front();
+      mogo_frame frame{s->returned, s->returned / mogo::kFps, static_cast<int>(p.joints.size(0)), p.joints.data_ptr<float>(),
+                       static_cast<int>(p.features.size(0)), p.features.data_ptr<float>(), 0, nullptr, nullptr, nullptr};
+      if (s->rig) {
+        frame.n_rig_joints = static_cast<int>(p.rig_joints.size(0));
+        frame.rig_joints = p.rig_joints.data_ptr<float>();
+        frame.rig_rotations = p.rig_rotations.data_ptr<float>();
+        frame.rig_root = p.rig_root.data_ptr<float>();
+      }
       const int stop = callback(&frame, user_data);
       s->pending.pop_front();
       ++s->returned;
@@ -340,6 +374,58 @@ mogo_status mogo_export(const mogo_model* model, const char* path, const float* 
     o.joints_npy = true;
     try {  // its own checks (format, finite, a body) are mogo::Error: MOGO_ERR_INVALID_ARGUMENT
       mogo::write_joints(path, t, model->skeleton, o);
+    } catch (const mogo::IoError& e) {
+      throw ApiError{MOGO_ERR_IO, e.what()};
+    }
+  });
+}
+
+mogo_rig* mogo_rig_load(const mogo_model* model, const char* path, const char* mapping_path) {
+  mogo_rig* out = nullptr;
+  auto status = guarded([&] {
+    check_handle(model, "model");
+    fail_if(!path || !*path, MOGO_ERR_INVALID_ARGUMENT, "path is NULL or empty");
+    auto r = std::make_unique<mogo_rig>(
+        mogo_rig{model, mogo::load_retargeter(path, model->skeleton, mapping_path ? mapping_path : ""), ""});
+    r->report = r->retargeter.report().dump();
+    out = r.release();
+    remember(out);
+  });
+  return status == MOGO_OK ? out : nullptr;
+}
+
+void mogo_rig_free(mogo_rig* rig) {
+  if (!rig || !live(rig)) return;
+  forget(rig);
+  delete rig;
+}
+
+int mogo_rig_n_joints(const mogo_rig* rig) { return live(rig) ? static_cast<int>(rig->retargeter.rig().num_joints()) : -1; }
+
+const char* mogo_rig_joint_name(const mogo_rig* rig, int joint) {
+  if (!live(rig) || joint < 0 || joint >= rig->retargeter.rig().num_joints()) return nullptr;
+  return rig->retargeter.rig().names[joint].c_str();
+}
+
+int mogo_rig_joint_parent(const mogo_rig* rig, int joint) {
+  if (!live(rig) || joint < 0 || joint >= rig->retargeter.rig().num_joints()) return -1;
+  return static_cast<int>(rig->retargeter.rig().parents[joint]);
+}
+
+const char* mogo_rig_report_json(const mogo_rig* rig) { return live(rig) ? rig->report.c_str() : nullptr; }
+
+mogo_status mogo_export_rig(const mogo_rig* rig, const char* path, const float* joints, int64_t n_frames) {
+  return guarded([&] {
+    check_handle(rig, "rig");
+    fail_if(!path || !*path, MOGO_ERR_INVALID_ARGUMENT, "path is NULL or empty");
+    fail_if(!joints, MOGO_ERR_INVALID_ARGUMENT, "joints is NULL");
+    fail_if(n_frames < 1 || n_frames > 10000000, MOGO_ERR_INVALID_ARGUMENT, "n_frames must be in [1, 1e7]");
+    const auto& skel = rig->model->skeleton;
+    auto t = torch::from_blob(const_cast<float*>(joints), {n_frames, skel.num_joints(), 3}, torch::kFloat).clone();
+    mogo::ExportOptions o;
+    o.rig = std::make_shared<const mogo::Retargeter>(rig->retargeter);
+    try {
+      mogo::write_joints(path, t, skel, o);
     } catch (const mogo::IoError& e) {
       throw ApiError{MOGO_ERR_IO, e.what()};
     }

@@ -382,3 +382,69 @@ TEST(CApi, RealtimeSessionsHandFramesOutAtPlaybackPaceAndCancelInterruptsTheWait
   mogo_session_free(s);
   mogo_model_free(m);
 }
+
+TEST(CApi, RigsTakeTheMotionOntoTheUsersSkeleton) {
+  mogo_model* m = load_default();
+  const std::string cmu = std::string(MOGO_SOURCE_DIR) + "/../shared/data/cmu-sample/131_03.bvh";
+  mogo_rig* rig = mogo_rig_load(m, cmu.c_str(), nullptr);
+  ASSERT_NE(rig, nullptr) << mogo_last_error();
+  const int R = mogo_rig_n_joints(rig);
+  EXPECT_EQ(R, 31);
+  EXPECT_STREQ(mogo_rig_joint_name(rig, 0), "Hips");
+  EXPECT_EQ(mogo_rig_joint_parent(rig, 0), -1);
+  EXPECT_EQ(mogo_rig_joint_name(rig, R), nullptr);
+  EXPECT_NE(std::string(mogo_rig_report_json(rig)).find("\"convention\":\"cmu 3ds max\""), std::string::npos) << mogo_rig_report_json(rig);
+  // Pull hands out the rig's joints; run adds the rig's pose to each frame.
+  mogo_session_params p = params(1.0f);
+  p.rig = rig;
+  mogo_session* s = mogo_session_open(m, "a person walks forward", p);
+  ASSERT_NE(s, nullptr) << mogo_last_error();
+  auto frames = pull_all(s, R);
+  EXPECT_EQ(frames.size(), static_cast<size_t>(20 * R * 3));
+  mogo_session_free(s);
+  s = mogo_session_open(m, "a person walks forward", p);
+  struct Seen {
+    int frames = 0, rig_joints = 0;
+    double rotation_norm = 0;
+  } seen;
+  ASSERT_EQ(mogo_session_run(
+                s, 1.0,
+                [](const mogo_frame* f, void* u) {
+                  auto* v = static_cast<Seen*>(u);
+                  ++v->frames;
+                  v->rig_joints = f->n_rig_joints;
+                  const float* q = f->rig_rotations + 4 * 5;
+                  v->rotation_norm = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
+                  return 0;
+                },
+                &seen),
+            MOGO_OK)
+      << mogo_last_error();
+  EXPECT_EQ(seen.frames, 20);
+  EXPECT_EQ(seen.rig_joints, R);
+  EXPECT_NEAR(seen.rotation_norm, 1.0, 1e-4);
+  mogo_session_free(s);
+  // Export of the model's joints onto the rig.
+  s = mogo_session_open(m, "a person walks forward", params(1.0f));
+  const int J = mogo_model_n_joints(m);
+  auto model_frames = pull_all(s, J);
+  const std::string out = testing::TempDir() + "/capi_rig.bvh";
+  ASSERT_EQ(mogo_export_rig(rig, out.c_str(), model_frames.data(), static_cast<int64_t>(model_frames.size()) / (J * 3)), MOGO_OK)
+      << mogo_last_error();
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("JOINT LHipJoint"), std::string::npos);
+  EXPECT_EQ(mogo_export_rig(rig, (testing::TempDir() + "/capi_rig.glb").c_str(), model_frames.data(), 1), MOGO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(mogo_last_error()).find("needs a glTF rig"), std::string::npos);
+  // Bad rigs and handles.
+  EXPECT_EQ(mogo_rig_load(m, "/no/such/rig.bvh", nullptr), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("no such rig file"), std::string::npos);
+  EXPECT_EQ(mogo_rig_load(nullptr, cmu.c_str(), nullptr), nullptr);
+  mogo_session_free(s);
+  mogo_rig_free(rig);
+  EXPECT_EQ(mogo_rig_n_joints(rig), -1);
+  p.rig = rig;  // freed
+  EXPECT_EQ(mogo_session_open(m, "a person walks", p), nullptr);
+  EXPECT_NE(std::string(mogo_last_error()).find("rig was freed"), std::string::npos) << mogo_last_error();
+  mogo_model_free(m);
+}
