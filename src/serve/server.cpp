@@ -295,6 +295,7 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
     if (r.format != "json") return res.set_content(rig_motion_bytes(m, rig->rig(), r.format), types.at(r.format));
     auto body = rig_motion_json(m, rig->rig());
     body["rotations"] = rig_rotations_json(m);
+    body["root"] = joints_json(m.root_translation.unsqueeze(0))[0];
     body["alignment"] = motion.alignment.to_json();
     return reply_json(res, 200, body);
   }

@@ -15,6 +15,11 @@ for _ in $(seq 1 200); do
 done
 [ -n "$url" ] || { echo "server did not start"; cat "$log"; exit 1; }
 node "$src/web/tools/browser_check.mjs" "$url" $shot
+# A character of the user's: a skinned GLB (mogo's own box figure), dropped into the viewer.
+character=$(mktemp --suffix=.glb)
+trap 'kill -9 $server 2>/dev/null || true; rm -f "$log" "$character"' EXIT
+"$mogo" --threads 1 generate "a person walks forward" --seconds 1 -o "$character" > /dev/null
+node "$src/web/tools/rig_check.mjs" "$url" "$character"
 kill -TERM $server
 wait $server
 grep -q "mogo serve: stopped" "$log" || { echo "no clean shutdown"; cat "$log"; exit 1; }

@@ -1,8 +1,11 @@
 // mogo's viewer: type a sentence, Generate (the whole motion) or Stream (frames as the server makes
 // them, server-sent events over fetch), steer a running stream with a new text, play, pause, scrub,
-// download. The skeleton is drawn as bones and joints on a ground grid; the camera orbits.
+// download. The skeleton is drawn as bones and joints on a ground grid; the camera orbits. Drop a
+// skinned .glb (or pick it as "character"): the server retargets the motion onto it
+// (docs/retarget.md) and the viewer poses the character's own bones with the rotations it sends.
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 
 const $ = (id) => document.getElementById(id);
 // A server started with --api-key: open the viewer as http://host:port/#key=KEY (the fragment never
@@ -13,7 +16,8 @@ const apiKey = (() => {
   return sessionStorage.getItem('mogoKey') || '';
 })();
 const jsonHeaders = () => ({ 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) });
-const state = { fps: 20, names: [], parents: [], frames: [], texts: [], frame: 0, playing: true, streamId: null, abort: null, clock: 0 };
+const state = { fps: 20, names: [], parents: [], frames: [], texts: [], frame: 0, playing: true, streamId: null, abort: null, clock: 0,
+  rig: null, rotations: [], roots: [] };
 
 // --- scene -------------------------------------------------------------------------------------
 const view = $('view');
@@ -66,6 +70,7 @@ function showPose(i) {
   controls.target.lerp(new THREE.Vector3(pose[0], 0.8, pose[2]), 0.05);
   camera.position.add(controls.target.clone().sub(before));
   grid.position.set(Math.round(pose[0]), 0, Math.round(pose[2]));
+  poseCharacter(i);
   $('scrub').value = i;
   $('clock').textContent = `${(i / state.fps).toFixed(2)} s`;
 }
@@ -95,19 +100,69 @@ renderer.setAnimationLoop((now) => {
   state.rendered = (state.rendered || 0) + 1;
 });
 
+// --- the user's character ---------------------------------------------------------------------
+// The rig's joints (as the server names them) -> the loaded scene's bones; each frame's local
+// rotations (w, x, y, z) go onto those bones as they are, the root's translation onto the root.
+function poseCharacter(i) {
+  const rig = state.rig;
+  const q = state.rotations[i];
+  if (!rig || !q) return;
+  rig.bones.forEach((bone, j) => { if (bone) bone.quaternion.set(q[j][1], q[j][2], q[j][3], q[j][0]); });
+  const root = state.roots[i];
+  if (root && rig.bones[0]) rig.bones[0].position.set(root[0], root[1], root[2]);
+}
+
+function base64(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+async function loadCharacter(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const name = `character-${Date.now()}`;
+  status(`reading ${file.name}...`);
+  const res = await fetch('/v1/rigs', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify({ name, glb: base64(bytes) }) });
+  if (!res.ok) return status(`error: ${await errorOf(res)}`);
+  const rig = await res.json();
+  const gltf = await new GLTFLoader().parseAsync(bytes.buffer, '');
+  const byName = new Map();
+  gltf.scene.traverse((o) => byName.set(o.name, o));
+  if (state.rig) scene.remove(state.rig.scene);
+  state.rig = { name, scene: gltf.scene, joints: rig.joints,
+    bones: rig.joints.map((n) => byName.get(THREE.PropertyBinding.sanitizeNodeName(n)) ?? null) };
+  scene.add(gltf.scene);
+  $('rigName').textContent = `${file.name}: ${Object.keys(rig.mapped).length} of ${rig.joints.length} joints driven`;
+  status(`character ${file.name} loaded: Generate or Stream to see the motion on it`);
+}
+
+$('rigFile').onchange = () => { if ($('rigFile').files[0]) loadCharacter($('rigFile').files[0]); };
+view.addEventListener('dragover', (e) => e.preventDefault());
+view.addEventListener('drop', (e) => {
+  e.preventDefault();
+  const file = e.dataTransfer.files[0];
+  if (file) loadCharacter(file);
+});
+
 // --- data --------------------------------------------------------------------------------------
-function addFrames(list, text = '') {
-  for (const f of list) {
+function addFrames(list, text = '', rotations = null, roots = null) {
+  list.forEach((f, i) => {
     state.frames.push(Float32Array.from(f.flat()));
     state.texts.push(text);  // the stream's text when the frame was made
-  }
+    state.rotations.push(rotations ? rotations[i] : null);
+    state.roots.push(roots ? roots[i] : null);
+  });
   $('scrub').max = Math.max(0, state.frames.length - 1);
-  setEnabled(state.frames.length > 0, 'play', 'scrub', 'dlBvh', 'dlGlb', 'dlJson');
+  setEnabled(state.frames.length > 0, 'play', 'scrub');
+  // Downloads are of mogo's own skeleton (`mogo generate --rig` writes files on a character).
+  setEnabled(state.frames.length > 0 && !state.rig, 'dlBvh', 'dlGlb', 'dlJson');
 }
 
 function reset() {
   state.frames = [];
   state.texts = [];
+  state.rotations = [];
+  state.roots = [];
   state.frame = 0;
   state.clock = 0;
   state.playing = true;
@@ -123,6 +178,7 @@ function request() {
   if (!Number.isNaN(seconds)) body.seconds = seconds;
   const seed = parseInt($('seed').value, 10);
   if (!Number.isNaN(seed)) body.seed = seed;
+  if (state.rig) body.rig = state.rig.name;
   return body;
 }
 
@@ -151,7 +207,7 @@ async function generate() {
   const motion = await res.json();
   reset();
   setSkeleton(motion.joints, motion.parents);
-  addFrames(motion.frames);
+  addFrames(motion.frames, '', motion.rotations, motion.root);
   showAligned(motion.alignment);
   status(`${motion.frames.length} frames`);
 }
@@ -188,7 +244,7 @@ async function stream() {
         } else if (event === 'aligned') {
           showAligned(data);
         } else if (event === 'frames') {
-          addFrames(data.joints, data.text);
+          addFrames(data.joints, data.text, data.rotations, data.root);
           status(`streaming: ${state.frames.length} frames (${data.text})`);
         } else if (event === 'done') {
           status(`${data.frames} frames`);
@@ -251,4 +307,12 @@ window.mogoViewer = {
   get streamId() { return state.streamId; },
   pose(i) { return state.frames[i] ? Array.from(state.frames[i]) : null; },
   textAt(i) { return state.texts[i] ?? null; },
+  get rig() { return state.rig?.name ?? null; },
+  // World position of the character's bone for rig joint j as drawn now (null without one).
+  boneWorld(j) {
+    const b = state.rig?.bones[j];
+    if (!b) return null;
+    state.rig.scene.updateMatrixWorld(true);
+    return b.getWorldPosition(new THREE.Vector3()).toArray();
+  },
 };
