@@ -30,7 +30,7 @@
 #include <torch/torch.h>
 
 #include "animation/character_rig.hpp"
-#include "animation/joint_map.hpp"
+#include "motion/joint_map.hpp"
 #include "motion/skeleton.hpp"
 
 namespace mogo {

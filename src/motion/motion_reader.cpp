@@ -3,7 +3,9 @@
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "common/archive.hpp"
 #include "motion/bvh.hpp"
+#include "motion/joint_map.hpp"
 #include "motion/features.hpp"
 #include "motion/npy.hpp"
 
@@ -11,17 +13,42 @@ namespace mogo {
 
 namespace {
 
+// A mapping of the model's joints onto the file's by a JointMap (motion/joint_map.hpp); every
+// model joint must have one.
+bvh::Mapping mapping_of(const JointMap& jm, const Skeleton& skel, const bvh::Bvh& file, const std::string& path) {
+  bvh::Mapping m;
+  m.name = path;
+  m.skeleton = skel;
+  for (int64_t j = 0; j < skel.num_joints(); ++j) {
+    require(jm.rig_of[j] >= 0, path + ": no joint of the file stands for the model's '" + skel.joint_names[j] + "'; give --mapping");
+    m.source_names.push_back(file.joints[jm.rig_of[j]].name);
+  }
+  return m;
+}
+
 bvh::Mapping mapping_for(const Skeleton& skel, const std::string& mapping_path, const bvh::Bvh& file, const std::string& path) {
+  std::vector<std::string> names;
+  for (const auto& j : file.joints) names.push_back(j.name);
   if (mapping_path.empty()) {
     bvh::Mapping m;  // joints by the skeleton's own names (BVH files mogo wrote, or the same rig)
     m.skeleton = skel;
     m.source_names = skel.joint_names;
     if (m.fits(file)) return m;
-    m = bvh::Mapping::detect(file, path, skel.name);  // another naming of the model's rig
+    try {
+      m = bvh::Mapping::detect(file, path, skel.name);  // another naming of the model's rig
+    } catch (const Error& shipped) {
+      try {  // a rig of another naming convention (a motion written with --rig, a Mixamo clip)
+        return mapping_of(detect_joint_map(skel, names, path), skel, file, path);
+      } catch (const Error&) {
+        throw shipped;
+      }
+    }
     m.skeleton = skel;
     return m;
   }
-  auto m = bvh::Mapping::load(mapping_path);
+  const auto j = load_json_file(mapping_path);
+  if (!j.contains("skeleton")) return mapping_of(joint_map_from_json(j, skel, names, mapping_path), skel, file, path);
+  auto m = bvh::Mapping::from_json(j, mapping_path);
   require(m.skeleton.joint_names == skel.joint_names,
           mapping_path + ": maps onto skeleton '" + m.skeleton.name + "', not the model's '" + skel.name + "'");
   m.skeleton = skel;

@@ -11,8 +11,10 @@
 
 namespace mogo {
 
-// mapping_path: optional joint mapping (data/skeletons/*.json); its skeleton must have the same
-// joints as `skel`. Errors name the file and what does not fit.
+// mapping_path: optional joint mapping: data/skeletons/*.json (its skeleton must have the same
+// joints as `skel`), or {"joints": {"<model joint>": "<file joint>"}} as for --rig. Without one,
+// joints are found by the model's own names, the shipped mappings, then the naming conventions
+// of rigs (data/rigs/joint-names.json). Errors name the file and what does not fit.
 torch::Tensor read_motion_features(const std::string& path, const Skeleton& skel, const std::string& mapping_path = "");
 
 }  // namespace mogo

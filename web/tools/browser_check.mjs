@@ -3,14 +3,11 @@
 // arrive, that the skeleton moves (joint positions differ between two screenshots, and so do the
 // screenshots' pixels), that a text change reaches the stream, and that the console stays clean.
 // Usage: node web/tools/browser_check.mjs http://127.0.0.1:PORT/ [screenshot.png]
-import puppeteer from 'puppeteer-core';
+import { fail, launchChromium } from './chromium.mjs';
 
 const url = process.argv[2];
 const shot = process.argv[3];
-const fail = (msg) => { console.log(JSON.stringify({ ok: false, error: msg })); process.exit(1); };
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const browser = await puppeteer.launch({ executablePath, headless: true,
-  args: ['--no-sandbox', '--disable-gpu-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--window-size=1100,700'] });
+const browser = await launchChromium(1100, 700);
 const errors = [];
 try {
   const page = await browser.newPage();

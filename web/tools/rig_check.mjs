@@ -3,13 +3,10 @@
 // it), generates a motion, and checks that the character's own bones stand where the frames put
 // the rig's joints, that they move, and that the console stays clean.
 // Usage: node web/tools/rig_check.mjs http://127.0.0.1:PORT/ character.glb
-import puppeteer from 'puppeteer-core';
+import { fail, launchChromium } from './chromium.mjs';
 
 const [url, glb] = process.argv.slice(2);
-const fail = (msg) => { console.log(JSON.stringify({ ok: false, error: msg })); process.exit(1); };
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const browser = await puppeteer.launch({ executablePath, headless: true,
-  args: ['--no-sandbox', '--disable-gpu-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--window-size=900,600'] });
+const browser = await launchChromium(900, 600);
 const errors = [];
 try {
   const page = await browser.newPage();

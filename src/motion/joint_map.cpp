@@ -1,4 +1,4 @@
-#include "animation/joint_map.hpp"
+#include "motion/joint_map.hpp"
 
 #include <algorithm>
 #include <map>
