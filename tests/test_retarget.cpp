@@ -563,3 +563,22 @@ TEST(Retarget, CliWritesOnTheRigStreamsItsRotationsAndRefusesAMismatch) {
   EXPECT_EQ(first.at("rotations").size(), 31u);
   EXPECT_EQ(first.at("root").size(), 3u);
 }
+
+TEST(Retarget, ARigWithoutToesOrNeckStillWalksOnTheFloor) {
+  RigStyle st;
+  st.names = mixamo_names();
+  for (const char* part : {"toe_l", "toe_r", "neck"}) st.names.erase(part);
+  test::TempDir dir("mogo-retarget");
+  write_file_atomically(dir / "rig.bvh", rig_bvh(st));
+  const auto& w = walk();
+  auto r = load_retargeter(dir / "rig.bvh", w.skel);
+  EXPECT_EQ(r.report().at("unused"), nlohmann::json::array({"Neck", "Toes_L", "Toes_R"}));
+  const auto m = Retargeter(r).apply(w.joints, 20.0);
+  std::string worst;
+  EXPECT_LE(worst_bone(m, r, w, &worst), 2.0) << worst;
+  // The feet's lowest points are the ankles themselves now (their End Sites point up): on the
+  // floor where planted.
+  const auto& s = w.skel;
+  auto ankle = [&](int64_t model) { return m.positions.select(1, r.map().rig_of[model]).select(1, 1); };
+  EXPECT_NEAR(torch::quantile(torch::minimum(ankle(s.feet_left[0]), ankle(s.feet_right[0])), 0.1).item<double>(), 0.0, 0.01);
+}

@@ -38,6 +38,12 @@ Retargeter::Retargeter(CharacterRig rig, const Skeleton& model, JointMap map, Re
     model_of_[r] = m;
   }
   require(map_.rig_of[0] >= 0, rig_.path + ": no rig joint for the model's root '" + model_.joint_names[0] + "' (the hips)");
+  // The body hangs from the hips: joints above them (a root at the floor, an armature bone) follow
+  // the hips and must not be driven themselves.
+  for (int64_t a = rig_.parents[map_.rig_of[0]]; a >= 0; a = rig_.parents[a])
+    if (model_of_[a] >= 0)
+      throw Error(rig_.path + ": rig joint '" + rig_.names[a] + "' (for '" + model_.joint_names[model_of_[a]] + "') is above the hips ('" +
+                  rig_.names[map_.rig_of[0]] + "'); the hips must be the highest joint driven");
   // Aims: from each mapped joint, down through unmapped joints to the next mapped ones.
   const auto children = rig_.children();
   const auto& P = rig_.rest_position;
@@ -213,12 +219,13 @@ RigMotion Retargeter::apply(const torch::Tensor& joints, double fps) {
     std::vector<torch::Tensor> flat;
     double rig_pitch = 0;
     for (const auto& l : legs_) {
+      if (l.toe < 0) continue;  // a rig without toes: its feet follow the shins
       auto foot = X.select(1, l.model_toe) - X.select(1, l.model_ankle);
       flat.push_back(pitch(foot).masked_select(model_ankle(l) < planted_height_ + kFlatHeight * scale_));
-      rig_pitch += pitch((rig_.rest_position[l.toe] - rig_.rest_position[l.ankle]).unsqueeze(0))[0].item<double>() / 2;
+      rig_pitch += pitch((rig_.rest_position[l.toe] - rig_.rest_position[l.ankle]).unsqueeze(0))[0].item<double>();
     }
-    auto all = torch::cat(flat);
-    foot_pitch_ = all.numel() ? rig_pitch - all.median().item<double>() : 0.0;
+    auto all = flat.empty() ? torch::empty({0}, torch::kDouble) : torch::cat(flat);
+    foot_pitch_ = all.numel() ? rig_pitch / static_cast<double>(flat.size()) - all.median().item<double>() : 0.0;
   }
   std::vector<torch::Tensor> dirs(J);
   for (const auto& l : legs_) {
