@@ -582,3 +582,23 @@ TEST(Retarget, ARigWithoutToesOrNeckStillWalksOnTheFloor) {
   auto ankle = [&](int64_t model) { return m.positions.select(1, r.map().rig_of[model]).select(1, 1); };
   EXPECT_NEAR(torch::quantile(torch::minimum(ankle(s.feet_left[0]), ankle(s.feet_right[0])), 0.1).item<double>(), 0.0, 0.01);
 }
+
+TEST(Retarget, NamingConventionsAreRecognisedWhateverTheCaseAndPrefix) {
+  const auto& skel = walk().skel;
+  auto convention_of = [&](const std::vector<std::string>& names) { return detect_joint_map(skel, names, "rig").convention; };
+  EXPECT_EQ(convention_of({"Hips", "Spine", "Chest", "UpperChest", "Neck", "Head", "LeftUpperLeg", "LeftLowerLeg", "LeftFoot", "LeftToes",
+                           "RightUpperLeg", "RightLowerLeg", "RightFoot", "RightToes", "LeftUpperArm", "LeftLowerArm", "LeftHand"}),
+            "unity humanoid");
+  EXPECT_EQ(convention_of({"DEF-spine", "DEF-spine.001", "DEF-spine.003", "DEF-thigh.L", "DEF-shin.L", "DEF-foot.L", "DEF-thigh.R",
+                           "DEF-shin.R", "DEF-foot.R", "DEF-upper_arm.L.001"}),
+            "blender metarig / rigify");
+  EXPECT_EQ(convention_of({"Armature|PELVIS", "THIGH_L", "CALF_L", "FOOT_L", "THIGH_R", "CALF_R", "FOOT_R", "SPINE_01"}), "unreal mannequin");
+  EXPECT_EQ(convention_of({"mixamorig1:Hips", "mixamorig1:LeftUpLeg", "mixamorig1:LeftLeg", "mixamorig1:LeftFoot", "mixamorig1:RightUpLeg",
+                           "mixamorig1:RightLeg", "mixamorig1:RightFoot"}),
+            "mixamo / cmu");
+  // Which joint: the preferred name when a convention lists several (Unity's chest is UpperChest).
+  const auto m = detect_joint_map(skel, {"Hips", "Spine", "Chest", "UpperChest", "LeftUpperLeg", "LeftLowerLeg", "LeftFoot",
+                                         "RightUpperLeg", "RightLowerLeg", "RightFoot"}, "rig");
+  EXPECT_EQ(m.rig_of[skel.index_of("Chest")], 3);
+  EXPECT_EQ(normalise_joint_name("Armature|DEF-Thigh.L"), "thigh.l");
+}
