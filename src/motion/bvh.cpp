@@ -204,13 +204,9 @@ torch::Tensor global_positions(const Bvh& b) {
         t.select(1, axis_of(c) - 'X').copy_(b.motion.select(1, col));
       }
     }
-    torch::Tensor q = rot::qidentity({F}, opts);
     // Rotations compose in channel order (intrinsic): R = R_c1 R_c2 R_c3.
-    for (size_t k = 0; k < order.size(); ++k) {
-      auto axis = torch::zeros({3}, opts);
-      axis[order[k] - 'X'] = 1.0;
-      q = rot::qmul(q, rot::quat_from_axis_angle(axis.expand({F, 3}), b.motion.select(1, rot_cols[k]) * (M_PI / 180.0)));
-    }
+    const torch::Tensor q = order.empty() ? rot::qidentity({F}, opts)
+                                          : rot::axes_to_quat(b.motion.index_select(1, torch::tensor(rot_cols, torch::kLong)), order);
     if (jt.parent < 0) {
       rot[j] = q;
       pos[j] = t;

@@ -149,18 +149,26 @@ torch::Tensor cont6d_to_matrix(const torch::Tensor& c6) {
 
 torch::Tensor cont6d_to_quat(const torch::Tensor& c6) { return matrix_to_quat(cont6d_to_matrix(c6)); }
 
-torch::Tensor euler_to_quat(const torch::Tensor& degrees, const std::string& order) {
-  check_order(order);
+torch::Tensor axes_to_quat(const torch::Tensor& degrees, const std::string& axes) {
+  require(!axes.empty() && axes.find_first_not_of("XYZ") == std::string::npos, "rotation axes '" + axes + "' must be X, Y or Z");
+  require(degrees.dim() >= 1 && degrees.size(-1) == static_cast<int64_t>(axes.size()),
+          "rotation axes '" + axes + "' need " + std::to_string(axes.size()) + " angles per rotation");
   auto rad = degrees * (M_PI / 180.0);
   torch::Tensor q;
-  auto axis_shape = degrees.sizes().vec();  // [...,3]
-  for (int i = 0; i < 3; ++i) {
+  auto axis_shape = degrees.sizes().vec();  // [...,n] -> axes [...,3]
+  axis_shape.back() = 3;
+  for (size_t i = 0; i < axes.size(); ++i) {
     auto axis = torch::zeros({3}, degrees.options());
-    axis[axis_index(order[i])] = 1.0;
-    auto qi = quat_from_axis_angle(axis.expand(axis_shape), rad.select(-1, i));
+    axis[axis_index(axes[i])] = 1.0;
+    auto qi = quat_from_axis_angle(axis.expand(axis_shape), rad.select(-1, static_cast<int64_t>(i)));
     q = i == 0 ? qi : qmul(q, qi);
   }
   return q;
+}
+
+torch::Tensor euler_to_quat(const torch::Tensor& degrees, const std::string& order) {
+  check_order(order);
+  return axes_to_quat(degrees, order);
 }
 
 // For R = R_a(t0) R_b(t1) R_c(t2) with (a,b,c) a permutation of the axes: with parity sign s,

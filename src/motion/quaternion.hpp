@@ -34,6 +34,9 @@ torch::Tensor cont6d_to_quat(const torch::Tensor& c6);      // [...,6] -> [...,4
 // Euler angles in degrees with an axis order as written in BVH CHANNELS (e.g. "ZXY"): the
 // rotation is R = R_first * R_second * R_third (intrinsic), so "ZXY" means Rz * Rx * Ry.
 torch::Tensor euler_to_quat(const torch::Tensor& degrees, const std::string& order);  // [...,3]
+// The same product over any axes, repeats allowed (a BVH joint's rotation channels as
+// the file lists them): degrees [...,n] -> [...,4].
+torch::Tensor axes_to_quat(const torch::Tensor& degrees, const std::string& axes);
 // Inverse for any of the six orders; angles in degrees, [...,3,3] -> [...,3] in `order`.
 torch::Tensor matrix_to_euler(const torch::Tensor& m, const std::string& order);
 // Makes a sequence of Euler angles [T,3] (degrees) continuous: per frame, of the two triplets

@@ -80,8 +80,7 @@ VQReport evaluate_vq(RVQVAEImpl& model, const MotionDataset& data, torch::Device
     *v /= std::max<int64_t>(1, joint_frames);
   for (int64_t q = 0; q < Q; ++q) {
     r.by_layers.push_back({q + 1, err_mm[q] / joint_frames, rel_mm[q] / joint_frames, l1[q] / r.frames, mse[q] / r.frames});
-    auto p = counts[q].to(torch::kDouble) / counts[q].sum().item<double>();
-    r.perplexity.push_back(std::exp(-(p * torch::log(p + 1e-12)).sum().item<double>()));
+    r.perplexity.push_back(perplexity_of_counts(counts[q]));
     r.usage.push_back((counts[q] > 0).sum().item<double>() / K);
   }
   return r;

@@ -47,11 +47,12 @@ void QuantizeEMAResetImpl::ema_update(const torch::Tensor& x_in, const torch::Te
   codebook.copy_(usage * updated + (1 - usage) * random_rows(x, K));
 }
 
-double QuantizeEMAResetImpl::perplexity(const torch::Tensor& idx) const {
-  auto counts = torch::bincount(idx.flatten(), {}, K).to(torch::kDouble);
-  auto p = counts / counts.sum().clamp_min(1);
+double perplexity_of_counts(const torch::Tensor& counts) {
+  auto p = counts.to(torch::kDouble) / counts.sum().to(torch::kDouble).clamp_min(1);
   return std::exp(-(p * torch::log(p + 1e-10)).sum().item<double>());
 }
+
+double QuantizeEMAResetImpl::perplexity(const torch::Tensor& idx) const { return perplexity_of_counts(torch::bincount(idx.flatten(), {}, K)); }
 
 ResidualVQImpl::ResidualVQImpl(const VQConfig& c) : cfg(c) {
   for (int64_t q = 0; q < c.num_quantizers; ++q) layers->push_back(QuantizeEMAReset(c.codebook_size, c.code_dim, c.ema_decay));

@@ -13,6 +13,9 @@
 
 namespace mogo {
 
+// exp(entropy) of a code-use histogram: how many codes are in effect used (1 to K).
+double perplexity_of_counts(const torch::Tensor& counts);
+
 // One codebook with EMA updates and dead-code reset.
 struct QuantizeEMAResetImpl : torch::nn::Module {
   QuantizeEMAResetImpl(int64_t codebook_size, int64_t code_dim, double decay);
