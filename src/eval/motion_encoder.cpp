@@ -1,6 +1,7 @@
 #include "eval/motion_encoder.hpp"
 
 #include "common/error.hpp"
+#include "text/text_encoder.hpp"
 
 namespace mogo {
 
@@ -34,8 +35,7 @@ torch::Tensor MotionEncoderImpl::forward(const torch::Tensor& x, const torch::Te
   auto mask = pos.unsqueeze(0) < steps.unsqueeze(1);                              // [B,S] true = valid
   h = encoder->forward(h.transpose(0, 1), torch::Tensor(), ~mask).transpose(0, 1);
   h = norm(h);
-  auto m = mask.unsqueeze(-1).to(h.dtype());
-  return project((h * m).sum(1) / m.sum(1).clamp_min(1.0));
+  return project(masked_mean(h, mask));
 }
 
 }  // namespace mogo

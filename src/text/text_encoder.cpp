@@ -14,6 +14,11 @@ TextEncoderImpl::TextEncoderImpl(const TextEncoderConfig& c) : cfg(c) {
   project = register_module("project", torch::nn::Linear(c.dim, c.out_dim));
 }
 
+torch::Tensor masked_mean(const torch::Tensor& h, const torch::Tensor& mask) {
+  auto m = mask.unsqueeze(-1).to(h.dtype());
+  return (h * m).sum(1) / m.sum(1).clamp_min(1.0);
+}
+
 TextEncoding TextEncoderImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask) {
   require(ids.dim() == 2 && ids.sizes() == mask.sizes(), "TextEncoder: ids and mask must both be [B,L]");
   require(ids.size(1) <= cfg.max_length, "TextEncoder: sequence of " + std::to_string(ids.size(1)) +
@@ -23,9 +28,7 @@ TextEncoding TextEncoderImpl::forward(const torch::Tensor& ids, const torch::Ten
   // torch's TransformerEncoder is sequence-first: [L,B,dim]; key padding mask: true = ignore.
   auto h = encoder->forward(x.transpose(0, 1), /*src_mask=*/torch::Tensor(), /*src_key_padding_mask=*/~mask).transpose(0, 1);
   h = norm(h);
-  auto m = mask.unsqueeze(-1).to(h.dtype());
-  auto pooled = (h * m).sum(1) / m.sum(1).clamp_min(1.0);
-  return {h, project(pooled)};
+  return {h, project(masked_mean(h, mask))};
 }
 
 }  // namespace mogo

@@ -7,6 +7,10 @@
 
 namespace mogo {
 
+// The mean of a sequence's valid positions: h [B,L,D], mask [B,L] (true = valid) -> [B,D]; a row
+// with none is 0. The text encoder and the evaluator's motion encoder pool with it.
+torch::Tensor masked_mean(const torch::Tensor& h, const torch::Tensor& mask);
+
 struct TextEncoderConfig {
   int64_t vocab_size = 512;
   int64_t dim = 256;
