@@ -121,7 +121,7 @@ mogo::StreamOptions stream_options(const mogo_session_params& p) {
   o.sampling.guidance = p.guidance;
   const auto problem = o.sampling.check();  // the engine's ranges, named as in mogo_session_params
   fail_if(!problem.field.empty(), MOGO_ERR_INVALID_ARGUMENT, problem.field + " " + problem.message);
-  o.max_frames = p.seconds > 0 ? std::max<int64_t>(1, std::llround(p.seconds * mogo::kFps)) : 0;
+  o.max_frames = p.seconds > 0 ? mogo::frames_in(p.seconds) : 0;
   o.stop_at_end = p.stop_at_end != 0;
   o.window = p.window;
   o.switch_context = p.switch_context;
@@ -309,7 +309,7 @@ mogo_status mogo_session_run(mogo_session* session, double seconds, mogo_frame_c
     auto* s = session_arg(session);
     fail_if(!callback, MOGO_ERR_INVALID_ARGUMENT, "callback is NULL");
     fail_if(!(seconds > 0) || seconds > 1e7, MOGO_ERR_INVALID_ARGUMENT, "seconds must be in (0, 1e7]");
-    const int64_t until = s->returned + std::max<int64_t>(1, std::llround(seconds * mogo::kFps));
+    const int64_t until = s->returned + mogo::frames_in(seconds);
     while (s->returned < until) {
       fill(s);
       if (s->pending.empty()) break;  // the stream ended

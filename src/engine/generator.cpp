@@ -27,8 +27,10 @@ int64_t seconds_to_frames(double seconds) {
     std::snprintf(buf, sizeof buf, "duration %.3g s is outside [%.1f, %.0f] s: using %.1f s", seconds, kMinSeconds, kMaxSeconds, s);
     log_warning(buf);
   }
-  return static_cast<int64_t>(std::lround(s * kFps));
+  return frames_in(s);
 }
+
+int64_t frames_in(double seconds) { return std::max<int64_t>(1, std::llround(seconds * kFps)); }
 
 namespace {
 

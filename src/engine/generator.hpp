@@ -88,5 +88,7 @@ std::string default_model_path();
 
 // Clamps a requested duration to [kMinSeconds, kMaxSeconds] with a warning; returns frames.
 int64_t seconds_to_frames(double seconds);
+// Frames in `seconds` of motion (a stream's length, a time in a motion), at least 1; no clamp.
+int64_t frames_in(double seconds);
 
 }  // namespace mogo

@@ -342,7 +342,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         StreamOptions so;
         so.sampling = r.sampling;
         // seconds > 0: that long; 0: until the client leaves (capped); absent: until the model ends it.
-        so.max_frames = static_cast<int64_t>(std::llround((r.has_seconds && r.seconds > 0 ? r.seconds : opt.max_stream_seconds) * kFps));
+        so.max_frames = frames_in(r.has_seconds && r.seconds > 0 ? r.seconds : opt.max_stream_seconds);
         so.stop_at_end = !r.has_seconds;
         so.foot_lock = opt.foot_lock;
         torch::NoGradGuard no_grad;

@@ -73,7 +73,7 @@ torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel) {
   if (!f.at) return features;
   const double length = static_cast<double>(features.size(0)) / kFps;
   require(*f.at <= length, f.from + ": --at " + c10::str(*f.at) + " s is past the end of the motion (" + c10::str(length) + " s)");
-  return features.narrow(0, 0, std::max<int64_t>(1, std::llround(*f.at * kFps)));
+  return features.narrow(0, 0, frames_in(*f.at));
 }
 
 // The timeline of a generation: --timeline, the actions of a prompt with several ("walk, then
