@@ -1,5 +1,6 @@
 #include "animation/character_rig.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <functional>

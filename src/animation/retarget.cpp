@@ -1,6 +1,8 @@
 #include "animation/retarget.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
 
 #include "animation/two_bone_ik.hpp"
 #include "common/error.hpp"
