@@ -1,9 +1,13 @@
 #include "common/runtime.hpp"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/error.hpp"
@@ -69,5 +73,42 @@ torch::Device pick_device(const std::string& name) {
 
 void set_verbose(bool v) { g_verbose = v; }
 bool verbose() { return g_verbose; }
+
+double seconds_since_process_start() {
+  // /proc/self/stat field 22: start time in clock ticks since boot; /proc/uptime: seconds since boot.
+  std::ifstream stat("/proc/self/stat"), uptime("/proc/uptime");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  for (int i = 3; i <= 22 && fields >> f; ++i) {}
+  double up = 0;
+  uptime >> up;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return ticks > 0 && !f.empty() ? std::max(0.0, up - std::stod(f) / ticks) : 0.0;
+}
+
+StageClock::StageClock() : last_(std::chrono::steady_clock::now()), startup_(seconds_since_process_start()) {}
+
+void StageClock::mark(const std::string& stage) {
+  const auto now = std::chrono::steady_clock::now();
+  stages_.emplace_back(stage, std::chrono::duration<double>(now - last_).count());
+  last_ = now;
+}
+
+std::string StageClock::summary() const {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "start-up %.2f s", startup_);
+  std::string s = buf;
+  double total = startup_;
+  for (const auto& [name, seconds] : stages_) {
+    std::snprintf(buf, sizeof buf, ", %s %.2f s", name.c_str(), seconds);
+    s += buf;
+    total += seconds;
+  }
+  std::snprintf(buf, sizeof buf, "; total %.2f s", total);
+  return s + buf;
+}
 
 }  // namespace mogo

@@ -1,5 +1,6 @@
 // Process-wide runtime settings: LibTorch's thread count, the compute device, verbosity.
 #pragma once
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,23 @@ std::string installed_file(const std::vector<std::string>& relative);
 
 void set_verbose(bool verbose);
 bool verbose();
+
+// Seconds since this process started (the kernel's start time, 10 ms resolution): called first
+// thing in main(), the time spent loading shared objects and in their static set-up (LibTorch's).
+double seconds_since_process_start();
+
+// Wall time of a command's stages, for -v: mark("model") after each stage; summary() gives
+// "start-up 0.61 s, model 0.28 s, ...; total 1.20 s" from the process's start.
+class StageClock {
+ public:
+  StageClock();
+  void mark(const std::string& stage);
+  std::string summary() const;
+
+ private:
+  std::chrono::steady_clock::time_point last_;
+  double startup_;
+  std::vector<std::pair<std::string, double>> stages_;
+};
 
 }  // namespace mogo

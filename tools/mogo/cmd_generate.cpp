@@ -178,9 +178,11 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       std::optional<std::string> text;  // an empty text given is an error of its own ("prompt is empty")
       if (cmd->count("text") > 0) text = o->text;
       auto gen = Generator::load(path, pick_device(g.device));
+      command_clock().mark("model");
       if (!sf->rig.empty()) {
         o->out.rig = std::make_shared<const Retargeter>(load_retargeter(sf->rig, gen.skeleton(), sf->mapping));
         require_rig_output(o->output, o->out.rig->rig(), o->out);
+        command_clock().mark("rig");
       }
       o->align.report_nearest = g.verbose;  // the nearest-caption report costs seconds; only -v prints it
       gen.set_alignment(o->align);
@@ -199,14 +201,18 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       if (sf->streaming() || timeline.size() > 1) {
         require(o->samples == 1, "--samples works only with one action and without --timeline, --stream and --from");
         auto features = generate_streamed(gen, timeline, o->gen, *sf, o->out.foot_lock, report, g.verbose);
+        command_clock().mark("generate");
         if (to_file) write_motion(o->output, features, gen.skeleton(), o->out);
+        command_clock().mark("write");
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", to_file ? o->output.c_str() : "stream",
                      (long long)features.size(0), features.size(0) / kFps);
+        if (g.verbose) std::fprintf(report, "timings: %s\n", command_clock().summary().c_str());
         return;
       }
       require(text.has_value(), "give the text to generate from, e.g. mogo generate \"a person walks forward\"");
       std::vector<std::string> texts(static_cast<size_t>(o->samples), o->text);
       auto motions = gen.generate(texts, o->gen);
+      command_clock().mark("align + generate + decode");
       if (g.verbose) std::fprintf(report, "%s\n", motions.front().alignment.summary().c_str());
       for (size_t i = 0; i < motions.size(); ++i) {
         auto out = numbered(o->output, static_cast<int64_t>(i), o->samples);
@@ -214,6 +220,8 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", out.c_str(), (long long)motions[i].features.size(0),
                      motions[i].features.size(0) / kFps);
       }
+      command_clock().mark("write");
+      if (g.verbose) std::fprintf(report, "timings: %s\n", command_clock().summary().c_str());
     });
   });
 }

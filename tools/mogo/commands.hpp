@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/runtime.hpp"
 #include "engine/prompt_align.hpp"
 #include "export/motion_writer.hpp"
 #include "train/plan.hpp"
@@ -23,6 +24,10 @@ struct GlobalOptions {
 // one clear line on stderr and exit code 1. A message that does not name `subject` (the command's
 // input file, when it has one) is prefixed with it.
 void run_command(const GlobalOptions& g, const std::function<void()>& body, const std::string& subject = "");
+
+// The running command's stage clock (started by run_command: its first stage is "threads");
+// commands mark their stages, and -v prints the summary (docs/benchmarks.md, the main command).
+StageClock& command_clock();
 
 // The one line that reports a command-line error; an unknown command is named as such.
 std::string parse_error_line(const CLI::App& app, int argc, char** argv, const CLI::ParseError& e);

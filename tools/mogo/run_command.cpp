@@ -28,10 +28,17 @@ bool names_a_file(const std::string& message) {
 
 }  // namespace
 
+StageClock& command_clock() {
+  static StageClock clock;  // made on first use: at the start of run_command
+  return clock;
+}
+
 void run_command(const GlobalOptions& g, const std::function<void()>& body, const std::string& subject) {
   try {
+    command_clock();
     mogo::set_verbose(g.verbose);
     int n = mogo::configure_threads(g.threads);
+    command_clock().mark("threads");
     if (g.verbose) {
       std::fprintf(stderr, "mogo: %d threads, BLAS: %s\n", n, mogo::blas_in_use().c_str());
     }
