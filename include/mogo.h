@@ -38,9 +38,10 @@ extern "C" {
 #define MOGO_API
 #endif
 
-/* The version of this header; mogo_version() gives the library's ("MAJOR.MINOR.PATCH"). */
+/* The version of this header; mogo_version() gives the library's ("MAJOR.MINOR.PATCH"). 0.2: rigs
+ * (mogo_rig_*, mogo_session_params.rig, the rig fields of mogo_frame); recompile against it. */
 #define MOGO_VERSION_MAJOR 0
-#define MOGO_VERSION_MINOR 1
+#define MOGO_VERSION_MINOR 2
 #define MOGO_VERSION_PATCH 0
 
 typedef struct mogo_model mogo_model;
