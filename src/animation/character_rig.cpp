@@ -134,6 +134,7 @@ CharacterRig rig_from_gltf(const std::string& path) {
         const auto t = decompose(node_matrix(m.nodes[c]), path + ": node '" + m.nodes[c].name + "'").translation;
         r.rest_tip[j] = r.rest_position[j] + r.above_scale * rot::qrot(r.rest_world_rotation[j], t);
       }
+  r.gltf = std::make_shared<const tg::Model>(std::move(m));
   return r;
 }
 
@@ -157,6 +158,8 @@ CharacterRig rig_from_bvh(const bvh::Bvh& b, const std::string& path) {
   r.path = path;
   r.format = "bvh";
   r.bvh = b;
+  r.bvh.motion = torch::Tensor();  // the rig's own take is not needed: results write their own
+  r.bvh.frames = 0;
   std::vector<torch::Tensor> trans;
   for (const auto& j : b.joints) {
     r.names.push_back(j.name);

@@ -3,12 +3,17 @@
 // the file's units) and the rest pose placed in the world, which retargeting aims from. Nothing is
 // assumed about the rest pose (T-pose, A-pose, bones along any axis) or the units.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
 #include "motion/bvh.hpp"
+
+namespace tinygltf {
+class Model;
+}
 
 namespace mogo {
 
@@ -29,8 +34,9 @@ struct CharacterRig {
   // Rest points below a joint that are not joints (BVH End Sites, glTF nodes under a joint that
   // are not in the skin): [J,3] world, NaN where none; they say where a foot's sole is.
   torch::Tensor rest_tip;
-  bvh::Bvh bvh;                     // the parsed file (format "bvh"): channels, End Sites
+  bvh::Bvh bvh;                     // the parsed file (format "bvh"): channels, End Sites (its motion dropped)
   std::vector<int> gltf_nodes;      // the glTF node of each joint (format "gltf")
+  std::shared_ptr<const tinygltf::Model> gltf;  // the parsed file (format "gltf"), which results are written into
 
   int64_t num_joints() const { return static_cast<int64_t>(names.size()); }
   int64_t index_of(const std::string& name) const;  // -1 if absent

@@ -280,13 +280,8 @@ void save_gltf(const std::string& path, const torch::Tensor& joints, const Skele
 namespace {
 
 tg::Model rig_model(const CharacterRig& rig, const RigMotion& motion) {
-  require(rig.format == "gltf", "a glTF result needs a glTF rig; '" + rig.path + "' is " + rig.format);
-  tg::Model m;
-  tg::TinyGLTF loader;
-  std::string err, warn;
-  const bool glb = std::filesystem::path(rig.path).extension() != ".gltf";
-  require(glb ? loader.LoadBinaryFromFile(&m, &err, &warn, rig.path) : loader.LoadASCIIFromFile(&m, &err, &warn, rig.path),
-          rig.path + ": the rig could not be read again: " + err);
+  require(rig.format == "gltf" && rig.gltf, "a glTF result needs a glTF rig; '" + rig.path + "' is " + rig.format);
+  tg::Model m = *rig.gltf;  // the file as read when the rig was loaded
   if (m.buffers.empty()) m.buffers.resize(1);
   // One animation, this one. An animated node must carry TRS, not a matrix.
   m.animations.clear();

@@ -80,7 +80,7 @@ void require_rig_output(const std::string& path, const CharacterRig& rig, const 
           path + ": a glTF result needs a glTF rig; '" + rig.path + "' is BVH (write .bvh, .json or .npy)");
 }
 
-nlohmann::json rig_rotations_json(const RigMotion& m) {
+nlohmann::json rig_pose_json(const RigMotion& m) {
   auto q = m.rotations.to(torch::kDouble).contiguous();
   auto a = q.accessor<double, 3>();
   auto r = [](double v) { return std::round(v * 1e6) / 1e6; };
@@ -90,7 +90,7 @@ nlohmann::json rig_rotations_json(const RigMotion& m) {
     for (int64_t k = 0; k < a.size(1); ++k) f.push_back({r(a[t][k][0]), r(a[t][k][1]), r(a[t][k][2]), r(a[t][k][3])});
     frames.push_back(std::move(f));
   }
-  return frames;
+  return {{"joints", joints_json(m.positions)}, {"rotations", std::move(frames)}, {"root", joints_json(m.root_translation.unsqueeze(0))[0]}};
 }
 
 std::string rig_motion_bytes(const RigMotion& m, const CharacterRig& rig, const std::string& format) {

@@ -36,8 +36,10 @@ std::string rig_motion_bytes(const RigMotion& m, const CharacterRig& rig, const 
 // Throws Error naming the path when a rig cannot be written in its format (.bvh needs a BVH rig,
 // .glb/.gltf a glTF rig).
 void require_rig_output(const std::string& path, const CharacterRig& rig, const ExportOptions& o = {});
-// Local rotations [T,J,4] as [[[w,x,y,z] per joint] per frame], rounded to 1e-6.
-nlohmann::json rig_rotations_json(const RigMotion& m);
+// A motion on a rig as every JSON output of it carries it (streamed lines, server events and
+// replies): {"joints": [[[x,y,z] per joint] per frame] (world, the rig's units), "rotations":
+// [[[w,x,y,z] per joint] per frame] (local, rounded to 1e-6), "root": [[x,y,z] per frame]}.
+nlohmann::json rig_pose_json(const RigMotion& m);
 // {"fps", "units", "joints", "parents", "frames"} of a motion on a rig.
 nlohmann::json rig_motion_json(const RigMotion& m, const CharacterRig& rig);
 

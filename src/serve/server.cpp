@@ -294,8 +294,9 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
         {"bvh", "text/plain"}, {"npy", "application/octet-stream"}, {"glb", "model/gltf-binary"}};
     if (r.format != "json") return res.set_content(rig_motion_bytes(m, rig->rig(), r.format), types.at(r.format));
     auto body = rig_motion_json(m, rig->rig());
-    body["rotations"] = rig_rotations_json(m);
-    body["root"] = joints_json(m.root_translation.unsqueeze(0))[0];
+    const auto pose = rig_pose_json(m);
+    body["rotations"] = pose["rotations"];
+    body["root"] = pose["root"];
     body["alignment"] = motion.alignment.to_json();
     return reply_json(res, 200, body);
   }
@@ -385,8 +386,10 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
             }
             if (!rig) return send(sse("frames", {{"t0", c.first_frame}, {"text", s.text()}, {"joints", joints_json(c.joints)}}));
             const auto m = rig->apply(c.joints, kFps);
-            return send(sse("frames", {{"t0", c.first_frame}, {"text", s.text()}, {"joints", joints_json(m.positions)},
-                                       {"rotations", rig_rotations_json(m)}, {"root", joints_json(m.root_translation.unsqueeze(0))[0]}}));
+            auto event = rig_pose_json(m);
+            event["t0"] = c.first_frame;
+            event["text"] = s.text();
+            return send(sse("frames", event));
           });
           if (!sent) {
             if (stopping) break;

@@ -29,21 +29,14 @@ std::string numbered(const std::string& path, int64_t i, int64_t n) {
 // One JSON line per final frame on stdout: {"frame", "time", "text", "joints": [[x,y,z] x J]};
 // on a rig, "joints" are the rig's (world, its units) with "rotations" (local, w x y z) and "root".
 void print_frames(const MotionChunk& c, const std::string& text, Retargeter* rig) {
-  nlohmann::json frames, rotations, roots;
-  if (rig) {
-    const auto m = rig->apply(c.joints, kFps);
-    frames = joints_json(m.positions);
-    rotations = rig_rotations_json(m);
-    roots = joints_json(m.root_translation.unsqueeze(0))[0];
-  } else {
-    frames = joints_json(c.joints);
-  }
+  const auto pose = rig ? rig_pose_json(rig->apply(c.joints, kFps)) : nlohmann::json{{"joints", joints_json(c.joints)}};
+  const auto& frames = pose["joints"];
   for (int64_t i = 0; i < c.frames(); ++i) {
     const int64_t f = c.first_frame + i;
     nlohmann::json line = {{"frame", f}, {"time", f / kFps}, {"text", text}, {"joints", frames[i]}};
     if (rig) {
-      line["rotations"] = rotations[i];
-      line["root"] = roots[i];
+      line["rotations"] = pose["rotations"][i];
+      line["root"] = pose["root"][i];
     }
     std::fputs((line.dump() + "\n").c_str(), stdout);
   }
