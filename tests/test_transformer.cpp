@@ -2,6 +2,8 @@
 // learning a toy text -> token mapping, the one-file model format, and training resume.
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -147,6 +149,33 @@ TEST(Sampler, CacheAndNoCacheGiveIdenticalTokens) {
   p.seed = 43;
   EXPECT_FALSE(torch::equal(sample_tokens(model, cond, {0, 7, 10}, 12, p).tokens.narrow(2, 0, 7),
                             cached.tokens.narrow(2, 0, 7)));
+}
+
+TEST(Sampler, RestartEqualsAFreshSequenceOfTheContextUnderTheNewText) {
+  torch::manual_seed(5);
+  HierarchicalCausalTransformer model(micro_config());
+  model->eval();
+  auto walk = cond_for(model, {"a person walks forward"}), wave = cond_for(model, {"a person waves"});
+  SamplingParams p;
+  p.temperature = 0;  // greedy: the random streams' positions do not matter
+  p.guidance = 2.0;
+  StepSampler drawn(model, walk, p);
+  std::vector<torch::Tensor> steps;
+  for (int i = 0; i < 5; ++i) {
+    auto s = drawn.next({false}).tokens;
+    steps.push_back(s);
+    drawn.feed(s.unsqueeze(2));
+  }
+  auto context = torch::stack({steps[3], steps[4]}, 2);  // [1,Q,2]
+  drawn.restart(wave, context);
+  StepSampler fresh(model, wave, p);
+  fresh.feed(context);
+  for (int i = 0; i < 4; ++i) {
+    auto a = drawn.next({false}).tokens, b = fresh.next({false}).tokens;
+    ASSERT_TRUE(torch::equal(a, b)) << i;
+    drawn.feed(a.unsqueeze(2));
+    fresh.feed(b.unsqueeze(2));
+  }
 }
 
 TEST(Sampler, TopKAndTemperature) {
@@ -340,6 +369,61 @@ std::string without_column(const std::string& line, size_t column) {
 }
 
 }  // namespace
+
+TEST(TokenDataset, JoinedClipsChangeTextAfterAContextThatIsNeverATarget) {
+  test::TempDir dir;
+  MotionDataset data(test::real_prepared_dir(), "train");
+  auto vq = load_vq_checkpoint(micro_vq_path(), torch::kCPU);
+  data.renormalise(vq.mean, vq.std);
+  JoinPlan plan;
+  plan.sequences = 24;
+  plan.max_context = 3;
+  plan.max_steps = 12;
+  const auto cache = dir / "tokens_join.pt";
+  auto joined = TokenDataset::joined(cache, data, vq.model, plan, torch::kCPU);
+  ASSERT_EQ(joined.clips().size(), 24u);
+  std::map<std::string, std::vector<std::string>> captions_of;
+  for (const auto& c : data.clips())
+    for (const auto& cap : c.captions) captions_of[c.id].push_back(cap.text);
+  for (const auto& c : joined.clips()) {
+    EXPECT_GE(c.context, 1);
+    EXPECT_LE(c.context, 3);
+    EXPECT_GT(c.tokens.size(1), c.context);
+    EXPECT_LE(c.tokens.size(1), 12);
+    const auto second = c.id.substr(c.id.find('>') + 1);  // "A>B": B's captions
+    EXPECT_EQ(c.captions, captions_of.at(second)) << c.id;
+  }
+  // Batches: the context steps are inputs, never targets; the rest are.
+  std::mt19937_64 rng(1);
+  const int64_t END = 999;
+  auto batch = joined.sample(8, 12, END, rng);
+  for (int64_t i = 0; i < 8; ++i) {
+    auto t = batch.targets[i][0];
+    int64_t k = 0;
+    while (t[k].item<int64_t>() == -1) ++k;
+    EXPECT_GE(k, 1);
+    EXPECT_EQ(t[k].item<int64_t>(), batch.tokens[i][0][k].item<int64_t>());
+  }
+  auto base = batch.targets.select(1, 0);
+  EXPECT_EQ(batch.valid, (base >= 0).sum().item<int64_t>() - (base == END).sum().item<int64_t>());
+  // The same plan reads the cache back; another plan rebuilds it.
+  const auto written = std::filesystem::last_write_time(cache);
+  auto again = TokenDataset::joined(cache, data, vq.model, plan, torch::kCPU);
+  EXPECT_EQ(std::filesystem::last_write_time(cache), written);
+  for (size_t i = 0; i < again.clips().size(); ++i) {
+    EXPECT_TRUE(torch::equal(again.clips()[i].tokens, joined.clips()[i].tokens));
+    EXPECT_EQ(again.clips()[i].context, joined.clips()[i].context);
+    EXPECT_EQ(again.clips()[i].ends, joined.clips()[i].ends);
+  }
+  plan.seed = 7;
+  auto other = TokenDataset::joined(cache, data, vq.model, plan, torch::kCPU);
+  std::vector<std::string> ids_a, ids_b;
+  for (size_t i = 0; i < joined.clips().size(); ++i) {
+    ids_a.push_back(joined.clips()[i].id);
+    ids_b.push_back(other.clips()[i].id);
+  }
+  EXPECT_NE(ids_a, ids_b);
+}
 
 TEST(TrainT2M, ResumedRunEndsWhereAnUninterruptedRunEnds) {
   test::TempDir a, b;

@@ -19,6 +19,7 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
  if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
   if (options_.foot_lock) feet_.emplace(gen_.skeleton());
   ready_ = torch::zeros({0, gen_.model().vq_config.input_dim});
+  recent_ = torch::zeros({gen_.model().config.num_quantizers, 0}, torch::kLong);
   if (!prefix.defined()) return;
   const int64_t down = downsample();
   const int64_t P = prefix.size(0) / down * down;
@@ -33,16 +34,24 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
   // The transformer sees at most a window of the given steps, as it would have had it drawn them.
   const int64_t context = std::min(total_steps_, options_.window);
   sampler_.feed(tokens.narrow(1, total_steps_ - context, context).unsqueeze(0));
+  remember(tokens);
   push_steps(tokens);  // the decoder's state, and its version of the last given frame (the seam)
 }
 
 void MotionStream::set_text(const std::string& text) {
   std::vector<AlignedPrompt> aligned;
-  sampler_.set_condition(gen_.condition({text}, &aligned));
+  auto cond = gen_.condition({text}, &aligned);
   alignment_ = std::move(aligned);
-  // Fewer steps of the old action in view let the new text take over sooner; the decoder still
-  // joins the motion across the change (its window reaches back past it).
-  if (options_.switch_context >= 0 && sampler_.cache().length() > 0) sampler_.keep_recent(options_.switch_context);
+  // The transformer starts over under the new text with the last switch_context steps in view
+  // (the model is trained on such joins: train-t2m --join-share): few steps of the old action
+  // let the new text take over, and they carry the motion on; the decoder joins the frames. -1:
+  // the whole window stays in view, only the cached condition is replaced.
+  if (options_.switch_context < 0) {
+    sampler_.set_condition(cond);
+  } else {
+    const int64_t k = std::min(options_.switch_context, recent_.size(1));
+    sampler_.restart(cond, recent_.narrow(1, recent_.size(1) - k, k).unsqueeze(0));
+  }
   text_ = text;
   steps_since_text_ = 0;
 }
@@ -69,6 +78,13 @@ void MotionStream::draw() {
   }
   sampler_.feed(drawn.tokens.unsqueeze(2));
   sampler_.keep_recent(options_.window);
+  remember(drawn.tokens.t());
+}
+
+void MotionStream::remember(const torch::Tensor& tokens) {
+  const int64_t keep = std::max<int64_t>(options_.switch_context, 0);
+  recent_ = torch::cat({recent_, tokens.to(torch::kCPU)}, 1);
+  if (recent_.size(1) > keep) recent_ = recent_.narrow(1, recent_.size(1) - keep, keep).clone();
 }
 
 void MotionStream::push_steps(const torch::Tensor& tokens) {

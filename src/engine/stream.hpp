@@ -80,6 +80,7 @@ class MotionStream {
   int64_t ready_frames() const { return std::min(ready_first_ + ready_.size(0), end_frame()); }  // [0, ready) final
   void draw();
   void push_steps(const torch::Tensor& tokens);        // [Q,n] through the decoder
+  void remember(const torch::Tensor& tokens);          // [Q,n] drawn or given: the last switch_context kept
   void take_decoded(const torch::Tensor& normalised);  // [1,m,D] frames from the decoder
   void blend_seam(torch::Tensor& raw, int64_t first);
 
@@ -88,6 +89,7 @@ class MotionStream {
   std::string text_;
   std::vector<AlignedPrompt> alignment_;  // of text_ (one element)
   StepSampler sampler_;
+  torch::Tensor recent_;      // [Q,k] the last switch_context steps, the context at a text change
   DecoderStream decoder_;
   torch::Tensor ready_;       // [n,D] raw final frames ready_first_ .. ready_first_+n-1, not yet emitted
   int64_t ready_first_ = 0;

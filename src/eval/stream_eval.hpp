@@ -10,6 +10,7 @@
 
 #include "data/motion_dataset.hpp"
 #include "engine/generator.hpp"
+#include "engine/stream.hpp"
 #include "eval/protocol.hpp"
 
 namespace mogo {
@@ -20,7 +21,7 @@ struct SeamOptions {
   double continue_at = 2.0;       // continuation: seconds of the real clip given
   double window_seconds = 0.5;    // the seam window is the join +- this
   int64_t max_frames = 196;       // segment lengths: the test clips' lengths, capped here
-  int64_t switch_context = 0;     // StreamOptions::switch_context
+  int64_t switch_context = StreamOptions{}.switch_context;
 };
 
 // Mean over the window of per-frame joint speed (m/s), acceleration (m/s^2) and jerk (m/s^3);

@@ -44,6 +44,7 @@ void replace_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& sou
   m.train_meta["decoder"] = {{"source", source},
                              {"decoder_lookahead", vq.config.decoder_lookahead},
                              {"foot_weight", vq.config.foot_weight},
+                             {"jerk_weight", vq.config.jerk_weight},
                              {"root_weight", vq.config.root_weight},
                              {"steps", vq.step}};
 }

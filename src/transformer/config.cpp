@@ -57,6 +57,7 @@ T2MTrainConfig T2MTrainConfig::preset(const std::string& name) {
     t.lr = 6e-4;
     t.checkpoint_every = 100;
     t.log_every = 25;
+    t.join_share = 0.25;
     return t;
   }
   if (name == "micro") {
@@ -69,6 +70,7 @@ T2MTrainConfig T2MTrainConfig::preset(const std::string& name) {
     t.log_every = 5;
     t.vocab_size = 64;
     t.paraphrase = 0.5;  // the tests exercise the augmentation
+    t.join_share = 0.25;
     return t;
   }
   throw Error("unknown training preset '" + name + "' (expected paper, tiny or micro)");
@@ -88,6 +90,8 @@ void T2MTrainConfig::validate() const {
   require_positive("grad_clip", grad_clip);
   require_positive("crop_offsets", crop_offsets);
   require(paraphrase >= 0 && paraphrase <= 1, "--paraphrase must be in [0, 1], got " + std::to_string(paraphrase));
+  require(join_share >= 0 && join_share <= 1, "--join-share must be in [0, 1], got " + std::to_string(join_share));
+  require(join_context >= 1 && join_context <= 16, "--join-context must be in 1..16, got " + std::to_string(join_context));
 }
 
 }  // namespace mogo

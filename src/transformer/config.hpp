@@ -44,14 +44,20 @@ struct T2MTrainConfig {
   int64_t vocab_size = 512;      // SentencePiece vocabulary (at most)
   uint64_t seed = 1234;
   double paraphrase = 0.0;       // probability that a training caption is paraphrased (text/paraphrase)
+  // Text changes mid-sequence (live steering, docs/streaming.md): joined sequences as a share of
+  // the training sequences. Each is the tail of one clip (join_context steps at most, given as
+  // context, no loss) cross-faded into another clip under the second clip's caption, as a stream
+  // sees it after a text change.
+  double join_share = 0.0;
+  int64_t join_context = 4;      // steps of the first clip kept in view: 1..join_context
 
   static T2MTrainConfig preset(const std::string& name);
   // Throws Error naming the flag of the first value out of range.
   void validate() const;
 };
-// With defaults: model files written before `paraphrase` existed load with it 0.
+// With defaults: model files written before `paraphrase` / `join_share` existed load with them 0.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(T2MTrainConfig, batch_size, steps, warmup_steps, lr, weight_decay,
                                                 grad_clip, crop_offsets, checkpoint_every, log_every, vocab_size, seed,
-                                                paraphrase)
+                                                paraphrase, join_share, join_context)
 
 }  // namespace mogo

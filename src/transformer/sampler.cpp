@@ -95,6 +95,16 @@ void StepSampler::set_condition(const torch::Tensor& cond) {
   model_->replace_condition(cache_, cond);
 }
 
+void StepSampler::restart(const torch::Tensor& cond, const torch::Tensor& context) {
+  torch::NoGradGuard no_grad;
+  require(cond.size(0) == B_, "sampler: one condition per row");
+  cache_ = HCTCache{};
+  pending_ = with_null(cond).unsqueeze(1);
+  seq_ = pending_;
+  started_ = false;
+  if (context.defined() && context.size(2) > 0) feed(context);
+}
+
 void StepSampler::keep_recent(int64_t steps) {
   require(p_.use_cache, "sampler: a sliding window needs the key/value cache");
   model_->keep_recent(cache_, steps);

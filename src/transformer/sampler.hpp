@@ -53,6 +53,10 @@ class StepSampler {
   // New conditions [B,d]: before the first step they replace the start; afterwards they replace
   // the cached condition and govern every later step. Needs the cache.
   void set_condition(const torch::Tensor& cond);
+  // Starts over under new conditions [B,d] with the steps [B,Q,k] in view (k >= 0), keeping the
+  // random stream: the state a sequence [cond, context...] has, as in training on joined clips.
+  // Whatever was fed but not yet run is dropped (pass it in context).
+  void restart(const torch::Tensor& cond, const torch::Tensor& context);
   // Sliding window over the cache (HierarchicalCausalTransformerImpl::keep_recent).
   void keep_recent(int64_t steps);
   const HCTCache& cache() const { return cache_; }

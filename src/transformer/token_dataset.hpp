@@ -2,6 +2,7 @@
 // (from several frame offsets, as augmentation), cached on disk, and sampled into teacher-forcing
 // batches for the hierarchical causal transformer.
 #pragma once
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,6 +18,17 @@ struct TokenClip {
   std::string id;
   torch::Tensor tokens;               // [Q,S] int64
   std::vector<std::string> captions;
+  int64_t context = 0;                // leading steps given as context only (no loss on them)
+  bool ends = true;                   // the motion ends after the last step (END is a target)
+};
+
+// Sequences that change text part-way (live steering): see TokenDataset::joined.
+struct JoinPlan {
+  int64_t sequences = 0;      // how many
+  int64_t max_context = 4;    // steps of the first clip given as context: 1..max_context
+  int64_t blend_frames = 8;   // cross-fade from the first clip into the second
+  int64_t max_steps = 49;     // longest sequence (the transformer's training length)
+  uint64_t seed = 1234;
 };
 
 struct T2MBatch {
@@ -35,6 +47,14 @@ class TokenDataset {
   // encodes and writes it.
   static TokenDataset cached(const std::string& cache_path, const MotionDataset& data, RVQVAE& vq, int64_t offsets,
                              torch::Device device);
+  // Text changes, as a stream sees them after one: the last k steps of clip A (context), then A
+  // cross-faded into clip B (from B's start or from a random point of it) over plan.blend_frames
+  // frames, then B, under B's caption; tokenised as one motion by the frozen RVQ-VAE. Cached at
+  // cache_path like `cached`.
+  static TokenDataset joined(const std::string& cache_path, const MotionDataset& data, RVQVAE& vq, const JoinPlan& plan,
+                             torch::Device device);
+  // Adds other's sequences to this set (sampled alike).
+  void append(const TokenDataset& other);
 
   const std::vector<TokenClip>& clips() const { return clips_; }
   int64_t total_steps() const;
@@ -49,6 +69,8 @@ class TokenDataset {
   T2MBatch collate(const std::vector<std::pair<const TokenClip*, int64_t>>& crops, int64_t max_steps, int64_t end_token,
                    std::vector<std::string> captions) const;
   void index_lengths();
+  void save(const std::string& path, const nlohmann::json& key) const;
+  static std::optional<TokenDataset> load(const std::string& path, const nlohmann::json& key);
   std::vector<TokenClip> clips_;
   std::vector<size_t> by_length_;  // clip indices sorted by number of steps
 };

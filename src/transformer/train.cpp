@@ -1,6 +1,7 @@
 #include "transformer/train.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -134,6 +135,14 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   if (!dist.is_root()) dist.barrier();
   auto train_tokens = TokenDataset::cached((fs::path(o.out_dir) / "tokens_train.pt").string(), train_data, m.vq, t.crop_offsets, device);
   auto val_tokens = TokenDataset::cached((fs::path(o.out_dir) / "tokens_val.pt").string(), val_data, m.vq, 1, device);
+  if (t.join_share > 0) {
+    JoinPlan plan;
+    plan.sequences = std::max<int64_t>(1, std::llround(t.join_share * static_cast<double>(train_tokens.clips().size())));
+    plan.max_context = t.join_context;
+    plan.max_steps = m.config.max_steps;
+    plan.seed = t.seed;
+    train_tokens.append(TokenDataset::joined((fs::path(o.out_dir) / "tokens_join.pt").string(), train_data, m.vq, plan, device));
+  }
   if (dist.is_root()) dist.barrier();
   log_info("train-t2m: " + std::to_string(train_tokens.clips().size()) + " token sequences (" +
            std::to_string(train_tokens.total_steps()) + " steps), " + std::to_string(val_tokens.clips().size()) + " for validation");

@@ -28,6 +28,10 @@ struct VQConfig {
   // Weight of the foot-contact loss: the horizontal speed (m/s, joints recovered from the
   // reconstruction) of each foot joint over the frames where the input's contact label is on.
   double foot_weight = 0.0;
+  // Weight of the jerk loss: L1 between the third time differences of the reconstruction's and
+  // the input's joint positions (world, metres per frame^3). A decoder that reads little ahead
+  // otherwise adds jitter at latent-step boundaries, which shows as seam jerk (docs/streaming.md).
+  double jerk_weight = 0.0;
   // How many latent steps ahead a decoded frame may read (live steering, docs/streaming.md):
   //   -1  every decoder convolution centred (T2M-GPT / MoMask; files written before this existed):
   //       the `tiny` decoder reads 22 steps (4.4 s) ahead, so a stream re-decodes windows;
@@ -39,11 +43,12 @@ struct VQConfig {
   int64_t downsample() const { return int64_t{1} << down_t; }
   static VQConfig preset(const std::string& name, int64_t input_dim);  // "paper" | "tiny"
 };
-// With defaults: model files written before mosa / root_weight / foot_weight / decoder_lookahead
+// With defaults: model files written before mosa / root_weight / foot_weight / decoder_lookahead /
+// jerk_weight
 // existed load as they were trained (plain RVQ, centred decoder).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VQConfig, input_dim, width, code_dim, codebook_size, num_quantizers, down_t, depth,
                                                 dilation_growth, ema_decay, quantize_dropout_prob, commit_beta, vel_weight, mosa, root_weight,
-                                                foot_weight, decoder_lookahead)
+                                                foot_weight, decoder_lookahead, jerk_weight)
 
 // Training schedule.
 struct VQTrainConfig {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -42,6 +43,7 @@ VQCheckpoint decoder_only_start(const VQTrainOptions& o, torch::Device device) {
   VQCheckpoint ck = from;
   ck.config.root_weight = o.root_weight;
   ck.config.foot_weight = o.foot_weight;
+  ck.config.jerk_weight = o.jerk_weight;
   ck.config.decoder_lookahead = o.decoder_lookahead;
   ck.train = o.train;
   ck.train.decoder_only = true;
@@ -79,6 +81,7 @@ int64_t train_vq(VQTrainOptions o) {
     stored["mosa"] = ck.config.mosa;
     stored["root_weight"] = ck.config.root_weight;
     stored["foot_weight"] = ck.config.foot_weight;
+    stored["jerk_weight"] = ck.config.jerk_weight;
     stored["decoder_lookahead"] = ck.config.decoder_lookahead;
     stored["decoder_only"] = ck.train.decoder_only;
     check_resume_plan(stored, o.request, ckpt_path);
@@ -98,6 +101,7 @@ int64_t train_vq(VQTrainOptions o) {
     ck.config.mosa = o.mosa;
     ck.config.root_weight = o.root_weight;
     ck.config.foot_weight = o.foot_weight;
+    ck.config.jerk_weight = o.jerk_weight;
     ck.config.decoder_lookahead = o.decoder_lookahead;
     ck.train = o.train;
     ck.preset = o.preset;
@@ -112,9 +116,9 @@ int64_t train_vq(VQTrainOptions o) {
   if (!resumed) ck.data_fingerprint = data_fingerprint(o.data_dir);
   require(ck.config.input_dim == data.dim(), ckpt_path + ": model expects " + std::to_string(ck.config.input_dim) +
                                                  "-d features, dataset has " + std::to_string(data.dim()));
-  std::optional<Skeleton> skeleton;  // the foot joints of the foot-contact loss
-  if (ck.config.foot_weight > 0) {
-    require(!ck.skeleton_json.empty(), "--foot-weight needs the dataset's skeleton.json (written by mogo prepare) to find the feet");
+  std::optional<Skeleton> skeleton;  // the foot joints of the foot-contact loss, the joints of the jerk loss
+  if (ck.config.foot_weight > 0 || ck.config.jerk_weight > 0) {
+    require(!ck.skeleton_json.empty(), "--foot-weight and --jerk-weight need the dataset's skeleton.json (written by mogo prepare) to find the joints");
     skeleton = Skeleton::from_json(nlohmann::json::parse(ck.skeleton_json), "dataset skeleton");
   }
   const VQTrainConfig& t = ck.train;
@@ -123,7 +127,7 @@ int64_t train_vq(VQTrainOptions o) {
   if (resumed) load_optimizer_state(ckpt_path, opt);
 
   const int64_t Q = ck.config.num_quantizers;
-  std::vector<std::string> metrics = {"loss", "rec", "vel", "commit", "root_m", "foot_mps"}, interval;
+  std::vector<std::string> metrics = {"loss", "rec", "vel", "commit", "root_m", "foot_mps", "jerk_m"}, interval;
   for (int64_t q = 0; q < Q && ck.config.mosa; ++q) interval.push_back("scale_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) metrics.push_back("perplexity_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) interval.push_back("dead_" + std::to_string(q));
@@ -166,11 +170,23 @@ int64_t train_vq(VQTrainOptions o) {
     // Feet planted in the input stay planted: their speed in the reconstruction's joints, where
     // the input's contact label is on.
     auto foot = torch::zeros({}, x.options());
-    if (skeleton) {
+    if (skeleton && ck.config.foot_weight > 0) {
       const auto contacts = skeleton->layout().foot_contacts();
       auto feet = recover_joints(raw(out.reconstruction), skeleton->num_joints(), foot_joints(*skeleton));
       foot = contact_sliding_loss(feet, raw(x).narrow(2, contacts.begin, contacts.size)).to(x.scalar_type());
       loss = loss + ck.config.foot_weight * foot;
+    }
+    // Jerk: d^3/dt^3 of every joint's world position (frames as the time unit), against the input's.
+    auto jerk = torch::zeros({}, x.options());
+    if (skeleton && ck.config.jerk_weight > 0) {
+      std::vector<int64_t> all(static_cast<size_t>(skeleton->num_joints() - 1));
+      std::iota(all.begin(), all.end(), 1);
+      auto world = [&](const torch::Tensor& f) {
+        return torch::cat({recover_root_positions(raw(f)).unsqueeze(-2), recover_joints(raw(f), skeleton->num_joints(), all)}, -2);
+      };
+      jerk = torch::l1_loss(world(out.reconstruction).diff(1, 1).diff(1, 1).diff(1, 1), world(x).diff(1, 1).diff(1, 1).diff(1, 1))
+                 .to(x.scalar_type());
+      loss = loss + ck.config.jerk_weight * jerk;
     }
     opt.zero_grad();
     loss.backward();
@@ -180,7 +196,7 @@ int64_t train_vq(VQTrainOptions o) {
     step_if_finite(opt, loss.item<double>(), s.grad_norm);
     ck.step = step + 1;
     s.values = {loss.item<double>(), rec.item<double>(), vel.item<double>(), out.rvq.commit_loss.item<double>(), root.item<double>(),
-                foot.item<double>()};
+                foot.item<double>(), jerk.item<double>()};
     for (int64_t q = 0; q < Q; ++q) {
       s.values.push_back(q < out.rvq.active_layers ? out.rvq.perplexity[q] : 0.0);
       if (q < out.rvq.active_layers) used[q].index_put_({out.rvq.indices.select(1, q).flatten().to(torch::kCPU)}, true);

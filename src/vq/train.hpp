@@ -16,6 +16,7 @@ struct VQTrainOptions {
   bool mosa = false;             // model options of a fresh run (VQConfig::mosa, root_weight, ...)
   double root_weight = 0.0;
   double foot_weight = 0.0;
+  double jerk_weight = 0.0;
   int64_t decoder_lookahead = 1;
   std::string decoder_from;      // a trained tokenizer whose encoder and codebooks are kept (decoder_only)
   PlanRequest request;           // the plan keys given explicitly ("preset" included): --resume checks them

@@ -13,7 +13,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
     VQTrainOptions o;
     TrainFlags flags;
     std::optional<int64_t> window;
-    std::optional<double> root_weight, foot_weight;
+    std::optional<double> root_weight, foot_weight, jerk_weight;
     std::optional<int64_t> decoder_lookahead;
   };
   auto p = std::make_shared<Opts>();
@@ -29,6 +29,10 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--foot-weight", p->foot_weight,
                   "weight of the foot-contact loss: speed (m/s) of feet whose contact label is on, in the reconstruction (default 0)")
       ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--jerk-weight", p->jerk_weight,
+                  "weight of the jerk loss: L1 between the third differences of reconstructed and input joint positions, metres "
+                  "per frame^3 (default 0)")
+      ->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--decoder-lookahead", p->decoder_lookahead,
                   "latent steps a decoded frame may read ahead: 1 (default; streams decode incrementally, 0.2 s), 0 (causal), "
                   "-1 (centred, as T2M-GPT)")
@@ -46,6 +50,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
       apply_flag(p->window, o.train.window, "window", o.request);
       apply_flag(p->root_weight, o.root_weight, "root_weight", o.request);
       apply_flag(p->foot_weight, o.foot_weight, "foot_weight", o.request);
+      apply_flag(p->jerk_weight, o.jerk_weight, "jerk_weight", o.request);
       apply_flag(p->decoder_lookahead, o.decoder_lookahead, "decoder_lookahead", o.request);
       if (cmd->count("--mosa")) o.request.given["mosa"] = o.mosa;
       if (!o.decoder_from.empty()) o.request.given["decoder_only"] = true;
