@@ -84,7 +84,7 @@ Result http_run(int port, uint64_t seed, bool change, bool pace, std::vector<std
     }
     // The player plays from the first frame received; the change comes at kChangeAt of playback.
     if (change && !changed && r.first_ms >= 0 && seconds_since(first) >= kChangeAt) {
-      r.played = static_cast<int64_t>(seconds_since(first) * kFps);
+      r.played = static_cast<int64_t>(seconds_since(first) * kHumanML3DFps);
       changed = true;
       control.Post("/v1/stream/" + id + "/text", nlohmann::json{{"text", kNewText}}.dump(), "application/json");
     }
@@ -114,7 +114,7 @@ Result capi_run(mogo_model* m, uint64_t seed, bool change, bool realtime, std::v
     }
     for (int i = 0; i < n; ++i) frames.emplace_back(buf.begin() + i * J * 3, buf.begin() + (i + 1) * J * 3);
     if (change && !changed && seconds_since(first) >= kChangeAt) {
-      r.played = static_cast<int64_t>(seconds_since(first) * kFps);
+      r.played = static_cast<int64_t>(seconds_since(first) * kHumanML3DFps);
       changed = true;
       mogo_session_set_text(s, kNewText);
     }
@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
       Result ref = api == 0 ? http_run(port, seed, false, false, same) : capi_run(m, seed, false, false, same);
       (void)ref;
       const int64_t off = first_off(changed, same, 0);
-      r.latency = off < 0 ? 1e9 : static_cast<double>(off - r.played) / kFps;
+      r.latency = off < 0 ? 1e9 : static_cast<double>(off - r.played) / kHumanML3DFps;
       (api == 0 ? over_http : over_capi).push_back(r);
       std::printf("  run %d %-5s played frame %lld at the change; first frame 5 cm off: %lld -> %.2f s\n", k, api == 0 ? "http" : "C API",
                   (long long)r.played, (long long)off, r.latency);

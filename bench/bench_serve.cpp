@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   std::printf("%d clients, %.0f s, %d slot(s), queue %d, %.0f-s streams, BLAS %s\n", clients, secs, o.parallel, o.queue, stream_seconds,
               blas_in_use().c_str());
   std::printf("frames delivered   %lld (%.0f frames/s = %.1fx real time in total)\n", (long long)frames.load(), frames / secs,
-              frames / secs / kFps);
+              frames / secs / kHumanML3DFps);
   std::printf("streams            %lld started, %lld refused (503), %lld failed\n", (long long)streams.load(), (long long)refused.load(),
               (long long)failed.load());
   std::printf("first frame        p50 %.0f ms, p90 %.0f ms, p99 %.0f ms (%zu streams)\n", pct(0.5), pct(0.9), pct(0.99), first_frame_ms.size());

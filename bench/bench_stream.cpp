@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   auto gen = Generator::load(path);
   StreamOptions o;
   o.window = argc > 4 ? std::atoi(argv[4]) : 0;
-  const int64_t steps = static_cast<int64_t>(minutes * 60 * kFps / 4);
+  const int64_t steps = static_cast<int64_t>(minutes * 60 * kHumanML3DFps / 4);
   std::printf("model %s, %d thread(s), %.1f min of motion (%lld latent steps), BLAS %s\n", path.c_str(), threads, minutes,
               (long long)steps, blas_in_use().c_str());
 
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   Window early{45, 55}, late{steps - 10, steps};
   const auto& skel = gen.skeleton();
   const int64_t feet[4] = {skel.feet_left[0], skel.feet_left[1], skel.feet_right[0], skel.feet_right[1]};
-  const int64_t frames_per_minute = static_cast<int64_t>(60 * kFps);
+  const int64_t frames_per_minute = static_cast<int64_t>(60 * kHumanML3DFps);
   double h_min = 1e9, h_max = -1e9, foot_min = 1e9;
   std::printf("%-7s %-22s %-18s\n", "minute", "root height min..max", "lowest foot joint");
   while (!s.done()) {
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
               (long long)(gen.model().vq->decoder->latent_span(0).last + 1));
   for (auto* w : {&early, &late})
     std::printf("steps %5lld-%-5lld (%5.1f s)    %.2f ms/step = %.1fx real time; RSS %.0f MB, KV cache %.0f KB\n",
-                (long long)w->from, (long long)w->to, w->to * 4 / kFps, w->total_ms / w->n, 200.0 / (w->total_ms / w->n),
+                (long long)w->from, (long long)w->to, w->to * 4 / kHumanML3DFps, w->total_ms / w->n, 200.0 / (w->total_ms / w->n),
                 w->rss, w->cache_kb);
   std::printf("peak RSS                     %.0f MB\n", peak_rss_mb());
   return 0;

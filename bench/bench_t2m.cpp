@@ -62,7 +62,7 @@ void bench_generation(const std::string& name, Generator& g, double seconds) {
     auto t0 = std::chrono::steady_clock::now();
     auto m = g.generate({"a person walks forward"}, o);
     double secs = seconds_since(t0);
-    double motion = m[0].features.size(0) / kFps;
+    double motion = m[0].features.size(0) / kHumanML3DFps;
     std::printf("%-24s %-9s %6.1f s of motion in %7.3f s: %7.4f s per second of motion, %6.1fx real time\n", name.c_str(),
                 cache ? "KV cache" : "no cache", motion, secs, secs / motion, motion / secs);
   }

@@ -77,7 +77,7 @@ TEST(SeamJerk, FrameJerkOfACubicIsSixTimesItsCoefficientAndCurvesAverage) {
   const int64_t T = 50;
   auto joints = torch::zeros({T, 2, 3}, torch::kDouble);
   for (int64_t f = 0; f < T; ++f) joints[f][1][0] = a * std::pow(static_cast<double>(f) / 20.0, 3);
-  auto jerk = frame_jerk(joints);
+  auto jerk = frame_jerk(joints, 20.0);
   ASSERT_EQ(jerk.size(0), T);
   EXPECT_LT((jerk - 6 * a).abs().max().item<double>(), 1e-6);
   JerkCurve c;

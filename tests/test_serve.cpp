@@ -237,7 +237,7 @@ TEST(Serve, APacedStreamStaysWithinItsLeadOfTheClientsPlayback) {
   // reach further past its playback position than the lead plus one step.
   RunningServer s;
   auto c = s.client();  // a generous read timeout: a busy machine may take seconds to the first frame
-  const double lead = 0.3, step = 4 / kFps;
+  const double lead = 0.3, step = 4 / kHumanML3DFps;
   double first = -1, worst = -1e9, last = 0;
   int64_t frames = 0;
   serve::SseParser sse;
@@ -249,7 +249,7 @@ TEST(Serve, APacedStreamStaysWithinItsLeadOfTheClientsPlayback) {
                             const double t = now();
                             if (first < 0) first = t;
                             frames += static_cast<int64_t>(e.data["joints"].size());
-                            worst = std::max(worst, static_cast<double>(frames) / kFps - (t - first));
+                            worst = std::max(worst, static_cast<double>(frames) / kHumanML3DFps - (t - first));
                             last = t;
                           }
                           return true;

@@ -36,7 +36,7 @@ torch::Tensor stream_all(MotionStream& s, std::vector<MotionChunk>* chunks = nul
 StreamOptions fixed(double seconds, uint64_t seed = 3) {
   StreamOptions o;
   o.sampling.seed = seed;
-  o.max_frames = static_cast<int64_t>(seconds * kFps);
+  o.max_frames = static_cast<int64_t>(seconds * kHumanML3DFps);
   return o;
 }
 
@@ -238,7 +238,8 @@ TEST(Timeline, ParsesAndRejectsBadEntries) {
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(t[1].at, 6.0);
   EXPECT_EQ(t[2].text, "a person sits down");
-  EXPECT_EQ(seconds_to_steps(6.0, 4), 30);
+  EXPECT_EQ(seconds_to_steps(6.0, 4, 20.0), 30);
+  EXPECT_EQ(seconds_to_steps(6.0, 4, 30.0), 45);
   auto message = [](const std::string& spec) { return test::error_message([&] { parse_timeline(spec); }); };
   EXPECT_NE(message("1:walk").find("first text must start at 0"), std::string::npos);
   EXPECT_NE(message("0:walk;5:jump;3:sit").find("times must increase"), std::string::npos);
@@ -320,7 +321,7 @@ TEST(GenerateCli, StreamingFlagsRejectBadInput) {
 struct FakeClock {
   double now = 100.0;
   Pacer pacer(double lead) {
-    return Pacer(lead, kFps, [this] { return now; }, [this](double s) { now += s; });
+    return Pacer(lead, kHumanML3DFps, [this] { return now; }, [this](double s) { now += s; });
   }
 };
 
@@ -341,7 +342,7 @@ TEST(Pacer, HandsOutNoMoreThanTheLeadAheadOfPlayback) {
   int asked = 0;
   EXPECT_FALSE(p.wait([&] { return ++asked < 3; }));
   EXPECT_EQ(asked, 3);
-  EXPECT_THROW(Pacer(-1, kFps), Error);
+  EXPECT_THROW(Pacer(-1, kHumanML3DFps), Error);
   PaceOptions bad;
   bad.lead_seconds = 61;
   EXPECT_FALSE(bad.check().empty());
@@ -362,20 +363,20 @@ TEST(Pacer, APacedStreamNeverRunsMoreThanItsLeadPlusTheDecodersSpanAhead) {
       s, {{0.0, "a person walks forward"}}, 100,
       [&](const MotionChunk& c) {
         // Handed out now: how far past the player's position does the stream reach?
-        const double ahead = static_cast<double>(c.first_frame + c.frames()) / kFps - pacer.playback_seconds();
+        const double ahead = static_cast<double>(c.first_frame + c.frames()) / kHumanML3DFps - pacer.playback_seconds();
         worst_ahead = std::max(worst_ahead, ahead);
         frames += c.frames();
         // Generation runs ahead of playback by no more than the lead, the decoder's look-ahead and one step.
-        const double drawn_ahead = static_cast<double>(s.steps() * down) / kFps - pacer.playback_seconds();
-        EXPECT_LE(drawn_ahead, lead + static_cast<double>((lookahead + 2) * down) / kFps + 1e-9);
+        const double drawn_ahead = static_cast<double>(s.steps() * down) / kHumanML3DFps - pacer.playback_seconds();
+        EXPECT_LE(drawn_ahead, lead + static_cast<double>((lookahead + 2) * down) / kHumanML3DFps + 1e-9);
         return true;
       },
       &pacer);
   ASSERT_EQ(frames, 120);
   // Within the lead plus one chunk (a latent step's frames; the first chunk is the decoder's fill).
-  EXPECT_LE(worst_ahead, lead + static_cast<double>(down) / kFps + 1e-9);
+  EXPECT_LE(worst_ahead, lead + static_cast<double>(down) / kHumanML3DFps + 1e-9);
   // ... and it really waited: the whole 6 s took about 6 s minus the lead of playback time.
-  EXPECT_NEAR(pacer.playback_seconds(), 6.0 - lead - static_cast<double>(down) / kFps, static_cast<double>(down) / kFps + 1e-9);
+  EXPECT_NEAR(pacer.playback_seconds(), 6.0 - lead - static_cast<double>(down) / kHumanML3DFps, static_cast<double>(down) / kHumanML3DFps + 1e-9);
 }
 
 TEST(Stream, AChangeAtStepSLeavesEveryFrameBeforeItsSpanUnchanged) {

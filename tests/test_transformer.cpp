@@ -252,6 +252,23 @@ TEST(ModelFile, RoundTripGeneratesTheSameMotion) {
   EXPECT_EQ(a.joints(ma[0].features).sizes(), torch::IntArrayRef({40, 21, 3}));
 }
 
+TEST(ModelFile, StoresItsFrameRateAndTheEngineCountsFramesByIt) {
+  test::TempDir dir;
+  auto m = micro_model(6);
+  EXPECT_EQ(m.fps, kHumanML3DFps);  // files written before the rate was stored read as HumanML3D's
+  m.fps = 30.0;
+  save_t2m_model(dir / "m.pt", m, nullptr);
+  auto back = load_t2m_model(dir / "m.pt");
+  EXPECT_EQ(back.fps, 30.0);
+  Generator g(std::move(back), torch::kCPU);
+  EXPECT_EQ(g.fps(), 30.0);
+  GenerateOptions o;
+  o.seconds = 2.0;
+  EXPECT_EQ(g.generate({"a person waves"}, o)[0].features.size(0), 60);  // 2 s at 30 fps
+  EXPECT_EQ(seconds_to_frames(2.0, 30.0), 60);
+  EXPECT_EQ(frames_in(0.5, 30.0), 15);
+}
+
 TEST(ModelFile, Float16StorageIsHalfTheSizeAndLoadsAsFloat32) {
   test::TempDir dir;
   auto m = micro_model(6);

@@ -23,6 +23,7 @@
 //              feet's mean offset from their pins (held while no foot is down). Bones keep their
 //              directions; heights are not shifted.
 #pragma once
+#include "motion/feature_layout.hpp"
 #include <array>
 #include <optional>
 
@@ -39,7 +40,7 @@ struct RigMotion {
   torch::Tensor root_translation;  // [T,3] the root joint's translation in the frame above it (file units)
   torch::Tensor rotations;         // [T,J,4] every rig joint's local rotation (w,x,y,z)
   torch::Tensor positions;         // [T,J,3] every rig joint's world position (file units scaled by what is above)
-  double fps = 20.0;
+  double fps = kHumanML3DFps;
   int64_t frames() const { return rotations.size(0); }
 };
 

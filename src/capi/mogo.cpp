@@ -110,21 +110,19 @@ std::string text_arg(const char* text) {
   return text;
 }
 
-mogo::StreamOptions stream_options(const mogo_session_params& p) {
+mogo::StreamOptions stream_options(const mogo_session_params& p, double fps) {
   fail_if(!(p.seconds >= 0) || p.seconds > 1e7, MOGO_ERR_INVALID_ARGUMENT, "seconds must be in [0, 1e7]");
-  fail_if(p.window < 0, MOGO_ERR_INVALID_ARGUMENT, "window must be >= 0");
-  fail_if(p.switch_context < -1, MOGO_ERR_INVALID_ARGUMENT, "switch_context must be >= -1");
   mogo::StreamOptions o;
   o.sampling.seed = p.seed;
   o.sampling.temperature = p.temperature;
   o.sampling.top_k = p.top_k;
   o.sampling.guidance = p.guidance;
-  const auto problem = o.sampling.check();  // the engine's ranges, named as in mogo_session_params
-  fail_if(!problem.field.empty(), MOGO_ERR_INVALID_ARGUMENT, problem.field + " " + problem.message);
-  o.max_frames = p.seconds > 0 ? mogo::frames_in(p.seconds) : 0;
+  o.max_frames = p.seconds > 0 ? mogo::frames_in(p.seconds, fps) : 0;
   o.stop_at_end = p.stop_at_end != 0;
   o.window = p.window;
   o.switch_context = p.switch_context;
+  const auto problem = o.check();  // the engine's ranges, named as in mogo_session_params
+  fail_if(!problem.field.empty(), MOGO_ERR_INVALID_ARGUMENT, problem.field + " " + problem.message);
   fail_if(p.realtime != 0 && p.realtime != 1, MOGO_ERR_INVALID_ARGUMENT, "realtime must be 0 or 1");
   fail_if(p.foot_lock != 0 && p.foot_lock != 1, MOGO_ERR_INVALID_ARGUMENT, "foot_lock must be 0 or 1");
   o.foot_lock = p.foot_lock != 0;
@@ -141,8 +139,8 @@ mogo_session* open_session(mogo_model* model, const char* text, const mogo_sessi
     check_handle(model, "model");
     auto s = std::make_unique<mogo_session>();
     s->model = model;
-    s->stream = std::make_unique<mogo::MotionStream>(*model->generator, text_arg(text), stream_options(params), prefix);
-    if (params.realtime) s->pacer.emplace(params.lead_seconds, mogo::kFps);
+    s->stream = std::make_unique<mogo::MotionStream>(*model->generator, text_arg(text), stream_options(params, model->generator->fps()), prefix);
+    if (params.realtime) s->pacer.emplace(params.lead_seconds, model->generator->fps());
     if (params.rig) {
       check_handle(params.rig, "rig");
       fail_if(params.rig->model != model, MOGO_ERR_INVALID_ARGUMENT, "the rig was loaded for another model");
@@ -167,7 +165,7 @@ void fill(mogo_session* s) {
     auto chunk = s->stream->step();
     if (chunk.frames() == 0) continue;
     mogo::RigMotion m;
-    if (s->rig) m = s->rig->apply(chunk.joints, mogo::kFps);
+    if (s->rig) m = s->rig->apply(chunk.joints, s->stream->fps());
     for (int64_t i = 0; i < chunk.frames(); ++i) {
       PendingFrame f{chunk.joints[i].contiguous(), chunk.features[i].contiguous(), {}, {}, {}};
       if (s->rig) {
@@ -250,7 +248,7 @@ int mogo_model_joint_parent(const mogo_model* model, int joint) {
   return static_cast<int>(model->skeleton.parents[joint]);
 }
 
-double mogo_model_fps(const mogo_model* model) { return live(model) ? mogo::kFps : -1.0; }
+double mogo_model_fps(const mogo_model* model) { return live(model) ? model->generator->fps() : -1.0; }
 
 mogo_session* mogo_session_open(mogo_model* model, const char* text, mogo_session_params params) {
   return open_session(model, text, params, {});
@@ -309,13 +307,13 @@ mogo_status mogo_session_run(mogo_session* session, double seconds, mogo_frame_c
     auto* s = session_arg(session);
     fail_if(!callback, MOGO_ERR_INVALID_ARGUMENT, "callback is NULL");
     fail_if(!(seconds > 0) || seconds > 1e7, MOGO_ERR_INVALID_ARGUMENT, "seconds must be in (0, 1e7]");
-    const int64_t until = s->returned + mogo::frames_in(seconds);
+    const int64_t until = s->returned + mogo::frames_in(seconds, s->stream->fps());
     while (s->returned < until) {
       fill(s);
       if (s->pending.empty()) break;  // the stream ended
       wait_until_due(s);
       auto& p = s->pending.front();
-      mogo_frame frame{s->returned, s->returned / mogo::kFps, static_cast<int>(p.joints.size(0)), p.joints.data_ptr<float>(),
+      mogo_frame frame{s->returned, static_cast<double>(s->returned) / s->stream->fps(), static_cast<int>(p.joints.size(0)), p.joints.data_ptr<float>(),
                        static_cast<int>(p.features.size(0)), p.features.data_ptr<float>(), 0, nullptr, nullptr, nullptr};
       if (s->rig) {
         frame.n_rig_joints = static_cast<int>(p.rig_joints.size(0));
@@ -369,6 +367,7 @@ mogo_status mogo_export(const mogo_model* model, const char* path, const float* 
     const int64_t J = model->skeleton.num_joints();
     auto t = torch::from_blob(const_cast<float*>(joints), {n_frames, J, 3}, torch::kFloat).clone();
     mogo::ExportOptions o;
+    o.fps = model->generator->fps();
     if (rotation_order) o.rotation_order = rotation_order;
     o.position_channels = position_channels != 0;
     o.joints_npy = true;
@@ -423,6 +422,7 @@ mogo_status mogo_export_rig(const mogo_rig* rig, const char* path, const float* 
     const auto& skel = rig->model->skeleton;
     auto t = torch::from_blob(const_cast<float*>(joints), {n_frames, skel.num_joints(), 3}, torch::kFloat).clone();
     mogo::ExportOptions o;
+    o.fps = rig->model->generator->fps();
     o.rig = std::make_shared<const mogo::Retargeter>(rig->retargeter);
     try {
       mogo::write_joints(path, t, skel, o);

@@ -1,7 +1,9 @@
 #include "data/motion_dataset.hpp"
 
+#include <cmath>
 #include <filesystem>
 
+#include "common/archive.hpp"
 #include "common/error.hpp"
 #include "data/split.hpp"
 #include "motion/npy.hpp"
@@ -19,6 +21,10 @@ MotionDataset::MotionDataset(const std::string& dir, const std::string& split, i
   require(torch::isfinite(mean_).all().item<bool>() && torch::isfinite(std_).all().item<bool>(),
           dir + ": Mean.npy or Std.npy holds NaN or infinite values");
   require((std_ > 0).all().item<bool>(), dir + "/Std.npy: has non-positive entries");
+  if (fs::exists(d / "prepare_report.json")) {
+    fps_ = load_json_file((d / "prepare_report.json").string()).value("fps", kHumanML3DFps);
+    require(std::isfinite(fps_) && fps_ > 0, dir + "/prepare_report.json: 'fps' must be a positive number");
+  }
   for (const auto& id : read_split((d / (split + ".txt")).string())) {
     if (limit > 0 && static_cast<int64_t>(clips_.size()) >= limit) break;
     auto path = (d / "new_joint_vecs" / (id + ".npy")).string();

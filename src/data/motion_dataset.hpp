@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "data/text_file.hpp"
+#include "motion/feature_layout.hpp"
 #include "motion/skeleton.hpp"
 
 namespace mogo {
@@ -29,6 +30,8 @@ class MotionDataset {
   int64_t dim() const { return mean_.size(0); }
   int64_t total_frames() const;
   const std::string& dir() const { return dir_; }
+  // Frames per second: prepare_report.json's "fps" (HumanML3D's 20 when absent, as in HumanML3D itself).
+  double fps() const { return fps_; }
 
   // Re-expresses every clip in other statistics (a model's own Mean/Std) and keeps those.
   void renormalise(const torch::Tensor& mean, const torch::Tensor& std);
@@ -44,6 +47,7 @@ class MotionDataset {
   std::string dir_;
   std::vector<MotionClip> clips_;
   torch::Tensor mean_, std_;
+  double fps_ = kHumanML3DFps;
 };
 
 }  // namespace mogo

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 nlohmann::json PrepareSummary::to_json() const {
   nlohmann::json skips = nlohmann::json::array();
   for (auto& [id, why] : skipped) skips.push_back({{"id", id}, {"reason", why}});
-  return {{"clips", clips}, {"frames", frames}, {"hours", frames / 20.0 / 3600.0}, {"seconds", seconds}, {"skipped", skips},
+  return {{"clips", clips}, {"frames", frames}, {"hours", static_cast<double>(frames) / fps / 3600.0}, {"fps", fps}, {"seconds", seconds}, {"skipped", skips},
           {"warnings", warnings}, {"mapping", mapping}};
 }
 
@@ -180,6 +180,7 @@ PrepareSummary prepare_into(const PrepareOptions& o, const fs::path& out) {
   write_file_atomically((out / "skeleton.json").string(), skel.to_json().dump(2) + "\n");
 
   PrepareSummary sum;
+  sum.fps = o.fps;
   std::vector<torch::Tensor> train_features;
   int64_t total = 0;
   for (auto& [_, ids] : splits) total += ids.size();

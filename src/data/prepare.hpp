@@ -6,6 +6,7 @@
 //         split), <out>/skeleton.json (the feature skeleton with its target offsets), and a
 //         mirrored copy "M<id>" of every clip (left/right swapped in motion and text).
 #pragma once
+#include "motion/feature_layout.hpp"
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ struct PrepareOptions {
   std::string input_dir;
   std::string output_dir;
   std::string mapping_path;   // joint mapping JSON (see data/skeletons/); empty: chosen from the joint names
-  double fps = 20.0;
+  double fps = kHumanML3DFps;
   bool mirror = true;
   int64_t limit = 0;          // > 0: only the first N ids of each split (for tests / quick runs)
   int64_t min_frames = 8;     // clips shorter than this (at fps) are skipped
@@ -34,6 +35,7 @@ struct PrepareSummary {
   std::vector<std::pair<std::string, std::string>> skipped;  // id, reason
   std::vector<std::string> warnings;  // duplicate ids, clips in several splits
   std::string mapping;                // the joint mapping used
+  double fps = kHumanML3DFps;         // the dataset's frame rate
   nlohmann::json to_json() const;
 };
 

@@ -19,7 +19,7 @@ std::string default_model_path() {
   return installed.empty() ? std::string(MOGO_SOURCE_DIR) + "/models/t2m-tiny.pt" : installed;
 }
 
-int64_t seconds_to_frames(double seconds) {
+int64_t seconds_to_frames(double seconds, double fps) {
   require(std::isfinite(seconds), "--seconds must be a finite number");
   double s = std::clamp(seconds, kMinSeconds, kMaxSeconds);
   if (s != seconds) {
@@ -27,10 +27,10 @@ int64_t seconds_to_frames(double seconds) {
     std::snprintf(buf, sizeof buf, "duration %.3g s is outside [%.1f, %.0f] s: using %.1f s", seconds, kMinSeconds, kMaxSeconds, s);
     log_warning(buf);
   }
-  return frames_in(s);
+  return frames_in(s, fps);
 }
 
-int64_t frames_in(double seconds) { return std::max<int64_t>(1, std::llround(seconds * kFps)); }
+int64_t frames_in(double seconds, double fps) { return std::max<int64_t>(1, std::llround(seconds * fps)); }
 
 namespace {
 
@@ -148,7 +148,7 @@ std::vector<GeneratedMotion> Generator::generate(const std::vector<std::string>&
   torch::NoGradGuard g;
   require(frames.empty() || frames.size() == texts.size(), "generate: one length per text (or none)");
   const int64_t down = model_.vq_config.downsample();
-  const int64_t fixed = o.seconds != 0 ? seconds_to_frames(o.seconds) : 0;  // negative: clamped up
+  const int64_t fixed = o.seconds != 0 ? seconds_to_frames(o.seconds, fps()) : 0;  // negative: clamped up
   std::vector<GeneratedMotion> out;
   for (size_t first = 0; first < texts.size(); first += static_cast<size_t>(o.batch)) {
     const size_t n = std::min(texts.size() - first, static_cast<size_t>(o.batch));

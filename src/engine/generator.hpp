@@ -14,7 +14,6 @@
 
 namespace mogo {
 
-constexpr double kFps = 20.0;                // HumanML3D frame rate
 constexpr double kMinSeconds = 0.2;          // 4 frames: one latent step
 constexpr double kMaxSeconds = 120.0;        // longest single generation (positions are rotary: no hard cap)
 
@@ -63,6 +62,7 @@ class Generator {
   const T2MModel& model() const { return model_; }
   T2MModel& model() { return model_; }
   const Skeleton& skeleton() const { return skeleton_; }
+  double fps() const { return model_.fps; }  // the model's frame rate (its training data's)
   torch::Device device() const { return device_; }
 
  private:
@@ -86,9 +86,9 @@ class Generator {
 // else the one in the source tree.
 std::string default_model_path();
 
-// Clamps a requested duration to [kMinSeconds, kMaxSeconds] with a warning; returns frames.
-int64_t seconds_to_frames(double seconds);
-// Frames in `seconds` of motion (a stream's length, a time in a motion), at least 1; no clamp.
-int64_t frames_in(double seconds);
+// Clamps a requested duration to [kMinSeconds, kMaxSeconds] with a warning; returns frames at fps.
+int64_t seconds_to_frames(double seconds, double fps);
+// Frames in `seconds` of motion at fps (a stream's length, a time in a motion), at least 1; no clamp.
+int64_t frames_in(double seconds, double fps);
 
 }  // namespace mogo

@@ -7,15 +7,26 @@
 
 namespace mogo {
 
+SamplingParams::Problem StreamOptions::check() const {
+  if (auto p = sampling.check(); !p.field.empty()) return p;
+  if (max_frames < 0) return {"max_frames", "must be >= 0 (0: no fixed length), got " + std::to_string(max_frames)};
+  if (window < 0) return {"window", "must be >= 0 (0: the model's training length), got " + std::to_string(window)};
+  if (layers < 0) return {"layers", "must be >= 0 (0: all), got " + std::to_string(layers)};
+  if (seam_frames < 0) return {"seam_frames", "must be >= 0, got " + std::to_string(seam_frames)};
+  if (switch_context < -1) return {"switch_context", "must be >= -1 (-1: all), got " + std::to_string(switch_context)};
+  return {};
+}
+
 MotionStream::MotionStream(Generator& generator, const std::string& text, const StreamOptions& options,
                            const torch::Tensor& prefix)
     : gen_(generator), options_(options), text_(text),
       sampler_(generator.model().transformer, generator.condition({text}, &alignment_), options.sampling),
       decoder_(generator.model().vq->decoder) {
-  require(options_.max_frames >= 0, "stream: max_frames must be >= 0");
-  require(options_.seam_frames >= 0, "stream: seam_frames must be >= 0");
-  require(options_.window >= 0, "--window must be >= 0 (0: the model's training length), got " + std::to_string(options_.window));
-  require(options_.switch_context >= -1, "--switch-context must be >= -1 (-1: all), got " + std::to_string(options_.switch_context));
+  if (const auto p = options_.check(); !p.field.empty()) {
+    std::string flag = "--" + p.field;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    throw Error(flag + " " + p.message);
+  }
  if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
   if (options_.foot_lock) feet_.emplace(gen_.skeleton());
   ready_ = torch::zeros({0, gen_.model().vq_config.input_dim});
@@ -24,7 +35,7 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
   const int64_t down = downsample();
   const int64_t P = prefix.size(0) / down * down;
   require(P >= down, "the motion to continue needs at least " + std::to_string(down) + " frames (" +
-                         std::to_string(down / kFps) + " s) before the continuation point");
+                         std::to_string(static_cast<double>(down) / gen_.fps()) + " s) before the continuation point");
   torch::NoGradGuard no_grad;
   prefix_ = prefix.narrow(0, 0, P).to(torch::kCPU, torch::kFloat).contiguous();
   prefix_frames_ = P;

@@ -32,6 +32,11 @@ struct StreamOptions {
   // best (docs/streaming.md): the new text takes over fully, the decoder still joins the motion.
   int64_t switch_context = 0;
   bool foot_lock = true;      // chunks' joints get contact-aware foot locking (FootLocker; features untouched)
+
+  // The one place the ranges live (the sampling's included): the first value out of range as
+  // {field, message}, field named as in this struct; empty when all are fine. The C API and the
+  // server report it for their own names; MotionStream throws it.
+  SamplingParams::Problem check() const;
 };
 
 // Consecutive frames of a stream.
@@ -73,6 +78,7 @@ class MotionStream {
   // Latent steps drawn whose frames the decoder still holds back (its look-ahead).
   int64_t held_steps() const { return total_steps_ - decoder_.frames_out() / downsample(); }
   int64_t downsample() const { return gen_.model().vq_config.downsample(); }
+  double fps() const { return gen_.fps(); }
   bool fixed_length() const { return options_.max_frames > 0; }
 
  private:

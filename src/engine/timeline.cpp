@@ -59,21 +59,21 @@ void check_timeline(const Timeline& timeline, double seconds) {
   }
 }
 
-int64_t seconds_to_steps(double seconds, int64_t downsample) {
-  return static_cast<int64_t>(std::llround(seconds * kFps / static_cast<double>(downsample)));
+int64_t seconds_to_steps(double seconds, int64_t downsample, double fps) {
+  return static_cast<int64_t>(std::llround(seconds * fps / static_cast<double>(downsample)));
 }
 
 void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_steps,
                    const std::function<bool(const MotionChunk&)>& on_chunk, Pacer* pacer) {
   const int64_t down = stream.downsample();
   const int64_t start = stream.steps();  // the given motion's steps
-  const int64_t longest = seconds_to_steps(kMaxSeconds, down);
+  const int64_t longest = seconds_to_steps(kMaxSeconds, down, stream.fps());
   size_t next = 1;
   int64_t last_start = timeline.size() == 1 ? start : -1;
   stream.set_stop_at_end(timeline.size() == 1 && !stream.fixed_length());
   while (!stream.done()) {
     const int64_t drawn = stream.steps() - start;
-    if (next < timeline.size() && drawn >= seconds_to_steps(timeline[next].at, down)) {
+    if (next < timeline.size() && drawn >= seconds_to_steps(timeline[next].at, down, stream.fps())) {
       stream.set_text(timeline[next].text);
       if (++next == timeline.size()) {
         last_start = stream.steps();

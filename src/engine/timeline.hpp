@@ -35,6 +35,6 @@ void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_
                    const std::function<bool(const MotionChunk&)>& on_chunk, Pacer* pacer = nullptr);
 
 // The steps of generation at which a time falls (4 frames a step at 20 fps).
-int64_t seconds_to_steps(double seconds, int64_t downsample);
+int64_t seconds_to_steps(double seconds, int64_t downsample, double fps);
 
 }  // namespace mogo

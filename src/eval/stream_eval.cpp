@@ -26,15 +26,15 @@ Smoothness Smoothness::mean() const {
   return {speed / k, accel / k, jerk / k, accel_peak / k, jerk_peak / k, n};
 }
 
-Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_t w) {
+Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_t w, double fps) {
   auto p = joints.to(torch::kDouble);
   // a_t = (p_{t+1} - 2 p_t + p_{t-1}) fps^2 at frame t; jerk between frames t-1 .. t+2.
   auto d1 = p.narrow(0, 1, p.size(0) - 1) - p.narrow(0, 0, p.size(0) - 1);
   auto d2 = d1.narrow(0, 1, d1.size(0) - 1) - d1.narrow(0, 0, d1.size(0) - 1);  // index t-1 for frame t
   auto d3 = d2.narrow(0, 1, d2.size(0) - 1) - d2.narrow(0, 0, d2.size(0) - 1);
-  auto speed = d1.norm(2, -1).mean(-1) * kFps;  // index t: frames t .. t+1
-  auto accel = d2.norm(2, -1).mean(-1) * (kFps * kFps);
-  auto jerk = d3.norm(2, -1).mean(-1) * (kFps * kFps * kFps);
+  auto speed = d1.norm(2, -1).mean(-1) * fps;  // index t: frames t .. t+1
+  auto accel = d2.norm(2, -1).mean(-1) * (fps * fps);
+  auto jerk = d3.norm(2, -1).mean(-1) * (fps * fps * fps);
   const int64_t a0 = std::clamp<int64_t>(center - w - 1, 0, accel.size(0) - 1);
   const int64_t a1 = std::clamp<int64_t>(center + w - 1, a0, accel.size(0) - 1);
   const int64_t j0 = std::clamp<int64_t>(center - w - 1, 0, jerk.size(0) - 1);
@@ -45,13 +45,13 @@ Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_
   return {speed.narrow(0, v0, v1 - v0 + 1).mean().item<double>(), a.mean().item<double>(), j.mean().item<double>(), a.max().item<double>(), j.max().item<double>(), 1};
 }
 
-torch::Tensor frame_jerk(const torch::Tensor& joints) {
+torch::Tensor frame_jerk(const torch::Tensor& joints, double fps) {
   auto p = joints.to(torch::kDouble);
   const int64_t T = p.size(0);
   auto out = torch::zeros({T}, torch::kDouble);
   if (T < 4) return out;
   auto d3 = p.narrow(0, 3, T - 3) - 3 * p.narrow(0, 2, T - 3) + 3 * p.narrow(0, 1, T - 3) - p.narrow(0, 0, T - 3);  // frames t..t+3
-  auto per_joint = d3.abs().sum(-1) * (kFps * kFps * kFps);                                                     // [T-3,J]
+  auto per_joint = d3.abs().sum(-1) * (fps * fps * fps);                                                        // [T-3,J]
   out.narrow(0, 2, T - 3).copy_(std::get<0>(per_joint.max(-1)));  // at frame t+2: spans t-2 .. t+1
   out[0] = out[2], out[1] = out[2], out[T - 1] = out[T - 2];        // ends: the nearest defined
   return out;
@@ -95,9 +95,10 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
   r.scratch.name = "from scratch";
   std::mt19937_64 rng(o.sampling.seed);
   const int64_t down = g.model().vq_config.downsample();
-  const int64_t lead = static_cast<int64_t>(std::llround(o.lead_seconds * kFps / static_cast<double>(down))) * down;
-  const int64_t given = static_cast<int64_t>(std::llround(o.continue_at * kFps / static_cast<double>(down))) * down;
-  const int64_t w = static_cast<int64_t>(std::llround(o.window_seconds * kFps));
+  const double fps = g.fps();
+  const int64_t lead = static_cast<int64_t>(std::llround(o.lead_seconds * fps / static_cast<double>(down))) * down;
+  const int64_t given = static_cast<int64_t>(std::llround(o.continue_at * fps / static_cast<double>(down))) * down;
+  const int64_t w = static_cast<int64_t>(std::llround(o.window_seconds * fps));
   std::vector<const MotionClip*> clips;
   for (const auto& c : test.clips())
     if (!c.captions.empty()) clips.push_back(&c);
@@ -115,7 +116,7 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
   go.sampling = o.sampling;
   log_info("seams: generating " + std::to_string(clips.size()) + " motions from scratch");
   auto scratch = g.generate(texts, go, frames);
-  const int64_t fid_half = static_cast<int64_t>(kFps);  // transition FID windows: 1 s each side
+  const int64_t fid_half = static_cast<int64_t>(std::llround(fps));  // transition FID windows: 1 s each side
   // Each window's first frame: the join minus fid_half, or -1 when the motion does not hold it.
   auto window_at = [&](const torch::Tensor& f, int64_t center) {
     return center - fid_half >= 0 && center + fid_half <= f.size(0) ? f.narrow(0, center - fid_half, 2 * fid_half) : torch::Tensor();
@@ -126,13 +127,13 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
   for (size_t i = 0; i < clips.size(); ++i) {
     r.scratch.motions[clips[i]->id] = scratch[i].features;
     auto j = g.joints(scratch[i].features);
-    r.ordinary.add(window_smoothness(j, j.size(0) / 2, w));  // the middle of ordinary motion
-    r.ordinary_jerk.add(frame_jerk(j), j.size(0) / 2);
+    r.ordinary.add(window_smoothness(j, j.size(0) / 2, w, fps));  // the middle of ordinary motion
+    r.ordinary_jerk.add(frame_jerk(j, fps), j.size(0) / 2);
     if (auto win = window_at(scratch[i].features, j.size(0) / 2); win.defined()) r.scratch_windows.push_back(win);
     // The real clips: their jerk level, and a 2-s window at a random place.
     const auto real = test.denormalise(clips[i]->features);
     real_joints[i] = g.joints(real);
-    auto rj = frame_jerk(real_joints[i]);
+    auto rj = frame_jerk(real_joints[i], fps);
     level_sum += rj.sum().item<double>();
     level_n += rj.size(0);
     if (real.size(0) >= 2 * fid_half) {
@@ -160,8 +161,8 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
     }
     auto features = torch::cat(f, 0), joints = torch::cat(jt, 0);
     r.switched.motions[clips[i]->id] = features.narrow(0, lead, frames[i]);
-    r.switch_seam.add(window_smoothness(joints, lead, w));
-    r.switch_jerk.add(frame_jerk(joints), lead);
+    r.switch_seam.add(window_smoothness(joints, lead, w, fps));
+    r.switch_jerk.add(frame_jerk(joints, fps), lead);
     if (auto win = window_at(features, lead); win.defined()) r.switch_windows.push_back(win);
     ++r.pairs;
 
@@ -176,10 +177,10 @@ SeamReport measure_seams(Generator& g, const MotionDataset& test, const SeamOpti
       if (c.frames()) jt.push_back(c.joints);
     }
     auto continued = torch::cat(jt, 0);
-    r.continue_seam.add(window_smoothness(continued, given, w));
-    r.continue_jerk.add(frame_jerk(continued), given);
-    r.real_at_join.add(window_smoothness(real_joints[i], given, w));
-    r.real_jerk.add(frame_jerk(real_joints[i]), given);
+    r.continue_seam.add(window_smoothness(continued, given, w, fps));
+    r.continue_jerk.add(frame_jerk(continued, fps), given);
+    r.real_at_join.add(window_smoothness(real_joints[i], given, w, fps));
+    r.real_jerk.add(frame_jerk(real_joints[i], fps), given);
     ++r.continuations;
   }
   return r;

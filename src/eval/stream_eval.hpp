@@ -34,14 +34,14 @@ struct Smoothness {
 };
 
 // joints [T,J,3] at 20 fps; the window [center - w, center + w] (clamped inside the motion).
-Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_t w);
+Smoothness window_smoothness(const torch::Tensor& joints, int64_t center, int64_t w, double fps);
 
 // FlowMDM's seam measures (Barquero et al. 2024). Per frame: the third finite difference of the
 // joint positions (x fps^3), |.| summed over x, y, z, max over joints; averaged over samples into
 // a curve over the frames around the join. PJ = the curve's peak; AUJ = sum over its frames of
 // |curve - real level| (m/s^3 x frames), the real level being the mean per-frame jerk of the real
 // clips at 20 fps.
-torch::Tensor frame_jerk(const torch::Tensor& joints);  // [T,J,3] -> [T] (0 where undefined)
+torch::Tensor frame_jerk(const torch::Tensor& joints, double fps);  // [T,J,3] -> [T] (0 where undefined)
 
 struct JerkCurve {
   int64_t half = 20;        // frames each side of the join

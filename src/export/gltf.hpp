@@ -4,6 +4,7 @@
 // bound to its bone) so that any viewer shows a figure. Metres, Y up, the character facing +Z at
 // frame 0 (glTF's conventions). .glb: one binary file; .gltf: JSON plus <name>.bin beside it.
 #pragma once
+#include "motion/feature_layout.hpp"
 #include <string>
 
 #include "animation/retarget.hpp"
@@ -15,7 +16,7 @@ namespace mogo {
 std::string gltf_binary(const SkeletalAnimation& a);
 
 // Writes joints [T,J,3] (metres) as GLB (binary), or as .gltf JSON + <stem>.bin, atomically.
-void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0, bool binary = true);
+void save_gltf(const std::string& path, const torch::Tensor& joints, const Skeleton& skel, double fps = kHumanML3DFps, bool binary = true);
 
 // Writes a motion retargeted onto a glTF rig: the rig's own file (meshes, skins, materials kept)
 // with its animations replaced by this one (every joint's rotation, the root's translation).

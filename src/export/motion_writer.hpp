@@ -2,6 +2,7 @@
 // .gltf (glTF 2.0 with a skinned body), .npy (features [T,D], or joints [T,J,3]), .json (frames of
 // joint positions plus the skeleton). Every write is atomic. docs/export.md has the details.
 #pragma once
+#include "motion/feature_layout.hpp"
 #include <memory>
 #include <string>
 
@@ -14,7 +15,7 @@
 namespace mogo {
 
 struct ExportOptions {
-  double fps = 20.0;
+  double fps = kHumanML3DFps;
   bool joints_npy = false;            // .npy gets joint positions instead of features
   bool position_channels = false;     // BVH: every joint also gets position channels
   std::string rotation_order = "ZXY";  // BVH: Euler channel order
@@ -54,7 +55,7 @@ void write_joints(const std::string& path, const torch::Tensor& joints, const Sk
 nlohmann::json joints_json(const torch::Tensor& joints);
 
 // {"fps", "joints": [names], "parents": [...], "frames": [[[x,y,z] per joint] per frame]} (metres, Y up).
-nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
+nlohmann::json motion_json(const torch::Tensor& joints, const Skeleton& skel, double fps = kHumanML3DFps);
 
 // The format a motion is written in: o.format, else the extension of `path`. Throws Error naming
 // the path unless it is bvh, glb, gltf, npy or json.

@@ -1,5 +1,7 @@
 #include "model/model_file.hpp"
 
+#include <cmath>
+
 #include "common/archive.hpp"
 #include "common/error.hpp"
 
@@ -20,7 +22,7 @@ void save_t2m_model(const std::string& path, const T2MModel& m, torch::optim::Op
   torch::serialize::OutputArchive ar;
   nlohmann::json meta = {{"version", kT2MFormatVersion}, {"config", m.config},     {"train", m.train},
                          {"vq_config", m.vq_config},     {"step", m.step},         {"skeleton", m.skeleton_json},
-                         {"train_meta", m.train_meta},   {"storage", half ? "float16" : "float32"}};
+                         {"train_meta", m.train_meta},   {"storage", half ? "float16" : "float32"}, {"fps", m.fps}};
   const auto& tok = m.tokenizer->serialized();
   ar.write("tokenizer", torch::from_blob(const_cast<char*>(tok.data()), {static_cast<int64_t>(tok.size())}, torch::kUInt8).clone());
   ar.write("mean", m.mean.to(torch::kCPU, torch::kFloat));
@@ -46,10 +48,12 @@ T2MModel load_checked(const std::string& path, torch::Device device) {
     m.vq_config = meta.at("vq_config").get<VQConfig>();
     m.step = meta.at("step");
     m.skeleton_json = meta.value("skeleton", "");
+    m.fps = meta.value("fps", kHumanML3DFps);  // files written before it was stored: HumanML3D's
     m.train_meta = meta.value("train_meta", nlohmann::json::object());
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": bad 'meta' record: " + e.what());
   }
+  require(std::isfinite(m.fps) && m.fps > 0, path + ": 'fps' must be a positive number, got " + std::to_string(m.fps));
   require(m.config.codebook_size == m.vq_config.codebook_size && m.config.num_quantizers == m.vq_config.num_quantizers,
           path + ": transformer expects " + std::to_string(m.config.num_quantizers) + " x " +
               std::to_string(m.config.codebook_size) + " codes, the RVQ-VAE has " + std::to_string(m.vq_config.num_quantizers) +

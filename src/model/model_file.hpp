@@ -33,6 +33,7 @@ struct T2MModel {
   torch::Tensor mean, std;     // [D] feature normalisation the RVQ-VAE was trained with
   std::string skeleton_json;   // the feature skeleton (joints / BVH export)
   int64_t step = 0;            // training steps done
+  double fps = kHumanML3DFps;  // frame rate of the features (the training data's)
   nlohmann::json train_meta;   // data folder, RVQ-VAE source, wall time...
   std::shared_ptr<MeaningEncoder> aligner;  // prompt alignment (mogo train-align); may be null
 

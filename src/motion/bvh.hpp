@@ -1,6 +1,7 @@
 // BVH motion capture files: parsing (any channel order, 3 or 6 channels per joint), forward
 // kinematics to global joint positions, resampling, and writing generated motion back as BVH.
 #pragma once
+#include "motion/feature_layout.hpp"
 #include <string>
 #include <vector>
 
@@ -76,7 +77,7 @@ int find_joint(const Bvh& b, const std::string& name);
 // Loads a BVH clip as feature-skeleton joint positions: [T, J, 3] metres, Y up, at `fps`.
 // A skeleton joint missing from the file is an Error that names it. Zero-length bones are given
 // a length (rig::spread_zero_length_bones), units detected when the mapping does not fix them.
-torch::Tensor load_joints(const std::string& path, const Mapping& mapping, double fps = 20.0);
+torch::Tensor load_joints(const std::string& path, const Mapping& mapping, double fps = kHumanML3DFps);
 torch::Tensor joints_from_bvh(const Bvh& b, const Mapping& mapping, double fps, const std::string& source);
 
 // The BVH text of a file: its hierarchy (names, offsets, channels, End Sites) and motion table.
@@ -92,7 +93,7 @@ std::string rotation_order(const Joint& j);
 void set_motion(Bvh& b, const torch::Tensor& translations, const torch::Tensor& rotations, double fps);
 
 struct WriteOptions {
-  double fps = 20.0;
+  double fps = kHumanML3DFps;
   bool position_channels = false;    // every joint also gets X/Y/Zposition (exact positions, any tool)
   std::string rotation_order = "ZXY";  // Euler channel order, R = R_1 R_2 R_3 (e.g. Zrotation Xrotation Yrotation)
 };

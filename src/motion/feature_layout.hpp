@@ -10,6 +10,10 @@
 
 namespace mogo {
 
+// HumanML3D's frame rate: prepared datasets are resampled to it, and a model file records the rate
+// of the data it was trained on (T2MModel::fps). Only defaults name it; the engine asks the model.
+constexpr double kHumanML3DFps = 20.0;
+
 struct Slice1D {
   int64_t begin;
   int64_t size;

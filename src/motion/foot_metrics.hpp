@@ -1,6 +1,7 @@
 // What animators notice first in generated or reconstructed motion: feet that slide while they
 // are planted, and feet below the floor.
 #pragma once
+#include "motion/feature_layout.hpp"
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
@@ -41,7 +42,7 @@ nlohmann::json foot_metrics_json(const FootMetrics& m);
 // joints: [T,J,3] metres, Y up, the floor at y = 0. contacts: [>=T-1,4] labels of the left ankle,
 // left toe, right ankle, right toe (HumanML3D's foot-contact channels; on when > 0.5), where the
 // label of frame t covers the motion from t to t+1. fps: frames per second.
-FootMetrics foot_metrics(const torch::Tensor& joints, const torch::Tensor& contacts, const Skeleton& skel, double fps = 20.0);
+FootMetrics foot_metrics(const torch::Tensor& joints, const torch::Tensor& contacts, const Skeleton& skel, double fps = kHumanML3DFps);
 
 
 // The four foot joints' indices (left ankle, left toe, right ankle, right toe).
@@ -50,6 +51,6 @@ std::vector<int64_t> foot_joints(const Skeleton& skel);
 // The RVQ-VAE's foot-contact loss: mean horizontal speed (m/s) of the foot joints over the frames
 // whose contact label is on (0 when none is), differentiable. feet: [B,T,4,3] positions of
 // foot_joints (e.g. recover_joints); contacts: [B,>=T-1,4] labels.
-torch::Tensor contact_sliding_loss(const torch::Tensor& feet, const torch::Tensor& contacts, double fps = 20.0);
+torch::Tensor contact_sliding_loss(const torch::Tensor& feet, const torch::Tensor& contacts, double fps = kHumanML3DFps);
 
 }  // namespace mogo

@@ -70,7 +70,7 @@ torch::Tensor read_motion_features(const std::string& path, const Skeleton& skel
   const int64_t J = skel.num_joints(), D = skel.layout().dim();
   if (ext == ".bvh") {
     const auto file = bvh::load(path);
-    return features_of_joints(bvh::joints_from_bvh(file, mapping_for(skel, mapping_path, file, path), 20.0, path), skel, path);
+    return features_of_joints(bvh::joints_from_bvh(file, mapping_for(skel, mapping_path, file, path), kHumanML3DFps, path), skel, path);
   }
   require(ext == ".npy", path + ": a motion to read must be .bvh or .npy");
   auto t = npy::load(path).to(torch::kFloat);

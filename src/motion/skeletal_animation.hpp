@@ -16,6 +16,7 @@
 // For motion that a rigid skeleton can perform (mocap, HumanML3D data) FK is exact to rounding;
 // for generated motion the residual is the variation of its bone lengths and layouts.
 #pragma once
+#include "motion/feature_layout.hpp"
 #include <torch/torch.h>
 
 #include "motion/skeleton.hpp"
@@ -27,12 +28,12 @@ struct SkeletalAnimation {
   torch::Tensor offsets;         // [J,3] metres: each joint's rest translation from its parent (root: 0)
   torch::Tensor root_positions;  // [T,3] metres
   torch::Tensor rotations;       // [T,J,4] local rotations (w,x,y,z); the rest pose is all identity
-  double fps = 20.0;
+  double fps = kHumanML3DFps;
   int64_t frames() const { return rotations.size(0); }
 };
 
 // joints: [T,J,3] metres, Y up. Errors name a wrong shape or non-finite values.
-SkeletalAnimation solve_animation(const torch::Tensor& joints, const Skeleton& skel, double fps = 20.0);
+SkeletalAnimation solve_animation(const torch::Tensor& joints, const Skeleton& skel, double fps = kHumanML3DFps);
 
 // Frame rates mogo reads and writes: [0.1, 1000] fps. Outside it a file's frame time is either
 // huge or rounds to 0 in a BVH header, which no importer (mogo's included) accepts.

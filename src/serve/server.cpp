@@ -247,7 +247,7 @@ json MotionServer::Impl::model_card() {
   return {{"name", opt.model_name},
           {"file_bytes", ec ? 0 : bytes},
           {"parameters", {{"transformer", parameters(*m.transformer)}, {"rvq_vae", parameters(*m.vq)}}},
-          {"fps", kFps},
+          {"fps", gen.fps()},
           {"feature_dim", m.feature_dim()},
           {"skeleton", {{"name", skel.name}, {"joints", skel.joint_names}, {"parents", skel.parents}}},
           {"units", "metres, Y up, facing +Z at frame 0"},
@@ -289,7 +289,7 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
   if (opt.foot_lock) joints = lock_feet(joints, motion.features, skel);
   res.set_header("X-Mogo-Aligned-Text", motion.alignment.text);
   if (rig) {
-    const auto m = Retargeter(*rig).apply(joints, kFps);
+    const auto m = Retargeter(*rig).apply(joints, gen.fps());
     static const std::map<std::string, std::string> types = {
         {"bvh", "text/plain"}, {"npy", "application/octet-stream"}, {"glb", "model/gltf-binary"}};
     if (r.format != "json") return res.set_content(rig_motion_bytes(m, rig->rig(), r.format), types.at(r.format));
@@ -300,10 +300,10 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
     body["alignment"] = motion.alignment.to_json();
     return reply_json(res, 200, body);
   }
-  if (r.format == "bvh") return res.set_content(bvh::write(joints, skel), "text/plain");
+  if (r.format == "bvh") return res.set_content(bvh::write(joints, skel, bvh::WriteOptions{gen.fps()}), "text/plain");
   if (r.format == "npy") return res.set_content(npy::serialize(joints), "application/octet-stream");
-  if (r.format == "glb") return res.set_content(gltf_binary(solve_animation(joints, skel)), "model/gltf-binary");
-  auto body = motion_json(joints, skel);
+  if (r.format == "glb") return res.set_content(gltf_binary(solve_animation(joints, skel, gen.fps())), "model/gltf-binary");
+  auto body = motion_json(joints, skel, gen.fps());
   body["alignment"] = motion.alignment.to_json();
   reply_json(res, 200, body);
 }
@@ -330,7 +330,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         auto send = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
         const auto skel = gen.skeleton();
         std::optional<Retargeter> rig;  // the stream's own: its floor is fixed by the first frames
-        json start = {{"id", id}, {"fps", kFps}, {"text", r.text}, {"joints", skel.joint_names}, {"parents", skel.parents}};
+        json start = {{"id", id}, {"fps", gen.fps()}, {"text", r.text}, {"joints", skel.joint_names}, {"parents", skel.parents}};
         if (!r.rig.empty()) {
           rig.emplace(*rig_named(r.rig));
           start["rig"] = r.rig;
@@ -343,7 +343,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         StreamOptions so;
         so.sampling = r.sampling;
         // seconds > 0: that long; 0: until the client leaves (capped); absent: until the model ends it.
-        so.max_frames = frames_in(r.has_seconds && r.seconds > 0 ? r.seconds : opt.max_stream_seconds);
+        so.max_frames = frames_in(r.has_seconds && r.seconds > 0 ? r.seconds : opt.max_stream_seconds, gen.fps());
         so.stop_at_end = !r.has_seconds;
         so.foot_lock = opt.foot_lock;
         torch::NoGradGuard no_grad;
@@ -352,7 +352,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         // Paced: at most `lead` seconds of motion ahead of the client's playback, so that a change
         // of text shows within about that much of the frame being played.
         std::optional<Pacer> pacer;
-        if (r.pace.enabled) pacer.emplace(r.pace.lead_seconds, kFps);
+        if (r.pace.enabled) pacer.emplace(r.pace.lead_seconds, gen.fps());
         int64_t text_start = 0;
         while (!s.done() && !stopping) {
           if (!sink.is_writable()) return false;  // the client left: its generation stops here
@@ -385,7 +385,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
               control->frames = c.first_frame + c.frames();
             }
             if (!rig) return send(sse("frames", {{"t0", c.first_frame}, {"text", s.text()}, {"joints", joints_json(c.joints)}}));
-            const auto m = rig->apply(c.joints, kFps);
+            const auto m = rig->apply(c.joints, gen.fps());
             auto event = rig_pose_json(m);
             event["t0"] = c.first_frame;
             event["text"] = s.text();
@@ -425,12 +425,12 @@ void MotionServer::Impl::export_frames(const httplib::Request& req, httplib::Res
   const auto skel = gen.skeleton();
   const auto r = parse_export_request(req.body, skel.num_joints());
   try {
-    if (r.format == "bvh") return res.set_content(bvh::write(r.joints, skel), "text/plain");
-    if (r.format == "glb") return res.set_content(gltf_binary(solve_animation(r.joints, skel)), "model/gltf-binary");
+    if (r.format == "bvh") return res.set_content(bvh::write(r.joints, skel, bvh::WriteOptions{gen.fps()}), "text/plain");
+    if (r.format == "glb") return res.set_content(gltf_binary(solve_animation(r.joints, skel, gen.fps())), "model/gltf-binary");
   } catch (const Error& e) {
     throw RequestError("frames", std::string("'frames' cannot be exported: ") + e.what());
   }
-  reply_json(res, 200, motion_json(r.joints, skel));
+  reply_json(res, 200, motion_json(r.joints, skel, gen.fps()));
 }
 
 void MotionServer::Impl::routes() {

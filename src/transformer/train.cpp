@@ -123,6 +123,7 @@ int64_t train_t2m(const T2MTrainOptions& o) {
     check_resume_plan(stored, o.request, ckpt);
     check_same_data(m.train_meta.value("data_fingerprint", ""), o.data_dir, ckpt);
   }
+  if (!resumed) m.fps = train_data.fps();
   require(m.feature_dim() == train_data.dim(), o.data_dir + ": features are " + std::to_string(train_data.dim()) +
                                                    "-d, the RVQ-VAE expects " + std::to_string(m.feature_dim()));
   // The model owns normalisation: the dataset is expressed in the RVQ-VAE's statistics.

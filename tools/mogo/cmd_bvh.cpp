@@ -17,7 +17,7 @@ namespace mogo::cli {
 void register_bvh(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     std::string input, output, mapping, units, skeleton;
-    double fps = 20.0;
+    double fps = kHumanML3DFps;
     bool features = false;
   };
   auto o = std::make_shared<Opts>();

@@ -28,12 +28,12 @@ std::string numbered(const std::string& path, int64_t i, int64_t n) {
 
 // One JSON line per final frame on stdout: {"frame", "time", "text", "joints": [[x,y,z] x J]};
 // on a rig, "joints" are the rig's (world, its units) with "rotations" (local, w x y z) and "root".
-void print_frames(const MotionChunk& c, const std::string& text, Retargeter* rig) {
-  const auto pose = rig ? rig_pose_json(rig->apply(c.joints, kFps)) : nlohmann::json{{"joints", joints_json(c.joints)}};
+void print_frames(const MotionChunk& c, const std::string& text, double fps, Retargeter* rig) {
+  const auto pose = rig ? rig_pose_json(rig->apply(c.joints, fps)) : nlohmann::json{{"joints", joints_json(c.joints)}};
   const auto& frames = pose["joints"];
   for (int64_t i = 0; i < c.frames(); ++i) {
     const int64_t f = c.first_frame + i;
-    nlohmann::json line = {{"frame", f}, {"time", f / kFps}, {"text", text}, {"joints", frames[i]}};
+    nlohmann::json line = {{"frame", f}, {"time", static_cast<double>(f) / fps}, {"text", text}, {"joints", frames[i]}};
     if (rig) {
       line["rotations"] = pose["rotations"][i];
       line["root"] = pose["root"][i];
@@ -56,7 +56,7 @@ struct StreamFlags {
 };
 
 // The motion to continue (--from, cut at --at seconds; the whole clip without --at).
-torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel) {
+torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel, double fps) {
   if (f.from.empty()) {
     require(!f.at, "--at needs --from (the motion to continue)");
     return {};
@@ -64,9 +64,9 @@ torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel) {
   require(!f.at || (std::isfinite(*f.at) && *f.at > 0), "--at must be a time in seconds > 0 (leave it out to continue from the end)");
   auto features = read_motion_features(f.from, skel, f.mapping);
   if (!f.at) return features;
-  const double length = static_cast<double>(features.size(0)) / kFps;
+  const double length = static_cast<double>(features.size(0)) / fps;
   require(*f.at <= length, f.from + ": --at " + c10::str(*f.at) + " s is past the end of the motion (" + c10::str(length) + " s)");
-  return features.narrow(0, 0, frames_in(*f.at));
+  return features.narrow(0, 0, frames_in(*f.at, fps));
 }
 
 // The timeline of a generation: --timeline, the actions of a prompt with several ("walk, then
@@ -83,13 +83,13 @@ torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const 
                                 bool foot_lock, FILE* report, bool verbose) {
   StreamOptions so;
   so.sampling = o.sampling;
-  so.max_frames = o.seconds != 0 ? seconds_to_frames(o.seconds) : 0;
+  so.max_frames = o.seconds != 0 ? seconds_to_frames(o.seconds, gen.fps()) : 0;
   so.window = f.window;
   so.switch_context = f.switch_context;
   so.layers = o.layers;
   so.foot_lock = foot_lock;
   check_timeline(timeline, o.seconds);
-  MotionStream stream(gen, timeline[0].text, so, continuation_prefix(f, gen.skeleton()));
+  MotionStream stream(gen, timeline[0].text, so, continuation_prefix(f, gen.skeleton(), gen.fps()));
   std::vector<torch::Tensor> parts;
   // Each entry's alignment as it will be used (the nearest-caption part is reported as it happens
   // for the first text only).
@@ -99,13 +99,13 @@ torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const 
       std::fprintf(report, "%s\n", gen.aligner().align(timeline[i].text, gen.alignment()).summary().c_str());
   }
   std::optional<Pacer> pacer;
-  if (f.realtime) pacer.emplace(f.lead, kFps);
+  if (f.realtime) pacer.emplace(f.lead, gen.fps());
   std::optional<Retargeter> rig;  // the stream's own: its floor is fixed by the first frames
   if (f.stream && !f.rig.empty()) rig.emplace(load_retargeter(f.rig, gen.skeleton(), f.mapping));
   play_timeline(
       stream, timeline, gen.model().config.max_steps,
       [&](const MotionChunk& c) {
-        if (f.stream) print_frames(c, stream.text(), rig ? &*rig : nullptr);
+        if (f.stream) print_frames(c, stream.text(), gen.fps(), rig ? &*rig : nullptr);
         parts.push_back(c.features);
         return true;
       },
@@ -171,6 +171,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       std::optional<std::string> text;  // an empty text given is an error of its own ("prompt is empty")
       if (cmd->count("text") > 0) text = o->text;
       auto gen = Generator::load(path, pick_device(g.device));
+      o->out.fps = gen.fps();
       command_clock().mark("model");
       if (!sf->rig.empty()) {
         o->out.rig = std::make_shared<const Retargeter>(load_retargeter(sf->rig, gen.skeleton(), sf->mapping));
@@ -198,7 +199,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
         if (to_file) write_motion(o->output, features, gen.skeleton(), o->out);
         command_clock().mark("write");
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", to_file ? o->output.c_str() : "stream",
-                     (long long)features.size(0), features.size(0) / kFps);
+                     (long long)features.size(0), static_cast<double>(features.size(0)) / gen.fps());
         if (g.verbose) std::fprintf(report, "timings: %s\n", command_clock().summary().c_str());
         return;
       }
@@ -211,7 +212,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
         auto out = numbered(o->output, static_cast<int64_t>(i), o->samples);
         write_motion(out, motions[i].features, gen.skeleton(), o->out);
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", out.c_str(), (long long)motions[i].features.size(0),
-                     motions[i].features.size(0) / kFps);
+                     static_cast<double>(motions[i].features.size(0)) / gen.fps());
       }
       command_clock().mark("write");
       if (g.verbose) std::fprintf(report, "timings: %s\n", command_clock().summary().c_str());

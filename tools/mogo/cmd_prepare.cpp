@@ -20,7 +20,7 @@ void register_prepare(CLI::App& app, GlobalOptions& g) {
     run_command(g, [&] {
       auto s = prepare_dataset(*o);
       std::printf("prepared %lld clips, %lld frames (%.2f hours at 20 fps) in %.1f s; skipped %zu\n",
-                  (long long)s.clips, (long long)s.frames, s.frames / 20.0 / 3600.0, s.seconds, s.skipped.size());
+                  (long long)s.clips, (long long)s.frames, static_cast<double>(s.frames) / s.fps / 3600.0, s.seconds, s.skipped.size());
       for (auto& [id, why] : s.skipped) std::printf("  skipped %s: %s\n", id.c_str(), why.c_str());
       std::printf("joint mapping: %s\n", s.mapping.c_str());
     }, o->input_dir);
