@@ -230,6 +230,12 @@ TEST(Stream, ContinuesAGivenMotionWithoutAJump) {
   const double seam = step[47].item<double>();
   const double typical = step.narrow(0, 50, 50).max().item<double>();
   EXPECT_LT(seam, typical * 1.5 + 0.005) << "seam step " << seam << " m, generated steps up to " << typical;
+  // And keeps its velocity: the acceleration across the join is that of generated motion.
+  auto d2 = j.narrow(0, 2, j.size(0) - 2) - 2 * j.narrow(0, 1, j.size(0) - 2) + j.narrow(0, 0, j.size(0) - 2);
+  auto accel = d2.norm(2, -1).mean(-1);  // [T-2], index t: frames t .. t+2
+  const double seam_accel = accel.narrow(0, 45, 4).max().item<double>();
+  const double typical_accel = accel.narrow(0, 52, 48).max().item<double>();
+  EXPECT_LT(seam_accel, typical_accel * 1.5 + 0.002) << "seam " << seam_accel << ", generated up to " << typical_accel;
   EXPECT_THROW(MotionStream(gen, "a person walks", fixed(1), given.narrow(0, 0, 3)), Error);
 }
 

@@ -2,15 +2,18 @@
 // learning a toy text -> token mapping, the one-file model format, and training resume.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "common/archive.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "engine/generator.hpp"
+#include "eval/evaluator.hpp"
 #include "model/model_file.hpp"
 #include "real_data.hpp"
 #include "test_util.hpp"
@@ -267,6 +270,31 @@ TEST(ModelFile, StoresItsFrameRateAndTheEngineCountsFramesByIt) {
   EXPECT_EQ(g.generate({"a person waves"}, o)[0].features.size(0), 60);  // 2 s at 30 fps
   EXPECT_EQ(seconds_to_frames(2.0, 30.0), 60);
   EXPECT_EQ(frames_in(0.5, 30.0), 15);
+}
+
+TEST(ModelFile, EveryModelFormatChecksItsVersion) {
+  test::TempDir dir;
+  const std::vector<std::pair<FileFormat, std::function<void(const std::string&)>>> formats = {
+      {kT2MFile, [](const std::string& p) { load_t2m_model(p); }},
+      {kVQFile, [](const std::string& p) { load_vq_checkpoint(p); }},
+      {kEvaluatorFile, [](const std::string& p) { load_evaluator(p); }}};
+  for (const auto& [format, load] : formats) {
+    torch::serialize::OutputArchive ar;
+    ar.write("weights", torch::zeros({4}));
+    const auto path = dir / (format.name + ".pt");
+    save_archive(path, ar, {{"note", "from a later mogo"}}, FileFormat(format.name.c_str(), format.version + 1));
+    const auto message = test::error_message([&] { load(path); });
+    EXPECT_NE(message.find(format.name + " format version " + std::to_string(format.version + 1) + ", this mogo reads version " +
+                           std::to_string(format.version)),
+              std::string::npos)
+        << message;
+  }
+  // A model file's normalisation of the wrong width is named.
+  auto m = micro_model(7);
+  m.mean = torch::zeros({250});
+  save_t2m_model(dir / "w.pt", m, nullptr);
+  EXPECT_NE(test::error_message([&] { load_t2m_model(dir / "w.pt"); }).find("tensor 'mean' has shape [250], expected [251]"),
+            std::string::npos);
 }
 
 TEST(ModelFile, Float16StorageIsHalfTheSizeAndLoadsAsFloat32) {

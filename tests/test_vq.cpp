@@ -430,6 +430,29 @@ TEST(DecoderStream, EqualsWholeSequenceDecodingInAnyChunking) {
   EXPECT_THROW(empty.push(torch::zeros({1, micro().code_dim, 1})), Error);
 }
 
+TEST(JerkLoss, IsTheThirdDifferenceOfTheRecoveredJointsAndReachesTheFeatures) {
+  auto f = npy::load(test::reference_dir() + "/new_joint_vecs_012314.npy").narrow(0, 0, 40).to(torch::kDouble);
+  auto x = f.unsqueeze(0).clone().requires_grad_();
+  auto jerk = joint_jerk(x, 22);
+  auto p = recover_from_ric(f, 22);  // [T,J,3]
+  auto d3 = p.narrow(0, 3, 37) - 3 * p.narrow(0, 2, 37) + 3 * p.narrow(0, 1, 37) - p.narrow(0, 0, 37);
+  ASSERT_EQ(jerk.sizes(), torch::IntArrayRef({1, 37, 22, 3}));
+  EXPECT_LT(max_abs_diff(jerk[0], d3), 1e-9);
+  // The loss of a motion against a copy with noise on the joint positions: positive, with gradients
+  // into the positions and the root velocities.
+  auto noisy = f.clone();
+  const auto ric = Skeleton::humanml3d().layout().ric();
+  noisy.narrow(1, ric.begin, ric.size).add_(torch::randn({40, ric.size}, torch::kDouble) * 0.01);
+  auto loss = torch::l1_loss(jerk, joint_jerk(noisy.unsqueeze(0), 22));
+  EXPECT_GT(loss.item<double>(), 0.001);
+  loss.backward();
+  auto grad = x.grad()[0];
+  EXPECT_GT(grad.narrow(1, ric.begin, ric.size).abs().sum().item<double>(), 0.0);
+  EXPECT_GT(grad.narrow(1, 0, 3).abs().sum().item<double>(), 0.0);
+  EXPECT_TRUE(torch::isfinite(grad).all().item<bool>());
+  EXPECT_EQ(torch::l1_loss(jerk, joint_jerk(f.unsqueeze(0), 22)).item<double>(), 0.0);
+}
+
 TEST(FootContactLoss, PenalisesPlantedFeetThatMoveAndReachesTheRootAndPositions) {
   auto skel = Skeleton::humanml3d();
   auto f = npy::load(test::reference_dir() + "/new_joint_vecs_012314.npy").narrow(0, 0, 40).to(torch::kDouble);

@@ -10,9 +10,9 @@
 
 namespace mogo {
 
-void save_archive(const std::string& path, torch::serialize::OutputArchive& ar, nlohmann::json meta,
-                  const std::string& format) {
-  meta["format"] = format;
+void save_archive(const std::string& path, torch::serialize::OutputArchive& ar, nlohmann::json meta, const FileFormat& format) {
+  meta["format"] = format.name;
+  meta["version"] = format.version;
   ar.write("meta", c10::IValue(meta.dump()));
   // Serialised in memory first: LibTorch's file writer, failing mid-way (disk full), throws again
   // from its destructor and ends the process; here the only file write is the atomic one.
@@ -24,27 +24,59 @@ void save_archive(const std::string& path, torch::serialize::OutputArchive& ar, 
   write_file_atomically(path, bytes);
 }
 
-nlohmann::json load_archive(const std::string& path, torch::serialize::InputArchive& ar, const std::string& format,
+nlohmann::json load_archive(const std::string& path, torch::serialize::InputArchive& ar, const FileFormat& format,
                             torch::Device device) {
+  const std::string& name = format.name;
   require(std::filesystem::exists(path), path + ": no such file");
   const std::string bytes = read_file(path);
   verify_zip_checksums(bytes, path);
   try {
     ar.load_from(bytes.data(), bytes.size(), device);
   } catch (const c10::Error&) {
-    throw Error(path + ": not a mogo " + format + " file (cannot read the archive)");
+    throw Error(path + ": not a mogo " + name + " file (cannot read the archive)");
   }
   c10::IValue meta_v;
-  require(ar.try_read("meta", meta_v) && meta_v.isString(), path + ": not a mogo " + format + " file (no 'meta' record)");
+  require(ar.try_read("meta", meta_v) && meta_v.isString(), path + ": not a mogo " + name + " file (no 'meta' record)");
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(meta_v.toStringRef());
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": corrupt 'meta' record: " + e.what());
   }
-  require(meta.is_object() && meta.value("format", "") == format,
-          path + ": format is '" + (meta.is_object() ? meta.value("format", "") : "") + "', expected '" + format + "'");
+  require(meta.is_object() && meta.value("format", "") == name,
+          path + ": format is '" + (meta.is_object() ? meta.value("format", "") : "") + "', expected '" + name + "'");
+  const auto version = meta.value("version", nlohmann::json(1));
+  require(version.is_number_integer() && version.get<int64_t>() == format.version,
+          path + ": " + name + " format version " + version.dump() + ", this mogo reads version " + std::to_string(format.version));
   return meta;
+}
+
+void write_bytes(torch::serialize::OutputArchive& ar, const std::string& name, const std::string& bytes) {
+  ar.write(name, torch::from_blob(const_cast<char*>(bytes.data()), {static_cast<int64_t>(bytes.size())}, torch::kUInt8).clone());
+}
+
+std::string read_bytes(torch::serialize::InputArchive& ar, const std::string& name, const std::string& path) {
+  torch::Tensor t;
+  require(ar.try_read(name, t) && t.dtype() == torch::kUInt8 && t.dim() == 1 && t.numel() > 0, path + ": missing tensor '" + name + "'");
+  t = t.to(torch::kCPU).contiguous();
+  return std::string(static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel()));
+}
+
+void write_normalisation(torch::serialize::OutputArchive& ar, const torch::Tensor& mean, const torch::Tensor& std) {
+  ar.write("mean", mean.to(torch::kCPU, torch::kFloat));
+  ar.write("std", std.to(torch::kCPU, torch::kFloat));
+}
+
+void read_normalisation(torch::serialize::InputArchive& ar, const std::string& path, int64_t dim, torch::Tensor& mean,
+                        torch::Tensor& std) {
+  for (auto [name, t] : {std::pair<const char*, torch::Tensor*>{"mean", &mean}, {"std", &std}}) {
+    require(ar.try_read(name, *t), path + ": missing tensor '" + name + "'");
+    require(t->dim() == 1 && t->size(0) == dim,
+            path + ": tensor '" + name + "' has shape " + c10::str(t->sizes()) + ", expected [" + std::to_string(dim) + "]");
+    *t = t->to(torch::kCPU, torch::kFloat);
+    require(torch::isfinite(*t).all().item<bool>(), path + ": tensor '" + name + "' holds NaN or infinite values");
+  }
+  require((std > 0).all().item<bool>(), path + ": tensor 'std' has non-positive entries");
 }
 
 namespace {

@@ -108,12 +108,15 @@ void MotionStream::take_decoded(const torch::Tensor& normalised) {
   if (m == 0) return;
   auto raw = gen_.model().denormalise(normalised[0]).to(torch::kCPU, torch::kFloat);
   const int64_t P = prefix_frames_;
-  if (P > 0 && first <= P - 1 && P - 1 < first + m) {
-    // The join: the decoder's version of the last given frame differs from it by the tokenizer's
-    // error; that difference fades out over the first seam_frames generated frames.
+  if (P > 0 && first <= P - 2 && P - 1 < first + m) {
+    // The join: the decoder's version of the last given frames differs from them by the
+    // tokenizer's error, in value and in rate of change; both fade out over the first seam_frames
+    // generated frames (a cubic Hermite offset, so the joined motion keeps its velocity: no kink).
     seam_delta_ = prefix_[P - 1] - raw[P - 1 - first];
+    seam_slope_ = (prefix_[P - 1] - prefix_[P - 2]) - (raw[P - 1 - first] - raw[P - 2 - first]);
     auto contacts = FeatureLayout(gen_.skeleton().num_joints()).foot_contacts();
     seam_delta_.narrow(0, contacts.begin, contacts.size).zero_();
+    seam_slope_.narrow(0, contacts.begin, contacts.size).zero_();
   }
   const int64_t skip = std::clamp<int64_t>(P - first, 0, m);  // the given frames are emitted as given
   if (skip == m) return;
@@ -124,9 +127,15 @@ void MotionStream::take_decoded(const torch::Tensor& normalised) {
 
 void MotionStream::blend_seam(torch::Tensor& raw, int64_t first) {
   if (!seam_delta_.defined()) return;
+  // Offset at t in [0,1] from the last given frame (t = 0) to frame P+K (t = 1):
+  //   h00(t) delta + h10(t) (K+1) slope,  h00 = 2t^3 - 3t^2 + 1,  h10 = t^3 - 2t^2 + t,
+  // i.e. delta and slope (per frame) at the join, 0 with zero slope at the end.
   const int64_t P = prefix_frames_, K = options_.seam_frames;
-  for (int64_t f = first; f < std::min(first + raw.size(0), P + K); ++f)
-    raw[f - first] += seam_delta_ * (1.0 - static_cast<double>(f - P + 1) / static_cast<double>(K + 1));
+  for (int64_t f = first; f < std::min(first + raw.size(0), P + K); ++f) {
+    const double t = static_cast<double>(f - P + 1) / static_cast<double>(K + 1);
+    const double h00 = (2 * t - 3) * t * t + 1, h10 = ((t - 2) * t + 1) * t;
+    raw[f - first] += seam_delta_ * h00 + seam_slope_ * (h10 * static_cast<double>(K + 1));
+  }
 }
 
 MotionChunk MotionStream::step() {

@@ -107,6 +107,7 @@ class MotionStream {
   torch::Tensor prefix_;      // [P,D] raw features of the given motion (P = prefix_frames_)
   int64_t prefix_frames_ = 0;
   torch::Tensor seam_delta_;  // [D] given - decoded at the last given frame
+  torch::Tensor seam_slope_;  // [D] the same for the change over the last given frame
   RootState root_;
   std::optional<FootLocker> feet_;
 };

@@ -62,31 +62,27 @@ torch::Tensor EvaluatorBundle::motions(const std::vector<torch::Tensor>& raw, to
 
 void save_evaluator(const std::string& path, const EvaluatorBundle& b, torch::optim::Optimizer* optimizer) {
   torch::serialize::OutputArchive ar;
-  nlohmann::json meta = {{"version", 1}, {"text", b.text_cfg}, {"motion", b.motion_cfg}, {"step", b.step}, {"train", b.train_meta}};
-  const auto& tok = b.tokenizer->serialized();
-  ar.write("tokenizer", torch::from_blob(const_cast<char*>(tok.data()), {static_cast<int64_t>(tok.size())}, torch::kUInt8).clone());
-  ar.write("mean", b.mean);
-  ar.write("std", b.std);
+  nlohmann::json meta = {{"text", b.text_cfg}, {"motion", b.motion_cfg}, {"step", b.step}, {"train", b.train_meta}};
+  b.tokenizer->write_to(ar);
+  write_normalisation(ar, b.mean, b.std);
   write_model(ar, *b.model, optimizer);
-  save_archive(path, ar, meta, "mogo-evaluator");
+  save_archive(path, ar, meta, kEvaluatorFile);
 }
 
 EvaluatorBundle load_evaluator(const std::string& path, torch::Device device) {
   torch::serialize::InputArchive ar;
-  auto meta = load_archive(path, ar, "mogo-evaluator", device);
+  auto meta = load_archive(path, ar, kEvaluatorFile, device);
   EvaluatorBundle b;
-  b.text_cfg = meta.at("text").get<TextEncoderConfig>();
-  b.motion_cfg = meta.at("motion").get<MotionEncoderConfig>();
-  b.step = meta.at("step");
-  b.train_meta = meta.value("train", nlohmann::json::object());
-  torch::Tensor tok;
-  ar.read("tokenizer", tok);
-  tok = tok.to(torch::kCPU).contiguous();
-  b.tokenizer = std::make_shared<Tokenizer>(std::string(static_cast<const char*>(tok.data_ptr()), tok.numel()));
-  ar.read("mean", b.mean);
-  ar.read("std", b.std);
-  b.mean = b.mean.to(torch::kCPU);
-  b.std = b.std.to(torch::kCPU);
+  try {
+    b.text_cfg = meta.at("text").get<TextEncoderConfig>();
+    b.motion_cfg = meta.at("motion").get<MotionEncoderConfig>();
+    b.step = meta.at("step");
+    b.train_meta = meta.value("train", nlohmann::json::object());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": bad 'meta' record: " + e.what());
+  }
+  b.tokenizer = Tokenizer::read_from(ar, path);
+  read_normalisation(ar, path, b.motion_cfg.input_dim, b.mean, b.std);
   b.model = Evaluator(b.text_cfg, b.motion_cfg);
   read_model(ar, *b.model, path);
   b.model->to(device);

@@ -20,29 +20,24 @@ torch::Tensor T2MModel::denormalise(const torch::Tensor& x) const { return x * s
 
 void save_t2m_model(const std::string& path, const T2MModel& m, torch::optim::Optimizer* optimizer, bool half) {
   torch::serialize::OutputArchive ar;
-  nlohmann::json meta = {{"version", kT2MFormatVersion}, {"config", m.config},     {"train", m.train},
+  nlohmann::json meta = {{"config", m.config},          {"train", m.train},
                          {"vq_config", m.vq_config},     {"step", m.step},         {"skeleton", m.skeleton_json},
                          {"train_meta", m.train_meta},   {"storage", half ? "float16" : "float32"}, {"fps", m.fps}};
-  const auto& tok = m.tokenizer->serialized();
-  ar.write("tokenizer", torch::from_blob(const_cast<char*>(tok.data()), {static_cast<int64_t>(tok.size())}, torch::kUInt8).clone());
-  ar.write("mean", m.mean.to(torch::kCPU, torch::kFloat));
-  ar.write("std", m.std.to(torch::kCPU, torch::kFloat));
+  m.tokenizer->write_to(ar);
+  write_normalisation(ar, m.mean, m.std);
   write_model(ar, *m.vq, nullptr, "vq", half);
   write_model(ar, *m.transformer, optimizer, "transformer", half);
   if (m.aligner) m.aligner->write(ar, meta, half);
-  save_archive(path, ar, meta, "mogo-t2m");
+  save_archive(path, ar, meta, kT2MFile);
 }
 
 namespace {
 
 T2MModel load_checked(const std::string& path, torch::Device device) {
   torch::serialize::InputArchive ar;
-  auto meta = load_archive(path, ar, "mogo-t2m", device);
+  auto meta = load_archive(path, ar, kT2MFile, device);
   T2MModel m;
   try {
-    int version = meta.at("version");
-    require(version == kT2MFormatVersion, path + ": format version " + std::to_string(version) + ", this mogo reads " +
-                                              std::to_string(kT2MFormatVersion));
     m.config = meta.at("config").get<T2MConfig>();
     m.train = meta.at("train").get<T2MTrainConfig>();
     m.vq_config = meta.at("vq_config").get<VQConfig>();
@@ -58,21 +53,11 @@ T2MModel load_checked(const std::string& path, torch::Device device) {
           path + ": transformer expects " + std::to_string(m.config.num_quantizers) + " x " +
               std::to_string(m.config.codebook_size) + " codes, the RVQ-VAE has " + std::to_string(m.vq_config.num_quantizers) +
               " x " + std::to_string(m.vq_config.codebook_size));
-  torch::Tensor tok;
-  require(ar.try_read("tokenizer", tok) && tok.dtype() == torch::kUInt8 && tok.numel() > 0, path + ": missing tensor 'tokenizer'");
-  tok = tok.to(torch::kCPU).contiguous();
-  m.tokenizer = std::make_shared<Tokenizer>(std::string(static_cast<const char*>(tok.data_ptr()), tok.numel()));
+  m.tokenizer = Tokenizer::read_from(ar, path);
   require(m.tokenizer->vocab_size() == m.config.text.vocab_size,
           path + ": tokenizer has " + std::to_string(m.tokenizer->vocab_size()) + " pieces, the text encoder expects " +
               std::to_string(m.config.text.vocab_size));
-  const int64_t D = m.vq_config.input_dim;
-  for (auto [name, t] : {std::pair<const char*, torch::Tensor*>{"mean", &m.mean}, {"std", &m.std}}) {
-    require(ar.try_read(name, *t), path + ": missing tensor '" + name + "'");
-    require(t->dim() == 1 && t->size(0) == D, path + ": tensor '" + std::string(name) + "' has shape " +
-                                                   c10::str(t->sizes()) + ", expected [" + std::to_string(D) + "]");
-    *t = t->to(torch::kCPU, torch::kFloat);
-  }
-  require((m.std > 0).all().item<bool>(), path + ": tensor 'std' has non-positive entries");
+  read_normalisation(ar, path, m.vq_config.input_dim, m.mean, m.std);
   m.vq = RVQVAE(m.vq_config);
   read_model(ar, *m.vq, path, "vq");
   m.transformer = HierarchicalCausalTransformer(m.config);

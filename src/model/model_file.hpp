@@ -21,7 +21,6 @@
 
 namespace mogo {
 
-constexpr int kT2MFormatVersion = 1;
 
 struct T2MModel {
   T2MConfig config;

@@ -1,5 +1,7 @@
 #include "motion/features.hpp"
 
+#include <numeric>
+
 #include "common/error.hpp"
 #include "motion/kinematics.hpp"
 #include "motion/quaternion.hpp"
@@ -255,6 +257,14 @@ std::vector<int64_t> mirror_map(const Skeleton& skel) {
       if (skel.joint_names[k] == other) map[i] = k;
   }
   return map;
+}
+
+torch::Tensor joint_jerk(const torch::Tensor& features, int64_t joints) {
+  std::vector<int64_t> others(static_cast<size_t>(joints - 1));
+  std::iota(others.begin(), others.end(), 1);
+  auto world = torch::cat({recover_root_positions(features).unsqueeze(-2), recover_joints(features, joints, others)}, -2);
+  const int64_t t = world.dim() - 3;  // the time axis
+  return world.diff(1, t).diff(1, t).diff(1, t);
 }
 
 }  // namespace mogo

@@ -36,6 +36,10 @@ torch::Tensor recover_from_ric(const torch::Tensor& features, int64_t joints, co
 // foot-contact loss. features: [..., T, D] -> [..., T, n, 3].
 torch::Tensor recover_joints(const torch::Tensor& features, int64_t joints, const std::vector<int64_t>& which);
 
+// Third time difference of every joint's world position (metres per frame^3; x fps^3 for m/s^3),
+// differentiable: the RVQ-VAE's jerk loss. features: [..., T, D] -> [..., T-3, J, 3].
+torch::Tensor joint_jerk(const torch::Tensor& features, int64_t joints);
+
 // Root rotation per frame implied by the features' angular velocity (pure rotations about Y,
 // start.angle at frame 0). features: [..., T, D] -> [..., T, 4].
 torch::Tensor recover_root_rotation(const torch::Tensor& features, const RootState& start = {});

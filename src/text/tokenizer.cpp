@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/archive.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 
@@ -74,5 +75,11 @@ TokenizedBatch Tokenizer::encode_batch(const std::vector<std::string>& texts, in
 
 int64_t Tokenizer::vocab_size() const { return sp_->vocab_size(); }
 int64_t Tokenizer::pad_id() const { return sp_->pad_id(); }
+
+void Tokenizer::write_to(torch::serialize::OutputArchive& ar) const { write_bytes(ar, "tokenizer", serialized_); }
+
+std::shared_ptr<Tokenizer> Tokenizer::read_from(torch::serialize::InputArchive& ar, const std::string& path) {
+  return std::make_shared<Tokenizer>(read_bytes(ar, "tokenizer", path));
+}
 
 }  // namespace mogo

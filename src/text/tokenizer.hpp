@@ -38,6 +38,9 @@ class Tokenizer {
   int64_t vocab_size() const;
   int64_t pad_id() const;
   const std::string& serialized() const { return serialized_; }
+  // The "tokenizer" record of a model file (the t2m model's, the evaluator's), and back.
+  void write_to(torch::serialize::OutputArchive& ar) const;
+  static std::shared_ptr<Tokenizer> read_from(torch::serialize::InputArchive& ar, const std::string& path);
 
  private:
   std::string serialized_;

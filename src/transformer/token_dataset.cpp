@@ -47,7 +47,7 @@ std::optional<TokenDataset> TokenDataset::load(const std::string& path, const nl
   if (!std::filesystem::exists(path)) return std::nullopt;
   try {
     torch::serialize::InputArchive ar;
-    auto meta = load_archive(path, ar, "mogo-tokens");
+    auto meta = load_archive(path, ar, kTokenCacheFile);
     if (meta.at("key") != key) return std::nullopt;
     TokenDataset out;
     torch::Tensor flat, lengths;
@@ -88,7 +88,7 @@ void TokenDataset::save(const std::string& path, const nlohmann::json& key) cons
   torch::serialize::OutputArchive ar;
   ar.write("tokens", torch::cat(parts, 1));
   ar.write("lengths", torch::tensor(lengths, torch::kLong));
-  save_archive(path, ar, {{"key", key}, {"ids", ids}, {"captions", caps}, {"contexts", contexts}, {"ends", ends}}, "mogo-tokens");
+  save_archive(path, ar, {{"key", key}, {"ids", ids}, {"captions", caps}, {"contexts", contexts}, {"ends", ends}}, kTokenCacheFile);
 }
 
 TokenDataset TokenDataset::cached(const std::string& path, const MotionDataset& data, RVQVAE& vq, int64_t offsets,

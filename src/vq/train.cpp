@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <numeric>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -179,13 +178,8 @@ int64_t train_vq(VQTrainOptions o) {
     // Jerk: d^3/dt^3 of every joint's world position (frames as the time unit), against the input's.
     auto jerk = torch::zeros({}, x.options());
     if (skeleton && ck.config.jerk_weight > 0) {
-      std::vector<int64_t> all(static_cast<size_t>(skeleton->num_joints() - 1));
-      std::iota(all.begin(), all.end(), 1);
-      auto world = [&](const torch::Tensor& f) {
-        return torch::cat({recover_root_positions(raw(f)).unsqueeze(-2), recover_joints(raw(f), skeleton->num_joints(), all)}, -2);
-      };
-      jerk = torch::l1_loss(world(out.reconstruction).diff(1, 1).diff(1, 1).diff(1, 1), world(x).diff(1, 1).diff(1, 1).diff(1, 1))
-                 .to(x.scalar_type());
+      const int64_t J = skeleton->num_joints();
+      jerk = torch::l1_loss(joint_jerk(raw(out.reconstruction), J), joint_jerk(raw(x), J)).to(x.scalar_type());
       loss = loss + ck.config.jerk_weight * jerk;
     }
     opt.zero_grad();
