@@ -1,6 +1,7 @@
 // `mogo serve` in-process on a free port with the shipped model: every endpoint, every 4xx path,
 // SSE framing, text changes, cancel on disconnect, a full queue -> 503, concurrent clients,
 // static files without path traversal, graceful stop.
+#include <set>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -230,6 +231,29 @@ TEST(Serve, StreamSendsFramedEventsAndFollowsATextChange) {
   ASSERT_FALSE(texts.empty());
   EXPECT_EQ(texts.front(), "a person walks forward");
   EXPECT_EQ(texts.back(), "a person sits down");
+}
+
+TEST(Serve, APromptWithSeveralActionsPlaysThemInTurn) {
+  RunningServer s;
+  auto c = s.client();
+  // 6 s shared by two actions: the second takes over at 3 s = step 15, with its own aligned event.
+  auto r = post(c, "/v1/stream", {{"text", "a person walks forward, then waves the right hand"}, {"seconds", 6}, {"seed", 3}, {"pace", false}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::vector<json> aligned;
+  std::set<std::string> frame_texts;
+  for (const auto& e : parse_sse(r->body)) {
+    if (e.name == "aligned") aligned.push_back(e.data);
+    if (e.name == "frames") frame_texts.insert(e.data["text"].get<std::string>());
+  }
+  ASSERT_EQ(aligned.size(), 2u);
+  EXPECT_EQ(aligned[0]["text"], "a person walks forward");
+  EXPECT_EQ(aligned[1]["text"], "a person waves the right hand");
+  EXPECT_EQ(aligned[1]["from_step"], 15);
+  EXPECT_EQ(frame_texts, (std::set<std::string>{"a person walks forward", "a person waves the right hand"}));
+  // The same prompt as one motion: both actions, 6 s.
+  auto g = post(c, "/v1/generate", {{"text", "a person walks forward, then waves the right hand"}, {"seconds", 6}, {"seed", 3}});
+  ASSERT_EQ(g->status, 200) << g->body;
+  EXPECT_EQ(json::parse(g->body)["frames"].size(), 120u);
 }
 
 TEST(Serve, APacedStreamStaysWithinItsLeadOfTheClientsPlayback) {

@@ -108,7 +108,7 @@ TEST(Stream, FramesEqualOfflineGenerationWithTheSameSeed) {
   so.sampling.seed = 4;
   MotionStream fs(gen, "a person jumps", so);
   std::vector<torch::Tensor> parts;
-  play_timeline(fs, {{0.0, "a person jumps"}}, gen.model().config.max_steps, [&](const MotionChunk& c) {
+  play_timeline(fs, {{0.0, "a person jumps"}}, [&](const MotionChunk& c) {
     parts.push_back(c.features);
     return true;
   });
@@ -259,7 +259,7 @@ TEST(Timeline, EachTextTakesOverAtItsStep) {
   auto& gen = test::shipped_generator();
   MotionStream s(gen, "a person walks forward", fixed(5));
   std::vector<std::pair<int64_t, std::string>> seen;  // (steps drawn, text) per chunk
-  play_timeline(s, parse_timeline("0:a person walks forward;2:a person jumps;3.2:a person sits down"), 49,
+  play_timeline(s, parse_timeline("0:a person walks forward;2:a person jumps;3.2:a person sits down"),
                 [&](const MotionChunk&) {
                   seen.emplace_back(s.steps(), s.text());
                   return true;
@@ -273,6 +273,21 @@ TEST(Timeline, EachTextTakesOverAtItsStep) {
       EXPECT_EQ(text, want) << "after step " << steps;
     }
   }
+}
+
+TEST(Timeline, ALiveChangeOverridesTheEntriesStillToCome) {
+  auto& gen = test::shipped_generator();
+  MotionStream s(gen, "a person walks forward", fixed(5));
+  s.follow(parse_timeline("0:a person walks forward;2:a person runs forward;3.2:a person waves the right hand"));
+  while (s.steps() < 5) s.step();
+  EXPECT_EQ(s.text_changes(), 0);
+  s.set_text("a person bows");
+  EXPECT_EQ(s.text_changes(), 1);
+  EXPECT_EQ(s.text_from_step(), 5);
+  while (!s.done()) s.step();
+  EXPECT_EQ(s.text(), "a person bows");  // neither scheduled entry took over afterwards
+  EXPECT_EQ(s.text_changes(), 1);
+  EXPECT_EQ(s.frames_emitted(), 100);
 }
 
 TEST(GenerateCli, TimelineStreamAndContinuation) {
@@ -366,7 +381,7 @@ TEST(Pacer, APacedStreamNeverRunsMoreThanItsLeadPlusTheDecodersSpanAhead) {
   double worst_ahead = -1e9;
   int64_t frames = 0;
   play_timeline(
-      s, {{0.0, "a person walks forward"}}, 100,
+      s, {{0.0, "a person walks forward"}},
       [&](const MotionChunk& c) {
         // Handed out now: how far past the player's position does the stream reach?
         const double ahead = static_cast<double>(c.first_frame + c.frames()) / kHumanML3DFps - pacer.playback_seconds();

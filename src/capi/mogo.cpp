@@ -17,6 +17,7 @@
 #include "common/runtime.hpp"
 #include "engine/generator.hpp"
 #include "engine/pacer.hpp"
+#include "engine/prompt_split.hpp"
 #include "engine/stream.hpp"
 #include "export/motion_writer.hpp"
 
@@ -139,7 +140,10 @@ mogo_session* open_session(mogo_model* model, const char* text, const mogo_sessi
     check_handle(model, "model");
     auto s = std::make_unique<mogo_session>();
     s->model = model;
-    s->stream = std::make_unique<mogo::MotionStream>(*model->generator, text_arg(text), stream_options(params, model->generator->fps()), prefix);
+    // A prompt with several actions ("walk, then wave") plays them in turn, as in the CLI.
+    const auto timeline = mogo::prompt_timeline(*model->generator, text_arg(text), params.seconds);
+    s->stream = std::make_unique<mogo::MotionStream>(*model->generator, timeline[0].text, stream_options(params, model->generator->fps()), prefix);
+    if (timeline.size() > 1) s->stream->follow(timeline);
     if (params.realtime) s->pacer.emplace(params.lead_seconds, model->generator->fps());
     if (params.rig) {
       check_handle(params.rig, "rig");

@@ -85,4 +85,9 @@ Timeline action_timeline(const std::vector<std::string>& actions, double seconds
   return t;
 }
 
+Timeline prompt_timeline(Generator& generator, const std::string& prompt, double seconds, double action_seconds) {
+  const auto actions = actions_to_play(generator, prompt);
+  return action_timeline(actions, seconds > 0 ? seconds / static_cast<double>(actions.size()) : action_seconds);
+}
+
 }  // namespace mogo

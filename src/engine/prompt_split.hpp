@@ -27,4 +27,10 @@ std::vector<std::string> actions_to_play(Generator& generator, const std::string
 // A timeline of `actions`, `seconds_each` apart (the first at 0).
 Timeline action_timeline(const std::vector<std::string>& actions, double seconds_each);
 
+constexpr double kActionSeconds = 4.0;  // each action's share of a prompt with several, by default
+
+// What a prompt plays, for every front end (CLI, server, C API): its actions (actions_to_play) as
+// a timeline, `seconds` shared out among them when > 0, else action_seconds each.
+Timeline prompt_timeline(Generator& generator, const std::string& prompt, double seconds, double action_seconds = kActionSeconds);
+
 }  // namespace mogo

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.hpp"
+#include "engine/timeline.hpp"
 #include "motion/feature_layout.hpp"
 
 namespace mogo {
@@ -42,6 +43,8 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
   ready_first_ = P;
   auto tokens = gen_.encode(prefix_);  // [Q,P/4]
   total_steps_ = tokens.size(1);
+  start_steps_ = total_steps_;
+  text_from_step_ = total_steps_;
   // The transformer sees at most a window of the given steps, as it would have had it drawn them.
   const int64_t context = std::min(total_steps_, options_.window);
   sampler_.feed(tokens.narrow(1, total_steps_ - context, context).unsqueeze(0));
@@ -50,6 +53,16 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
 }
 
 void MotionStream::set_text(const std::string& text) {
+  next_entry_ = script_.size();
+  change_text(text);
+}
+
+void MotionStream::follow(const Timeline& timeline) {
+  script_ = timeline;
+  next_entry_ = 1;
+}
+
+void MotionStream::change_text(const std::string& text) {
   std::vector<AlignedPrompt> aligned;
   auto cond = gen_.condition({text}, &aligned);
   alignment_ = std::move(aligned);
@@ -65,6 +78,8 @@ void MotionStream::set_text(const std::string& text) {
   }
   text_ = text;
   steps_since_text_ = 0;
+  ++text_changes_;
+  text_from_step_ = total_steps_;
 }
 
 int64_t MotionStream::end_frame() const {
@@ -74,7 +89,14 @@ int64_t MotionStream::end_frame() const {
 
 void MotionStream::draw() {
   if (ended_) return;
-  const bool end_allowed = options_.stop_at_end && steps_since_text_ >= options_.sampling.min_steps;
+  const int64_t drawn_here = total_steps_ - start_steps_, down = downsample();
+  if (scripted() && drawn_here >= seconds_to_steps(script_[next_entry_].at, down, fps())) change_text(script_[next_entry_++].text);
+  // The stream-end rules: the last text ends at END or after the training length; no unbounded
+  // stream follows a timeline past the longest motion.
+  if (!scripted() && options_.stop_at_end && steps_since_text_ >= gen_.model().config.max_steps) ended_ = true;
+  if (!fixed_length() && !script_.empty() && drawn_here >= seconds_to_steps(kMaxSeconds, down, fps())) ended_ = true;
+  if (ended_) return;
+  const bool end_allowed = options_.stop_at_end && !scripted() && steps_since_text_ >= options_.sampling.min_steps;
   auto drawn = sampler_.next({end_allowed});
   if (drawn.end[0]) {
     ended_ = true;

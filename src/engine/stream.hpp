@@ -21,10 +21,19 @@
 
 namespace mogo {
 
+// A text that takes over a stream at a time (seconds from the stream's start, after any given motion).
+struct TimelineEntry {
+  double at = 0;
+  std::string text;
+};
+using Timeline = std::vector<TimelineEntry>;
+
 struct StreamOptions {
   SamplingParams sampling;
   int64_t max_frames = 0;     // > 0: frames generated (after any given motion), then the stream ends
-  bool stop_at_end = false;   // end when the model draws END, min_steps after the last text change
+  // The last text ends the stream when the model draws END (min_steps after the text took over),
+  // or after the model's training length (max_steps) at most, as offline generation does.
+  bool stop_at_end = false;
   int64_t window = 0;         // key/value cache window in latent steps (0: the model's max_steps)
   int64_t layers = 0;         // RVQ layers decoded (0: all)
   int64_t seam_frames = 8;    // continuation: frames over which the join to the given motion is blended
@@ -60,8 +69,16 @@ class MotionStream {
   // Draws one latent step (unless the stream has ended) and returns the frames that became final:
   // none while the decoder waits for look-ahead, every remaining frame once the stream ends.
   MotionChunk step();
-  // The new text conditions every step drawn from now on.
+  // The new text conditions every step drawn from now on (a live change: any timeline entries
+  // still to come are dropped).
   void set_text(const std::string& text);
+  // Texts that take over at their times (each at the latent step nearest it); entry 0 is the text
+  // the stream was opened with. END is not drawn before the last entry has taken over. No
+  // unbounded stream plays a timeline past kMaxSeconds.
+  void follow(const Timeline& timeline);
+  // Text changes so far (set_text or timeline) and the first step drawn under the current text.
+  int64_t text_changes() const { return text_changes_; }
+  int64_t text_from_step() const { return text_from_step_; }
   void set_stop_at_end(bool stop) { options_.stop_at_end = stop; }
   // Ends the stream: no more steps are drawn; the next step() returns the remaining frames.
   void finish() { ended_ = true; }
@@ -85,6 +102,8 @@ class MotionStream {
   int64_t end_frame() const;
   int64_t ready_frames() const { return std::min(ready_first_ + ready_.size(0), end_frame()); }  // [0, ready) final
   void draw();
+  void change_text(const std::string& text);
+  bool scripted() const { return next_entry_ < script_.size(); }  // timeline entries still to come
   void push_steps(const torch::Tensor& tokens);        // [Q,n] through the decoder
   void remember(const torch::Tensor& tokens);          // [Q,n] drawn or given: the last switch_context kept
   void take_decoded(const torch::Tensor& normalised);  // [1,m,D] frames from the decoder
@@ -101,6 +120,10 @@ class MotionStream {
   int64_t ready_first_ = 0;
   int64_t total_steps_ = 0;
   int64_t steps_since_text_ = 0;
+  int64_t text_changes_ = 0, text_from_step_ = 0;
+  int64_t start_steps_ = 0;   // the given motion's steps: timeline times count from here
+  Timeline script_;
+  size_t next_entry_ = 0;
   int64_t emitted_ = 0;
   bool ended_ = false;
   bool decoder_finished_ = false;

@@ -63,29 +63,35 @@ int64_t seconds_to_steps(double seconds, int64_t downsample, double fps) {
   return static_cast<int64_t>(std::llround(seconds * fps / static_cast<double>(downsample)));
 }
 
-void play_timeline(MotionStream& stream, const Timeline& timeline, int64_t last_steps,
-                   const std::function<bool(const MotionChunk&)>& on_chunk, Pacer* pacer) {
-  const int64_t down = stream.downsample();
-  const int64_t start = stream.steps();  // the given motion's steps
-  const int64_t longest = seconds_to_steps(kMaxSeconds, down, stream.fps());
-  size_t next = 1;
-  int64_t last_start = timeline.size() == 1 ? start : -1;
-  stream.set_stop_at_end(timeline.size() == 1 && !stream.fixed_length());
+void play_timeline(MotionStream& stream, const Timeline& timeline, const std::function<bool(const MotionChunk&)>& on_chunk,
+                   Pacer* pacer) {
+  stream.follow(timeline);
+  stream.set_stop_at_end(!stream.fixed_length());
   while (!stream.done()) {
-    const int64_t drawn = stream.steps() - start;
-    if (next < timeline.size() && drawn >= seconds_to_steps(timeline[next].at, down, stream.fps())) {
-      stream.set_text(timeline[next].text);
-      if (++next == timeline.size()) {
-        last_start = stream.steps();
-        stream.set_stop_at_end(!stream.fixed_length());
-      }
-    }
-    if (!stream.fixed_length() && last_start >= 0 && stream.steps() - last_start >= last_steps) stream.finish();
-    if (stream.steps() - start >= longest) stream.finish();  // no timeline plays past the longest motion
     if (pacer) pacer->wait([] { return true; });
     auto chunk = stream.step();
-    if (chunk.frames() > 0 && !hand_out(chunk, pacer, down, [] { return true; }, on_chunk)) return;
+    if (chunk.frames() > 0 && !hand_out(chunk, pacer, stream.downsample(), [] { return true; }, on_chunk)) return;
   }
+}
+
+GeneratedMotion generate_timeline(Generator& generator, const Timeline& timeline, const GenerateOptions& options) {
+  StreamOptions so;
+  so.sampling = options.sampling;
+  so.max_frames = options.seconds != 0 ? seconds_to_frames(options.seconds, generator.fps()) : 0;
+  so.layers = options.layers;
+  so.foot_lock = false;  // features only; front ends lock the feet of the joints they write
+  MotionStream stream(generator, timeline.at(0).text, so);
+  GeneratedMotion out;
+  out.alignment = stream.alignment();
+  std::vector<torch::Tensor> parts;
+  play_timeline(stream, timeline, [&](const MotionChunk& c) {
+    parts.push_back(c.features);
+    return true;
+  });
+  out.text = timeline[0].text;
+  for (size_t i = 1; i < timeline.size(); ++i) out.text += "; " + timeline[i].text;
+  out.features = torch::cat(parts, 0);
+  return out;
 }
 
 }  // namespace mogo

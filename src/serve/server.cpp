@@ -16,6 +16,8 @@
 #include "common/log.hpp"
 #include "animation/foot_lock.hpp"
 #include "engine/pacer.hpp"
+#include "engine/prompt_split.hpp"
+#include "engine/timeline.hpp"
 #include "engine/stream.hpp"
 #include "export/gltf.hpp"
 #include "export/motion_writer.hpp"
@@ -283,7 +285,9 @@ void MotionServer::Impl::generate(const httplib::Request& req, httplib::Response
       throw RequestError("format", e.what());
     }
   }
-  auto motion = gen.generate({r.text}, go)[0];
+  // A prompt with several actions ("walk, then wave") plays them in turn, as in the CLI.
+  const auto timeline = prompt_timeline(gen, r.text, go.seconds);
+  auto motion = timeline.size() > 1 ? generate_timeline(gen, timeline, go) : gen.generate({r.text}, go)[0];
   const auto skel = gen.skeleton();
   auto joints = gen.joints(motion.features);
   if (opt.foot_lock) joints = lock_feet(joints, motion.features, skel);
@@ -347,37 +351,40 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         so.stop_at_end = !r.has_seconds;
         so.foot_lock = opt.foot_lock;
         torch::NoGradGuard no_grad;
-        MotionStream s(gen, r.text, so);
+        // A prompt with several actions ("walk, then wave") plays them in turn, as in the CLI.
+        const auto timeline = prompt_timeline(gen, r.text, r.has_seconds ? r.seconds : 0.0);
+        MotionStream s(gen, timeline[0].text, so);
+        if (timeline.size() > 1) s.follow(timeline);
         if (!send(sse("aligned", s.alignment().to_json()))) return false;
+        int64_t changes = s.text_changes();
         // Paced: at most `lead` seconds of motion ahead of the client's playback, so that a change
         // of text shows within about that much of the frame being played.
         std::optional<Pacer> pacer;
         if (r.pace.enabled) pacer.emplace(r.pace.lead_seconds, gen.fps());
-        int64_t text_start = 0;
         while (!s.done() && !stopping) {
           if (!sink.is_writable()) return false;  // the client left: its generation stops here
           if (pacer && !pacer->wait([&] { return !gone(); })) {
             if (stopping) break;
             return false;
           }
-          bool changed = false;
           {
             std::lock_guard<std::mutex> lock(control->m);
             if (control->next_text) {
-              changed = true;
               s.set_text(*control->next_text);
-              control->text = *control->next_text;
               control->next_text.reset();
-              text_start = s.steps();
             }
           }
-          if (changed) {
+          auto chunk = s.step();
+          if (s.text_changes() != changes) {  // a client's change, or the prompt's next action
+            changes = s.text_changes();
+            {
+              std::lock_guard<std::mutex> lock(control->m);
+              control->text = s.text();
+            }
             auto a = s.alignment().to_json();
-            a["from_step"] = s.steps();  // the first latent step drawn under the new text
+            a["from_step"] = s.text_from_step();  // the first latent step drawn under the new text
             if (!send(sse("aligned", a))) return false;
           }
-          if (!r.has_seconds && s.steps() - text_start >= gen.model().config.max_steps) s.finish();
-          auto chunk = s.step();
           if (chunk.frames() == 0) continue;
           const bool sent = hand_out(chunk, pacer ? &*pacer : nullptr, s.downsample(), [&] { return !gone(); }, [&](const MotionChunk& c) {
             {

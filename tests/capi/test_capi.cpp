@@ -300,6 +300,25 @@ TEST(CApi, SetTextAndContinueGivenFeatures) {
   mogo_model_free(m);
 }
 
+TEST(CApi, APromptWithSeveralActionsPlaysThemInTurn) {
+  mogo_model* m = load_default();
+  ASSERT_NE(m, nullptr) << mogo_last_error();
+  // 6 s shared by two actions: the second takes over at 3 s.
+  mogo_session* s = mogo_session_open(m, "a person walks forward, then waves the right hand", params(6.0f));
+  ASSERT_NE(s, nullptr) << mogo_last_error();
+  EXPECT_STREQ(mogo_session_aligned_text(s), "a person walks forward");
+  int frames = 0;
+  auto count = [](const mogo_frame*, void* u) {
+    ++*static_cast<int*>(u);
+    return 0;
+  };
+  ASSERT_EQ(mogo_session_run(s, 100.0, count, &frames), MOGO_OK) << mogo_last_error();
+  EXPECT_EQ(frames, 120);
+  EXPECT_STREQ(mogo_session_aligned_text(s), "a person waves the right hand");
+  mogo_session_free(s);
+  mogo_model_free(m);
+}
+
 TEST(CApi, LogCallbackVersionMacrosAndIoErrors) {
   // The version macros of the header are the library's version.
   EXPECT_EQ(std::string(mogo_version()), std::to_string(MOGO_VERSION_MAJOR) + "." + std::to_string(MOGO_VERSION_MINOR) + "." +

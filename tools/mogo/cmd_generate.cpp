@@ -46,7 +46,7 @@ void print_frames(const MotionChunk& c, const std::string& text, double fps, Ret
 struct StreamFlags {
   std::string timeline, from, mapping, rig;
   std::optional<double> at;
-  double action_seconds = 4.0;
+  double action_seconds = kActionSeconds;
   int64_t window = 0;
   int64_t switch_context = StreamOptions{}.switch_context;
   bool stream = false;
@@ -73,9 +73,7 @@ torch::Tensor continuation_prefix(const StreamFlags& f, const Skeleton& skel, do
 // jump"; --action-seconds apart, or --seconds shared out; see actions_to_play), or the one text.
 Timeline timeline_of(Generator& gen, const std::optional<std::string>& text, const GenerateOptions& o, const StreamFlags& f) {
   require(text.has_value() != !f.timeline.empty(), text ? "give either a text or --timeline, not both" : "give a text or --timeline");
-  if (!text) return parse_timeline(f.timeline);
-  const auto actions = actions_to_play(gen, *text);
-  return action_timeline(actions, o.seconds > 0 ? o.seconds / static_cast<double>(actions.size()) : f.action_seconds);
+  return text ? prompt_timeline(gen, *text, o.seconds, f.action_seconds) : parse_timeline(f.timeline);
 }
 
 // Streams one motion (timeline, continuation, --stream); returns its raw features.
@@ -103,7 +101,7 @@ torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const 
   std::optional<Retargeter> rig;  // the stream's own: its floor is fixed by the first frames
   if (f.stream && !f.rig.empty()) rig.emplace(load_retargeter(f.rig, gen.skeleton(), f.mapping));
   play_timeline(
-      stream, timeline, gen.model().config.max_steps,
+      stream, timeline,
       [&](const MotionChunk& c) {
         if (f.stream) print_frames(c, stream.text(), gen.fps(), rig ? &*rig : nullptr);
         parts.push_back(c.features);
