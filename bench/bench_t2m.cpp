@@ -15,6 +15,7 @@
 #include "engine/generator.hpp"
 #include "model/model_file.hpp"
 #include "text/tokenizer.hpp"
+#include "transformer/loss.hpp"
 
 using namespace mogo;
 
@@ -78,7 +79,8 @@ void bench_generation(const std::string& name, Generator& g, double seconds) {
 
 void bench_train_step(const std::string& name, T2MModel& m, int64_t batch, int steps) {
   m.transformer->train();
-  torch::optim::AdamW opt(m.transformer->parameters(), torch::optim::AdamWOptions(1e-4));
+  const auto o = m.train.optimiser();
+  torch::optim::AdamW opt(m.transformer->parameters(), torch::optim::AdamWOptions(1e-4).betas({0.9, o.beta2}).weight_decay(o.weight_decay));
   const int64_t S = m.config.max_steps, Q = m.config.num_quantizers;
   auto tokens = torch::randint(0, m.config.codebook_size, {batch, Q, S}, torch::kLong);
   auto targets = torch::randint(0, m.config.codebook_size, {batch, Q, S + 1}, torch::kLong);
@@ -86,11 +88,7 @@ void bench_train_step(const std::string& name, T2MModel& m, int64_t batch, int s
   auto tok = m.tokenizer->encode_batch(texts, m.config.text.max_length);
   auto step = [&] {
     auto logits = m.transformer->forward(m.transformer->condition(tok.ids, tok.mask), tokens);
-    torch::Tensor loss;
-    for (int64_t q = 0; q < Q; ++q) {
-      auto ce = torch::cross_entropy_loss(logits[q].reshape({-1, logits[q].size(-1)}), targets.select(1, q).reshape({-1}));
-      loss = loss.defined() ? loss + ce : ce;
-    }
+    auto loss = layer_losses(logits, targets, targets).total;  // train-t2m's own loss
     opt.zero_grad();
     loss.backward();
     opt.step();

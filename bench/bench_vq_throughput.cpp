@@ -1,6 +1,7 @@
 // RVQ-VAE training throughput (frames/s) for the `tiny` and `paper` presets, on random
 // normalised features (throughput does not depend on the values). One optimisation step =
-// forward, losses, backward, AdamW update, EMA codebook update.
+// forward, train-vq's own loss (vq_loss, the preset's terms), backward, AdamW update, EMA
+// codebook update.
 //   usage: bench_vq_throughput [threads] [steps]
 #include <chrono>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include "common/runtime.hpp"
 #include "vq/config.hpp"
 #include "vq/rvqvae.hpp"
+#include "vq/train.hpp"
 
 using namespace mogo;
 
@@ -22,11 +24,13 @@ int main(int argc, char** argv) {
     torch::manual_seed(0);
     RVQVAE model(c);
     model->train();
-    torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(t.lr));
+    const auto o = t.optimiser();
+    torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(t.lr).betas({0.9, o.beta2}).weight_decay(o.weight_decay));
+    const auto mean = torch::zeros({c.input_dim}), std = torch::ones({c.input_dim});
     auto x = torch::randn({t.batch_size, t.window, c.input_dim});
     auto step = [&] {
       auto out = model->forward(x);
-      auto loss = torch::smooth_l1_loss(out.reconstruction, x) + c.commit_beta * out.rvq.commit_loss;
+      auto loss = vq_loss(c, out, x, mean, std, nullptr).total;
       opt.zero_grad();
       loss.backward();
       opt.step();

@@ -20,6 +20,34 @@ TEST(Evaluator, LabelKeysGroupTakesOfOneLabel) {
   EXPECT_EQ(label_key("M012314"), "012314");
 }
 
+TEST(Evaluator, TrainsInChunksLikeTheOtherTrainers) {
+  // --stop-after: checkpointed, no evaluator.pt yet; --resume ends where one run ends.
+  test::TempDir a, b;
+  EvaluatorTrainOptions o;
+  o.data_dir = test::real_prepared_dir();
+  o.train.steps = 12;
+  o.train.batch_size = 8;
+  o.train.dim = 32;
+  o.train.vocab_size = 64;
+  o.train.warmup_steps = 2;
+  o.train.checkpoint_every = 4;
+  o.train.log_every = 4;
+  o.device = "cpu";
+  o.quiet = true;
+  o.out_dir = a.path.string();
+  ASSERT_EQ(train_evaluator(o), 12);
+  o.out_dir = b.path.string();
+  o.stop_after = 8;
+  ASSERT_EQ(train_evaluator(o), 8);
+  EXPECT_FALSE(std::filesystem::exists(b / "evaluator.pt"));
+  o.stop_after = 0;
+  o.resume = true;
+  ASSERT_EQ(train_evaluator(o), 12);
+  auto ea = load_evaluator(a / "evaluator.pt"), eb = load_evaluator(b / "evaluator.pt");
+  for (auto& p : ea.model->named_parameters())
+    EXPECT_TRUE(torch::equal(p.value(), eb.model->named_parameters()[p.key()])) << p.key();
+}
+
 TEST(Evaluator, TrainsOnRealClipsAndRunsTheProtocol) {
   test::TempDir out;
   EvaluatorTrainOptions o;

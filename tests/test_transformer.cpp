@@ -22,7 +22,7 @@
 #include "transformer/hct.hpp"
 #include "transformer/sampler.hpp"
 #include "transformer/token_dataset.hpp"
-#include "transformer/train.hpp"
+#include "model/train_t2m.hpp"
 #include "vq/checkpoint.hpp"
 #include "vq/train.hpp"
 

@@ -85,25 +85,21 @@ void EvaluatorTrainConfig::validate() const {
 }
 
 int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
-  torch::Device device = distributed().device_for_rank(pick_device(opts.device));
-  const std::string ckpt = (fs::path(opts.out_dir) / "checkpoint.pt").string();
-  const std::string final_path = (fs::path(opts.out_dir) / "evaluator.pt").string();
-  check_fresh_output(ckpt, opts.resume);
-  if (fs::exists(opts.out_dir)) remove_stale_temporaries_in(opts.out_dir);
-
+  TrainRun run(opts, "evaluator.pt");
+  const torch::Device device = run.device();
+  const std::string& ckpt = run.checkpoint();
   EvaluatorBundle b;
-  bool resumed = opts.resume && fs::exists(ckpt);
+  const bool resumed = run.resumed();
   if (resumed) b = load_evaluator(ckpt, device);
   EvaluatorTrainOptions o = opts;
   if (resumed && b.train_meta.contains("plan")) {
-    check_resume_plan(b.train_meta["plan"], o.request, ckpt);
-    check_same_data(b.train_meta.value("data_fingerprint", ""), o.data_dir, ckpt);
+    run.check_resume(b.train_meta["plan"], b.train_meta.value("data_fingerprint", ""));
     o.train = b.train_meta["plan"].get<EvaluatorTrainConfig>();
   }
   const EvaluatorTrainConfig& t = o.train;
   t.validate();
   MotionDataset data(o.data_dir, "train");
-  fs::create_directories(o.out_dir);
+  run.create_output();
   if (!resumed) {
     std::vector<std::string> captions;
     for (const auto& c : data.clips())
@@ -126,8 +122,8 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
     b.train_meta = {{"data", o.data_dir}, {"steps", t.steps}, {"batch_size", t.batch_size}, {"lr", t.lr}, {"seed", t.seed},
                     {"plan", t}, {"data_fingerprint", data_fingerprint(o.data_dir)}};
   }
-  torch::optim::AdamW opt(b.model->parameters(), torch::optim::AdamWOptions(t.lr).weight_decay(1e-4));
-  if (resumed) load_optimizer_state(ckpt, opt);
+  auto optimiser = run.optimiser(b.model->parameters(), t.lr, t.optimiser());
+  auto& opt = *optimiser;
   b.model->train();
   Distributed& dist = distributed();
   dist.shard(t.batch_size, "train-eval --batch");
@@ -135,9 +131,8 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
   for (const auto& p : b.model->parameters())
     if (!p.is_same(b.model->log_scale)) encoder_params.push_back(p);
 
-  auto lo = loop_options("train-eval", o.out_dir, {t.steps, t.warmup_steps, t.lr, 0.05}, t.log_every, t.checkpoint_every, "clips");
-  lo.quiet = o.quiet;
-  TrainLoop loop(lo, {"loss", "accuracy", "scale"});
+  TrainLoop loop(run.loop("train-eval", t.steps, t.warmup_steps, t.lr, t.optimiser(), t.log_every, t.checkpoint_every, "clips"),
+                 {"loss", "accuracy", "scale"});
   TrainHooks hooks;
   hooks.step = [&](int64_t step, double lr) {
     std::mt19937_64 rng(TrainLoop::step_seed(t.seed, step, 0));
@@ -172,7 +167,7 @@ int64_t train_evaluator(const EvaluatorTrainOptions& opts) {
   };
   hooks.checkpoint = [&](int64_t) { save_evaluator(ckpt, b, &opt); };
   loop.run(b.step, resumed, hooks);
-  if (dist.is_root()) save_evaluator(final_path, b, nullptr);
+  if (b.step >= t.steps && dist.is_root()) save_evaluator(run.final_path(), b, nullptr);
   return b.step;
 }
 

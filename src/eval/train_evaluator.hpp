@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "train/plan.hpp"
+#include "train/run.hpp"
 
 namespace mogo {
 
@@ -22,21 +22,21 @@ struct EvaluatorTrainConfig {
   int64_t checkpoint_every = 250;
   int64_t log_every = 50;
   uint64_t seed = 1234;
+  double adam_beta2 = 0.999;    // AdamW's second-moment decay
+  double weight_decay = 1e-4;
+  double lr_floor = 0.05;       // the cosine decay ends at lr_floor x lr
 
+  OptimiserSettings optimiser() const { return {adam_beta2, weight_decay, lr_floor}; }
   // Throws Error naming the flag of the first value out of range.
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EvaluatorTrainConfig, steps, batch_size, max_frames, min_frames, lr, warmup_steps,
-                                   vocab_size, dim, dropout, checkpoint_every, log_every, seed)
+// With defaults: plans stored before the optimiser settings were read as they were trained.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EvaluatorTrainConfig, steps, batch_size, max_frames, min_frames, lr, warmup_steps,
+                                                vocab_size, dim, dropout, checkpoint_every, log_every, seed, adam_beta2, weight_decay,
+                                                lr_floor)
 
-struct EvaluatorTrainOptions {
-  std::string data_dir;
-  std::string out_dir;          // checkpoint.pt, evaluator.pt, train_log.csv
+struct EvaluatorTrainOptions : RunOptions {  // out_dir: checkpoint.pt, evaluator.pt, train_log.csv
   EvaluatorTrainConfig train;
-  PlanRequest request;          // the plan keys given explicitly: --resume checks them
-  bool resume = false;
-  bool quiet = false;
-  std::string device = "auto";
 };
 
 int64_t train_evaluator(const EvaluatorTrainOptions& opts);

@@ -1,5 +1,6 @@
 // Hyper-parameters of the hierarchical causal transformer and of its training, with presets.
 #pragma once
+#include "train/run.hpp"
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,10 @@ struct T2MTrainConfig {
   // sees it after a text change.
   double join_share = 0.0;
   int64_t join_context = 4;      // steps of the first clip kept in view: 1..join_context
+  double adam_beta2 = 0.99;      // AdamW's second-moment decay
+  double lr_floor = 0.1;         // the cosine decay ends at lr_floor x lr
+
+  OptimiserSettings optimiser() const { return {adam_beta2, weight_decay, lr_floor}; }
 
   static T2MTrainConfig preset(const std::string& name);
   // Throws Error naming the flag of the first value out of range.
@@ -58,6 +63,6 @@ struct T2MTrainConfig {
 // With defaults: model files written before `paraphrase` / `join_share` existed load with them 0.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(T2MTrainConfig, batch_size, steps, warmup_steps, lr, weight_decay,
                                                 grad_clip, crop_offsets, checkpoint_every, log_every, vocab_size, seed,
-                                                paraphrase, join_share, join_context)
+                                                paraphrase, join_share, join_context, adam_beta2, lr_floor)
 
 }  // namespace mogo

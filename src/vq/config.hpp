@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/run.hpp"
+
 namespace mogo {
 
 struct VQConfig {
@@ -65,12 +67,15 @@ struct VQTrainConfig {
   // codebooks stay as they are, so every token sequence means the same motion and a generator
   // trained on those tokens keeps working with the new decoder.
   bool decoder_only = false;
+  double adam_beta2 = 0.99;      // AdamW's second-moment decay
+  double lr_floor = 0.1;         // the cosine decay ends at lr_floor x lr
 
+  OptimiserSettings optimiser() const { return {adam_beta2, weight_decay, lr_floor}; }
   static VQTrainConfig preset(const std::string& name);
   // Throws Error naming the flag of the first value out of range.
   void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VQTrainConfig, batch_size, window, steps, warmup_steps, lr, weight_decay, checkpoint_every,
-                                                log_every, seed, decoder_only)
+                                                log_every, seed, decoder_only, adam_beta2, lr_floor)
 
 }  // namespace mogo

@@ -64,15 +64,44 @@ VQCheckpoint decoder_only_start(const VQTrainOptions& o, torch::Device device) {
 }
 }  // namespace
 
-int64_t train_vq(VQTrainOptions o) {
-  torch::Device device = distributed().device_for_rank(pick_device(o.device));
-  const std::string ckpt_path = (fs::path(o.out_dir) / "checkpoint.pt").string();
-  const std::string model_path = (fs::path(o.out_dir) / "model.pt").string();
-  check_fresh_output(ckpt_path, o.resume);
-  if (fs::exists(o.out_dir)) remove_stale_temporaries_in(o.out_dir);
+VQLoss vq_loss(const VQConfig& c, const RVQVAEOutput& out, const torch::Tensor& x, const torch::Tensor& mean,
+               const torch::Tensor& std, const Skeleton* skeleton) {
+  VQLoss l;
+  const auto& y = out.reconstruction;
+  l.rec = torch::smooth_l1_loss(y, x);
+  l.vel = torch::smooth_l1_loss(y.diff(1, 1), x.diff(1, 1));
+  l.total = l.rec + c.vel_weight * l.vel + c.commit_beta * out.rvq.commit_loss;
+  auto raw = [&](const torch::Tensor& f) { return f * std + mean; };
+  auto off = [&] { return torch::zeros({}, x.options()); };
+  l.root = l.foot = l.jerk = off();
+  // Root trajectory over the window, integrated from the (denormalised) root channels, in metres.
+  if (c.root_weight > 0) {
+    l.root = torch::l1_loss(recover_root_positions(raw(y)), recover_root_positions(raw(x))).to(x.scalar_type());
+    l.total = l.total + c.root_weight * l.root;
+  }
+  // Feet planted in the input stay planted: their speed in the reconstruction's joints, where the
+  // input's contact label is on.
+  if (skeleton && c.foot_weight > 0) {
+    const auto contacts = skeleton->layout().foot_contacts();
+    auto feet = recover_joints(raw(y), skeleton->num_joints(), foot_joints(*skeleton));
+    l.foot = contact_sliding_loss(feet, raw(x).narrow(2, contacts.begin, contacts.size)).to(x.scalar_type());
+    l.total = l.total + c.foot_weight * l.foot;
+  }
+  // Jerk: d^3/dt^3 of every joint's world position (frames as the time unit), against the input's.
+  if (skeleton && c.jerk_weight > 0) {
+    const int64_t J = skeleton->num_joints();
+    l.jerk = torch::l1_loss(joint_jerk(raw(y), J), joint_jerk(raw(x), J)).to(x.scalar_type());
+    l.total = l.total + c.jerk_weight * l.jerk;
+  }
+  return l;
+}
 
+int64_t train_vq(VQTrainOptions o) {
+  TrainRun run(o, "model.pt");
+  const torch::Device device = run.device();
+  const std::string& ckpt_path = run.checkpoint();
   VQCheckpoint ck;
-  const bool resumed = o.resume && fs::exists(ckpt_path);
+  const bool resumed = run.resumed();
   if (resumed) {
     ck = load_vq_checkpoint(ckpt_path, device);
     nlohmann::json stored = ck.train;
@@ -83,14 +112,13 @@ int64_t train_vq(VQTrainOptions o) {
     stored["jerk_weight"] = ck.config.jerk_weight;
     stored["decoder_lookahead"] = ck.config.decoder_lookahead;
     stored["decoder_only"] = ck.train.decoder_only;
-    check_resume_plan(stored, o.request, ckpt_path);
-    check_same_data(ck.data_fingerprint, o.data_dir, ckpt_path);
+    run.check_resume(stored, ck.data_fingerprint);
   }
   const VQTrainConfig plan = resumed ? ck.train : o.train;
   plan.validate();
   // The clips a window can be cut from depend on the window: the plan's, never the command line's.
   MotionDataset data(o.data_dir, "train", plan.window);
-  fs::create_directories(o.out_dir);
+  run.create_output();
   if (!resumed && !o.decoder_from.empty()) {
     ck = decoder_only_start(o, device);
     require(torch::allclose(ck.mean, data.mean()) && torch::allclose(ck.std, data.std()),
@@ -122,20 +150,16 @@ int64_t train_vq(VQTrainOptions o) {
   }
   const VQTrainConfig& t = ck.train;
   const auto trained = t.decoder_only ? ck.model->decoder->parameters() : ck.model->parameters();
-  torch::optim::AdamW opt(trained, torch::optim::AdamWOptions(t.lr).betas({0.9, 0.99}).weight_decay(t.weight_decay));
-  if (resumed) load_optimizer_state(ckpt_path, opt);
+  auto optimiser = run.optimiser(trained, t.lr, t.optimiser());
+  auto& opt = *optimiser;
 
   const int64_t Q = ck.config.num_quantizers;
   std::vector<std::string> metrics = {"loss", "rec", "vel", "commit", "root_m", "foot_mps", "jerk_m"}, interval;
   for (int64_t q = 0; q < Q && ck.config.mosa; ++q) interval.push_back("scale_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) metrics.push_back("perplexity_" + std::to_string(q));
   for (int64_t q = 0; q < Q; ++q) interval.push_back("dead_" + std::to_string(q));
-  auto lo = loop_options("train-vq", o.out_dir, {t.steps, t.warmup_steps, t.lr, 0.1}, t.log_every, t.checkpoint_every, "frames");
-  lo.stop_after = o.stop_after;
-  lo.quiet = o.quiet;
-  lo.step_delay_ms = o.step_delay_ms;
-  lo.kill_after_step = o.kill_after_step;
-  TrainLoop loop(lo, metrics, interval);
+  TrainLoop loop(run.loop("train-vq", t.steps, t.warmup_steps, t.lr, t.optimiser(), t.log_every, t.checkpoint_every, "frames"),
+                 metrics, interval);
 
   ck.model->train();
   const auto mean = ck.mean.to(device), std_dev = ck.std.to(device);
@@ -156,32 +180,8 @@ int64_t train_vq(VQTrainOptions o) {
     auto x = dist.shard_of(data.sample_windows(t.batch_size, t.window, rng), "train-vq --batch").to(device);
     set_learning_rate(opt, lr);
     auto out = t.decoder_only ? ck.model->reconstruct_from_codes(x, dropout_layers(ck.config, rng)) : ck.model->forward(x);
-    auto rec = torch::smooth_l1_loss(out.reconstruction, x);
-    auto vel = torch::smooth_l1_loss(out.reconstruction.diff(1, 1), x.diff(1, 1));
-    auto loss = rec + ck.config.vel_weight * vel + ck.config.commit_beta * out.rvq.commit_loss;
-    // Root trajectory over the window, integrated from the (denormalised) root channels, in metres.
-    auto raw = [&](const torch::Tensor& f) { return f * std_dev + mean; };
-    auto root = torch::zeros({}, x.options());
-    if (ck.config.root_weight > 0) {
-      root = torch::l1_loss(recover_root_positions(raw(out.reconstruction)), recover_root_positions(raw(x))).to(x.scalar_type());
-      loss = loss + ck.config.root_weight * root;
-    }
-    // Feet planted in the input stay planted: their speed in the reconstruction's joints, where
-    // the input's contact label is on.
-    auto foot = torch::zeros({}, x.options());
-    if (skeleton && ck.config.foot_weight > 0) {
-      const auto contacts = skeleton->layout().foot_contacts();
-      auto feet = recover_joints(raw(out.reconstruction), skeleton->num_joints(), foot_joints(*skeleton));
-      foot = contact_sliding_loss(feet, raw(x).narrow(2, contacts.begin, contacts.size)).to(x.scalar_type());
-      loss = loss + ck.config.foot_weight * foot;
-    }
-    // Jerk: d^3/dt^3 of every joint's world position (frames as the time unit), against the input's.
-    auto jerk = torch::zeros({}, x.options());
-    if (skeleton && ck.config.jerk_weight > 0) {
-      const int64_t J = skeleton->num_joints();
-      jerk = torch::l1_loss(joint_jerk(raw(out.reconstruction), J), joint_jerk(raw(x), J)).to(x.scalar_type());
-      loss = loss + ck.config.jerk_weight * jerk;
-    }
+    const auto l = vq_loss(ck.config, out, x, mean, std_dev, skeleton ? &*skeleton : nullptr);
+    const auto& loss = l.total;
     opt.zero_grad();
     loss.backward();
     dist.reduce_gradients(trained, Distributed::Reduce::mean);  // mean of shard means = global mean
@@ -189,8 +189,8 @@ int64_t train_vq(VQTrainOptions o) {
     s.grad_norm = gradient_norm(trained);
     step_if_finite(opt, loss.item<double>(), s.grad_norm);
     ck.step = step + 1;
-    s.values = {loss.item<double>(), rec.item<double>(), vel.item<double>(), out.rvq.commit_loss.item<double>(), root.item<double>(),
-                foot.item<double>(), jerk.item<double>()};
+    s.values = {loss.item<double>(), l.rec.item<double>(), l.vel.item<double>(), out.rvq.commit_loss.item<double>(),
+                l.root.item<double>(), l.foot.item<double>(), l.jerk.item<double>()};
     for (int64_t q = 0; q < Q; ++q) {
       s.values.push_back(q < out.rvq.active_layers ? out.rvq.perplexity[q] : 0.0);
       if (q < out.rvq.active_layers) used[q].index_put_({out.rvq.indices.select(1, q).flatten().to(torch::kCPU)}, true);
@@ -210,7 +210,7 @@ int64_t train_vq(VQTrainOptions o) {
   };
   hooks.checkpoint = [&](int64_t) { save_vq_checkpoint(ckpt_path, ck, &opt); };
   loop.run(ck.step, resumed, hooks);
-  if (ck.step >= t.steps && dist.is_root()) save_vq_checkpoint(model_path, ck, nullptr);
+  if (ck.step >= t.steps && dist.is_root()) save_vq_checkpoint(run.final_path(), ck, nullptr);
   return ck.step;
 }
 

@@ -3,14 +3,14 @@
 #pragma once
 #include <string>
 
-#include "train/plan.hpp"
+#include "motion/skeleton.hpp"
+#include "train/run.hpp"
+#include "vq/rvqvae.hpp"
 #include "vq/config.hpp"
 
 namespace mogo {
 
-struct VQTrainOptions {
-  std::string data_dir;
-  std::string out_dir;           // checkpoint.pt, model.pt, train_log.csv
+struct VQTrainOptions : RunOptions {  // out_dir: checkpoint.pt, model.pt, train_log.csv
   std::string preset = "tiny";
   VQTrainConfig train;           // filled from the preset, then overridden by flags
   bool mosa = false;             // model options of a fresh run (VQConfig::mosa, root_weight, ...)
@@ -19,16 +19,18 @@ struct VQTrainOptions {
   double jerk_weight = 0.0;
   int64_t decoder_lookahead = 1;
   std::string decoder_from;      // a trained tokenizer whose encoder and codebooks are kept (decoder_only)
-  PlanRequest request;           // the plan keys given explicitly ("preset" included): --resume checks them
-  bool resume = false;
-  std::string device = "auto";
-  int64_t stop_after = 0;        // > 0: stop (after checkpointing) once this step is reached
-  bool quiet = false;
-  int64_t step_delay_ms = 0;     // testing: sleep after each step (to interrupt a run mid-way)
-  int64_t kill_after_step = 0;   // testing: SIGKILL itself after this step (TrainLoopOptions)
 };
 
 // Returns the final step reached.
 int64_t train_vq(VQTrainOptions opts);
+
+// The RVQ-VAE's training loss (what train-vq minimises; the benchmarks call it too): smooth-L1
+// reconstruction and velocity, commitment, and the root, foot-contact and jerk terms the config
+// weighs in (these need the normalisation, and the last two the skeleton).
+struct VQLoss {
+  torch::Tensor total, rec, vel, root, foot, jerk;  // [] each (0 where a term is off)
+};
+VQLoss vq_loss(const VQConfig& c, const RVQVAEOutput& out, const torch::Tensor& x, const torch::Tensor& mean,
+               const torch::Tensor& std, const Skeleton* skeleton);
 
 }  // namespace mogo

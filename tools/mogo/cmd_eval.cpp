@@ -47,8 +47,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
       }
     }, std::string(help) + " (default: " + nlohmann::json(t->train)[k].dump() + ")")->type_name("NUMBER");
   }
-  tr->add_flag("--resume", t->resume, "continue from out/checkpoint.pt");
-  tr->add_flag("-q,--quiet", t->quiet, "no progress lines");
+  add_run_flags(tr, *t);
   tr->callback([&g, t] {
     run_command(g, [&] {
       t->device = g.device;

@@ -4,7 +4,7 @@
 #include "commands.hpp"
 #include "common/error.hpp"
 #include "train/distributed.hpp"
-#include "transformer/train.hpp"
+#include "model/train_t2m.hpp"
 
 namespace mogo::cli {
 
@@ -22,7 +22,7 @@ void register_train_t2m(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("out", p->o.out_dir, "output folder: checkpoint.pt, model.pt, train_log.csv, val_log.csv")->required();
   cmd->add_option("--vq", p->o.vq_path, "RVQ-VAE model file (mogo train-vq)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--preset", p->o.preset, "model + schedule preset: tiny or paper (micro: for tests)")->capture_default_str();
-  add_train_flags(cmd, p->flags, {&p->o.stop_after, &p->o.resume, &p->o.quiet, &p->o.step_delay_ms, &p->o.kill_after_step}, "sequences");
+  add_train_flags(cmd, p->flags, p->o, "sequences");
   cmd->add_option("--warmup", p->warmup, "warm-up steps (default: preset's)");
   cmd->add_option("--paraphrase", p->paraphrase,
                   "probability that a training caption is paraphrased (synonyms, subjects, word order, fillers; "

@@ -21,7 +21,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("data", p->o.data_dir, "prepared dataset folder (mogo prepare)")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("out", p->o.out_dir, "output folder: checkpoint.pt, model.pt, train_log.csv")->required();
   cmd->add_option("--preset", p->o.preset, "model + schedule preset: tiny or paper (micro: for tests)")->capture_default_str();
-  add_train_flags(cmd, p->flags, {&p->o.stop_after, &p->o.resume, &p->o.quiet, &p->o.step_delay_ms, &p->o.kill_after_step}, "windows");
+  add_train_flags(cmd, p->flags, p->o, "windows");
   cmd->add_option("--window", p->window, "frames per window, multiple of 4 (default: preset's)");
   cmd->add_flag("--mosa", p->o.mosa, "MoSA-VQ: a learnable scale per quantiser layer (MOGO)");
   cmd->add_option("--root-weight", p->root_weight, "weight of the L1 loss on the root trajectory integrated over each window, metres (default 0)")

@@ -10,7 +10,7 @@
 #include "common/runtime.hpp"
 #include "engine/prompt_align.hpp"
 #include "export/motion_writer.hpp"
-#include "train/plan.hpp"
+#include "train/run.hpp"
 
 namespace mogo::cli {
 
@@ -38,14 +38,10 @@ struct TrainFlags {
   std::optional<double> lr;
   std::optional<uint64_t> seed;
 };
-struct TrainControl {
-  int64_t* stop_after;
-  bool* resume;
-  bool* quiet;
-  int64_t* step_delay_ms;
-  int64_t* kill_after_step;
-};
-void add_train_flags(CLI::App* cmd, TrainFlags& f, const TrainControl& c, const std::string& batch_unit);
+// --stop-after, --resume, --quiet (and the testing flags) of every trainer.
+void add_run_flags(CLI::App* cmd, RunOptions& o);
+// The plan's flags and the run's.
+void add_train_flags(CLI::App* cmd, TrainFlags& f, RunOptions& o, const std::string& batch_unit);
 
 // Sets `field` from `flag` when given, and records it in the plan request (what --resume checks).
 template <class T, class Field>

@@ -1,4 +1,4 @@
-#include "transformer/train.hpp"
+#include "model/train_t2m.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -20,6 +20,7 @@
 #include "train/distributed.hpp"
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
+#include "transformer/loss.hpp"
 #include "transformer/token_dataset.hpp"
 #include "vq/checkpoint.hpp"
 
@@ -74,43 +75,18 @@ T2MModel new_model(const T2MTrainOptions& o, const std::vector<std::string>& cap
   return m;
 }
 
-struct LayerLosses {
-  torch::Tensor total;                  // [] sum over layers
-  std::vector<double> loss, accuracy;   // per layer
-};
-
-// Sum over layers of the cross entropy of each layer's logits against its targets (-1 ignored),
-// and the accuracy, both normalised by the valid targets of `batch_targets`: the whole batch, of
-// which `targets` may be one process's shard. The ranks' losses then sum to the whole batch's.
-LayerLosses layer_losses(const std::vector<torch::Tensor>& logits, const torch::Tensor& targets, const torch::Tensor& batch_targets) {
-  LayerLosses r;
-  for (size_t q = 0; q < logits.size(); ++q) {
-    auto l = logits[q].reshape({-1, logits[q].size(-1)});
-    auto t = targets.select(1, static_cast<int64_t>(q)).reshape({-1});
-    const double n = std::max<double>(1.0, (batch_targets.select(1, static_cast<int64_t>(q)) >= 0).sum().item<double>());
-    auto ce = torch::nn::functional::cross_entropy(
-                  l, t, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1).reduction(torch::kSum)) / n;
-    r.total = r.total.defined() ? r.total + ce : ce;
-    r.loss.push_back(ce.item<double>());
-    r.accuracy.push_back(((l.argmax(-1) == t) & (t >= 0)).sum().item<double>() / n);
-  }
-  return r;
-}
-
 }  // namespace
 
 int64_t train_t2m(const T2MTrainOptions& o) {
   const auto wall_start = std::chrono::steady_clock::now();
-  torch::Device device = distributed().device_for_rank(pick_device(o.device));
-  const std::string ckpt = (fs::path(o.out_dir) / "checkpoint.pt").string();
-  const std::string final_path = (fs::path(o.out_dir) / "model.pt").string();
+  TrainRun run(o, "model.pt");
+  const torch::Device device = run.device();
+  const std::string& ckpt = run.checkpoint();
   const std::string val_log = (fs::path(o.out_dir) / "val_log.csv").string();
-  check_fresh_output(ckpt, o.resume);
-  if (fs::exists(o.out_dir)) remove_stale_temporaries_in(o.out_dir);
-  const bool resumed = o.resume && fs::exists(ckpt);
-  if (!resumed) o.train.validate();
+  const bool resumed = run.resumed();
+  if (!resumed) o.train.validate();  // before any work; a resumed run validates the stored plan below
   MotionDataset train_data(o.data_dir, "train"), val_data(o.data_dir, "val");
-  fs::create_directories(o.out_dir);
+  run.create_output();
 
   const auto captions = training_captions(train_data);
   const Lexicon lexicon(captions);
@@ -120,8 +96,8 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   if (resumed) {
     nlohmann::json stored = m.train;
     if (m.train_meta.contains("preset")) stored["preset"] = m.train_meta["preset"];
-    check_resume_plan(stored, o.request, ckpt);
-    check_same_data(m.train_meta.value("data_fingerprint", ""), o.data_dir, ckpt);
+    run.check_resume(stored, m.train_meta.value("data_fingerprint", ""));
+    m.train.validate();
   }
   if (!resumed) m.fps = train_data.fps();
   require(m.feature_dim() == train_data.dim(), o.data_dir + ": features are " + std::to_string(train_data.dim()) +
@@ -148,8 +124,8 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   log_info("train-t2m: " + std::to_string(train_tokens.clips().size()) + " token sequences (" +
            std::to_string(train_tokens.total_steps()) + " steps), " + std::to_string(val_tokens.clips().size()) + " for validation");
 
-  torch::optim::AdamW opt(m.transformer->parameters(), torch::optim::AdamWOptions(t.lr).betas({0.9, 0.99}).weight_decay(t.weight_decay));
-  if (resumed) load_optimizer_state(ckpt, opt);
+  auto optimiser = run.optimiser(m.transformer->parameters(), t.lr, t.optimiser());
+  auto& opt = *optimiser;
   const int64_t Q = m.config.num_quantizers, END = m.config.end_token();
   std::vector<std::string> metrics = {"loss"}, val_columns;
   for (int64_t q = 0; q < Q; ++q) metrics.push_back("loss_" + std::to_string(q));
@@ -159,12 +135,8 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   for (int64_t q = 0; q < Q; ++q) val_header += ",val_acc_" + std::to_string(q);
   TrainLoop::open_csv_log(val_log, val_header + "\n", m.step, resumed);
 
-  auto lo = loop_options("train-t2m", o.out_dir, {t.steps, t.warmup_steps, t.lr, 0.1}, t.log_every, t.checkpoint_every, "tokens");
-  lo.stop_after = o.stop_after;
-  lo.quiet = o.quiet;
-  lo.step_delay_ms = o.step_delay_ms;
-  lo.kill_after_step = o.kill_after_step;
-  TrainLoop loop(lo, metrics);
+  TrainLoop loop(run.loop("train-t2m", t.steps, t.warmup_steps, t.lr, t.optimiser(), t.log_every, t.checkpoint_every, "tokens"),
+                 metrics);
   double seconds_before = m.train_meta.value("seconds", 0.0);
   auto elapsed = [&] {
     return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -242,7 +214,7 @@ int64_t train_t2m(const T2MTrainOptions& o) {
   loop.run(m.step, resumed, hooks);
   if (m.step >= t.steps && dist.is_root()) {
     m.train_meta["seconds"] = elapsed();
-    save_t2m_model(final_path, m, nullptr, o.half);
+    save_t2m_model(run.final_path(), m, nullptr, o.half);
   }
   return m.step;
 }
