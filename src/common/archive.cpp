@@ -51,6 +51,14 @@ nlohmann::json load_archive(const std::string& path, torch::serialize::InputArch
   return meta;
 }
 
+void read_meta(const std::string& path, const std::function<void()>& read) {
+  try {
+    read();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": bad 'meta' record: " + e.what());
+  }
+}
+
 void write_bytes(torch::serialize::OutputArchive& ar, const std::string& name, const std::string& bytes) {
   ar.write(name, torch::from_blob(const_cast<char*>(bytes.data()), {static_cast<int64_t>(bytes.size())}, torch::kUInt8).clone());
 }

@@ -1,6 +1,7 @@
 // Model files: a torch archive with a JSON "meta" record naming its format, written atomically
 // (temporary file + rename) and validated on load.
 #pragma once
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,10 @@ void save_archive(const std::string& path, torch::serialize::OutputArchive& ar, 
 // version 1), and returns the meta.
 nlohmann::json load_archive(const std::string& path, torch::serialize::InputArchive& ar, const FileFormat& format,
                             torch::Device device = torch::kCPU);
+
+// Runs `read`, which reads fields of a file's meta record: a missing or mistyped field (a JSON
+// exception) becomes an Error naming the file ("<path>: bad 'meta' record: ...").
+void read_meta(const std::string& path, const std::function<void()>& read);
 
 // Bytes as a uint8 record (a tokenizer model, say), and back; a missing or empty record is an
 // Error naming the file and the record.

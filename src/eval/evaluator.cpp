@@ -73,14 +73,12 @@ EvaluatorBundle load_evaluator(const std::string& path, torch::Device device) {
   torch::serialize::InputArchive ar;
   auto meta = load_archive(path, ar, kEvaluatorFile, device);
   EvaluatorBundle b;
-  try {
+  read_meta(path, [&] {
     b.text_cfg = meta.at("text").get<TextEncoderConfig>();
     b.motion_cfg = meta.at("motion").get<MotionEncoderConfig>();
     b.step = meta.at("step");
     b.train_meta = meta.value("train", nlohmann::json::object());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": bad 'meta' record: " + e.what());
-  }
+  });
   b.tokenizer = Tokenizer::read_from(ar, path);
   read_normalisation(ar, path, b.motion_cfg.input_dim, b.mean, b.std);
   b.model = Evaluator(b.text_cfg, b.motion_cfg);

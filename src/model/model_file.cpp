@@ -37,7 +37,7 @@ T2MModel load_checked(const std::string& path, torch::Device device) {
   torch::serialize::InputArchive ar;
   auto meta = load_archive(path, ar, kT2MFile, device);
   T2MModel m;
-  try {
+  read_meta(path, [&] {
     m.config = meta.at("config").get<T2MConfig>();
     m.train = meta.at("train").get<T2MTrainConfig>();
     m.vq_config = meta.at("vq_config").get<VQConfig>();
@@ -45,9 +45,7 @@ T2MModel load_checked(const std::string& path, torch::Device device) {
     m.skeleton_json = meta.value("skeleton", "");
     m.fps = meta.value("fps", kHumanML3DFps);  // files written before it was stored: HumanML3D's
     m.train_meta = meta.value("train_meta", nlohmann::json::object());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": bad 'meta' record: " + e.what());
-  }
+  });
   require(std::isfinite(m.fps) && m.fps > 0, path + ": 'fps' must be a positive number, got " + std::to_string(m.fps));
   require(m.config.codebook_size == m.vq_config.codebook_size && m.config.num_quantizers == m.vq_config.num_quantizers,
           path + ": transformer expects " + std::to_string(m.config.num_quantizers) + " x " +

@@ -18,16 +18,14 @@ VQCheckpoint load_vq_checkpoint(const std::string& path, torch::Device device) {
   torch::serialize::InputArchive ar;
   auto meta = load_archive(path, ar, kVQFile, device);
   VQCheckpoint ck;
-  try {
+  read_meta(path, [&] {
     ck.config = meta.at("config").get<VQConfig>();
     ck.train = meta.at("train").get<VQTrainConfig>();
     ck.step = meta.at("step");
     ck.skeleton_json = meta.value("skeleton", "");
     ck.preset = meta.value("preset", "");
     ck.data_fingerprint = meta.value("data_fingerprint", "");
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": bad 'meta' record: " + e.what());
-  }
+  });
   read_normalisation(ar, path, ck.config.input_dim, ck.mean, ck.std);
   ck.model = RVQVAE(ck.config);
   read_model(ar, *ck.model, path);
