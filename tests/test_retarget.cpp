@@ -256,9 +256,12 @@ RigMotion check_rig(const std::string& bvh_text, const std::string& what, double
     EXPECT_EQ(out.joints[j].has_end_site, rig.bvh.joints[j].has_end_site) << what;
   }
   EXPECT_LT(test::max_abs_diff(bvh::global_positions(out), m.positions), 1e-3 * units_per_metre) << what;
-  // Bones point where the model's do.
+  // Bones point where the model's do: every one when aimed alone; with planted feet pinned, the
+  // legs bend a little more (two-bone IK in double support) and only they may.
   std::string worst;
-  EXPECT_LE(worst_bone(m, r, w, &worst), 2.0) << what << ": " << worst;
+  const auto aimed = Retargeter(rig, w.skel, map, RetargetOptions{false}).apply(w.joints, 20.0);
+  EXPECT_LE(worst_bone(aimed, r, w, &worst), 2.0) << what << ": " << worst;
+  EXPECT_LE(worst_bone(m, r, w, &worst), 5.0) << what << ": " << worst;
   const double fitted = worst_bone(m, r, w, &worst, true);
   std::cout << what << ": branch-point and foot bones within " << fitted << " degrees (worst " << worst << ")\n";
   EXPECT_LE(fitted, 20.0) << what << ": " << worst;  // the rigs' pelvis and foot shapes differ from the model's
@@ -456,7 +459,8 @@ TEST(Retarget, GlbRigInGlbOutWithItsMeshSkinAndOneAnimation) {
   EXPECT_NEAR(r.rig().above_scale, 0.01, 1e-9);
   const auto m = Retargeter(r).apply(w.joints, 20.0);
   std::string worst;
-  EXPECT_LE(worst_bone(m, r, w, &worst), 2.0) << worst;
+  EXPECT_LE(worst_bone(Retargeter(r.rig(), w.skel, r.map(), RetargetOptions{false}).apply(w.joints, 20.0), r, w, &worst), 2.0) << worst;
+  EXPECT_LE(worst_bone(m, r, w, &worst), 5.0) << worst;  // planted feet bend the legs a little (IK)
   EXPECT_NEAR(planted_toe_height(m, r.rig(), r.map().rig_of[w.skel.feet_left[1]], r.map().rig_of[w.skel.feet_right[1]]), 0.0, 0.015);
   ExportOptions o;
   o.rig = std::make_shared<Retargeter>(r);
@@ -575,7 +579,8 @@ TEST(Retarget, ARigWithoutToesOrNeckStillWalksOnTheFloor) {
   EXPECT_EQ(r.report().at("unused"), nlohmann::json::array({"Neck", "Toes_L", "Toes_R"}));
   const auto m = Retargeter(r).apply(w.joints, 20.0);
   std::string worst;
-  EXPECT_LE(worst_bone(m, r, w, &worst), 2.0) << worst;
+  EXPECT_LE(worst_bone(Retargeter(r.rig(), w.skel, r.map(), RetargetOptions{false}).apply(w.joints, 20.0), r, w, &worst), 2.0) << worst;
+  EXPECT_LE(worst_bone(m, r, w, &worst), 5.0) << worst;  // planted feet bend the legs a little (IK)
   // The feet's lowest points are the ankles themselves now (their End Sites point up): on the
   // floor where planted.
   const auto& s = w.skel;
