@@ -17,6 +17,9 @@ PACKAGES=(
   clang libclang-rt-14-dev  # libFuzzer: coverage-guided fuzzing of the parsers (scripts/fuzz.sh)
 )
 
+# With --bench: the peer of bench_hct_peer (PyTorch eager from Debian), not needed to build or test.
+if [ "${1:-}" = "--bench" ]; then PACKAGES+=(python3-torch); fi
+
 # npm packages of the web viewer (three.js) and its browser test (puppeteer-core, which drives
 # Debian's chromium and downloads no browser), pinned by web/package-lock.json.
 install_web() {

@@ -92,8 +92,8 @@ class MotionStream {
   int64_t steps() const { return total_steps_; }          // latent steps so far, the prefix's included
   int64_t frames_emitted() const { return emitted_; }
   int64_t prefix_frames() const { return prefix_frames_; }
-  int64_t cache_bytes() const { return sampler_.cache().bytes(); }
-  int64_t cache_length() const { return sampler_.cache().length(); }
+  int64_t cache_bytes() const { return sampler_.cache_bytes(); }
+  int64_t cache_length() const { return sampler_.cache_length(); }
   // Latent steps drawn whose frames the decoder still holds back (its look-ahead).
   int64_t held_steps() const { return total_steps_ - decoder_.frames_out() / downsample(); }
   int64_t downsample() const { return gen_.model().vq_config.downsample(); }

@@ -121,6 +121,20 @@ void HierarchicalCausalTransformerImpl::replace_condition(HCTCache& cache, const
   }
 }
 
+std::shared_ptr<const HCTInference> HierarchicalCausalTransformerImpl::inference() {
+  std::lock_guard<std::mutex> lock(inference_mutex_);
+  if (!inference_ && null_cond.device().is_cpu()) inference_ = std::make_shared<const HCTInference>(*this);
+  return inference_;
+}
+
+void HierarchicalCausalTransformerImpl::train(bool on) {
+  {
+    std::lock_guard<std::mutex> lock(inference_mutex_);
+    inference_.reset();
+  }
+  torch::nn::Module::train(on);
+}
+
 std::vector<torch::Tensor> HierarchicalCausalTransformerImpl::forward(const torch::Tensor& cond, const torch::Tensor& tokens) {
   auto x = cond.unsqueeze(1);  // [B,1,d]
   if (tokens.size(2) > 0) x = torch::cat({x, embed_steps(tokens)}, 1);

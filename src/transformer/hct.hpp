@@ -6,6 +6,8 @@
 // Every block is causal, so position p (condition = 0, step s = s + 1) predicts step p from
 // steps < p only, and one pass yields the logits of all Q layers.
 #pragma once
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include <torch/torch.h>
@@ -13,6 +15,7 @@
 #include "text/text_encoder.hpp"
 #include "transformer/attention.hpp"
 #include "transformer/config.hpp"
+#include "transformer/inference.hpp"
 
 namespace mogo {
 
@@ -56,6 +59,12 @@ struct HierarchicalCausalTransformerImpl : torch::nn::Module {
   // position p predicts step p.
   std::vector<torch::Tensor> forward(const torch::Tensor& cond, const torch::Tensor& tokens);
 
+  // The packed CPU inference path over the current weights (transformer/inference), made on first
+  // use and shared by every sampler of this model; train() drops it, so weights changed by
+  // training are packed again when next asked for. Null when the model is not on the CPU.
+  std::shared_ptr<const HCTInference> inference();
+  void train(bool on = true) override;
+
   T2MConfig cfg;
   TextEncoder text{nullptr};
   torch::nn::Linear cond_proj{nullptr};
@@ -65,6 +74,10 @@ struct HierarchicalCausalTransformerImpl : torch::nn::Module {
   torch::nn::ModuleList blocks{nullptr};      // Q x ModuleList of CausalLayer
   torch::nn::ModuleList head_norms{nullptr};  // Q x LayerNorm
   torch::nn::ModuleList heads{nullptr};       // Q x Linear(d, V_q)
+
+ private:
+  std::mutex inference_mutex_;
+  std::shared_ptr<const HCTInference> inference_;
 };
 TORCH_MODULE(HierarchicalCausalTransformer);
 

@@ -44,8 +44,44 @@ StepSampler::StepSampler(HierarchicalCausalTransformer model, const torch::Tenso
     : model_(std::move(model)), p_(p), B_(cond.size(0)), guided_(p.guidance != 1.0),
       gen_(at::make_generator<at::CPUGeneratorImpl>(p.seed)) {
   p.validate();
+  if (p.use_cache && p.fast_path && cond.device().is_cpu()) fast_ = model_->inference();
   pending_ = with_null(cond).unsqueeze(1);
   seq_ = pending_;
+  rows_.resize(static_cast<size_t>(pending_.size(0)));
+}
+
+std::vector<torch::Tensor> StepSampler::run_pending() {
+  if (!fast_) return p_.use_cache ? model_->forward_sequence(pending_, &cache_) : model_->forward_sequence(seq_);
+  auto x = pending_.to(torch::kFloat).contiguous();
+  const int64_t n = x.size(1), d = x.size(2);
+  std::vector<HCTInference::Row> rows;
+  for (size_t b = 0; b < rows_.size(); ++b) rows.push_back({&rows_[b], x.data_ptr<float>() + b * n * d, n});
+  auto logits = fast_forward_ ? fast_forward_(*fast_, rows) : fast_->forward(rows);
+  for (auto& l : logits) l = l.unsqueeze(1);  // [B',1,V]: the last position, as last_logits reads it
+  return logits;
+}
+
+torch::Tensor StepSampler::embed(const torch::Tensor& steps) {
+  auto s = steps.to(seq_.device());
+  if (guided_) s = torch::cat({s, s}, 0);
+  if (!fast_) return model_->embed_steps(s);
+  require(s.dim() == 3 && s.size(1) == model_->cfg.num_quantizers, "sampler: steps must be [B,Q,n]");
+  auto by_position = s.permute({0, 2, 1}).to(torch::kLong).contiguous();  // [B',n,Q]
+  auto x = torch::empty({s.size(0), s.size(2), model_->cfg.dim}, torch::kFloat);
+  fast_->embed(by_position.data_ptr<int64_t>(), s.size(0) * s.size(2), x.data_ptr<float>());
+  return x;
+}
+
+int64_t StepSampler::cache_length() const {
+  if (!fast_) return cache_.length();
+  return rows_.empty() ? 0 : rows_[0].length;
+}
+
+int64_t StepSampler::cache_bytes() const {
+  if (!fast_) return cache_.bytes();
+  int64_t n = 0;
+  for (const auto& r : rows_) n += r.bytes();
+  return n;
 }
 
 torch::Tensor StepSampler::with_null(const torch::Tensor& cond) const {
@@ -57,7 +93,7 @@ StepSampler::Step StepSampler::next(const std::vector<bool>& end_allowed) {
   require(static_cast<int64_t>(end_allowed.size()) == B_, "sampler: one END flag per row");
   require(pending_.defined(), "sampler: feed the drawn step before drawing the next");
   const int64_t Q = model_->cfg.num_quantizers, END = model_->cfg.end_token();
-  auto all = p_.use_cache ? model_->forward_sequence(pending_, &cache_) : model_->forward_sequence(seq_);
+  auto all = run_pending();
   pending_ = torch::Tensor();
   started_ = true;
   auto logits = last_logits(all, B_, p_.guidance);
@@ -75,9 +111,7 @@ StepSampler::Step StepSampler::next(const std::vector<bool>& end_allowed) {
 
 void StepSampler::feed(const torch::Tensor& steps) {
   torch::NoGradGuard no_grad;
-  auto device = seq_.device();
-  auto s = steps.to(device);
-  auto x = model_->embed_steps(guided_ ? torch::cat({s, s}, 0) : s);  // [B',n,d]
+  auto x = embed(steps);  // [B',n,d]
   pending_ = pending_.defined() ? torch::cat({pending_, x}, 1) : x;
   if (!p_.use_cache) seq_ = torch::cat({seq_, x}, 1);
 }
@@ -92,13 +126,16 @@ void StepSampler::set_condition(const torch::Tensor& cond) {
     return;
   }
   require(p_.use_cache, "sampler: changing the condition mid-sequence needs the key/value cache");
-  model_->replace_condition(cache_, cond);
+  if (!fast_) return model_->replace_condition(cache_, cond);
+  auto c = cond.to(torch::kFloat).contiguous();
+  for (int64_t b = 0; b < B_; ++b) fast_->replace_condition(rows_[b], c.data_ptr<float>() + b * c.size(1));
 }
 
 void StepSampler::restart(const torch::Tensor& cond, const torch::Tensor& context) {
   torch::NoGradGuard no_grad;
   require(cond.size(0) == B_, "sampler: one condition per row");
   cache_ = HCTCache{};
+  for (auto& r : rows_) r = HCTInference::Sequence{};
   pending_ = with_null(cond).unsqueeze(1);
   seq_ = pending_;
   started_ = false;
@@ -107,7 +144,8 @@ void StepSampler::restart(const torch::Tensor& cond, const torch::Tensor& contex
 
 void StepSampler::keep_recent(int64_t steps) {
   require(p_.use_cache, "sampler: a sliding window needs the key/value cache");
-  model_->keep_recent(cache_, steps);
+  if (!fast_) return model_->keep_recent(cache_, steps);
+  for (auto& r : rows_) fast_->keep_recent(r, steps);
 }
 
 SampledTokens sample_tokens(HierarchicalCausalTransformer& model, const torch::Tensor& cond,

@@ -3,6 +3,8 @@
 // every residual token are sampled from them with top-k, temperature and classifier-free guidance.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,10 @@ struct SamplingParams {
   double guidance = 4.0;      // classifier-free guidance scale s: uncond + s (cond - uncond); 1 = off
   uint64_t seed = 0;          // [0, kMaxSeed]
   bool use_cache = true;      // false: re-run the whole prefix each step (reference for tests)
+  // With the cache on a CPU model: the packed inference path (transformer/inference), the same
+  // tokens as the modules' own forward. false: the modules' forward (the reference, and the path
+  // on a GPU).
+  bool fast_path = true;
   int64_t min_steps = 2;      // END is not allowed before this many steps (free-length generation)
 
   // The one place the ranges live: the first value out of range as {field, "must be in ..., got
@@ -59,11 +65,21 @@ class StepSampler {
   void restart(const torch::Tensor& cond, const torch::Tensor& context);
   // Sliding window over the cache (HierarchicalCausalTransformerImpl::keep_recent).
   void keep_recent(int64_t steps);
-  const HCTCache& cache() const { return cache_; }
+  // Positions held in the key/value cache (condition included) and the bytes of keys and values.
+  int64_t cache_length() const;
+  int64_t cache_bytes() const;
   int64_t rows() const { return B_; }
+  bool fast() const { return fast_ != nullptr; }
+
+  // How the pending input is run through the packed path: alone by default; the server's
+  // StepBatcher runs the rows of many samplers in one pass.
+  using FastForward = std::function<std::vector<torch::Tensor>(const HCTInference&, const std::vector<HCTInference::Row>&)>;
+  void set_fast_forward(FastForward f) { fast_forward_ = std::move(f); }
 
  private:
   torch::Tensor with_null(const torch::Tensor& cond) const;
+  std::vector<torch::Tensor> run_pending();  // logits [B',T,V_q] (T = 1 on the fast path)
+  torch::Tensor embed(const torch::Tensor& steps);  // [B,Q,n] -> [B',n,d] (guidance rows doubled)
 
   HierarchicalCausalTransformer model_;
   SamplingParams p_;
@@ -72,6 +88,9 @@ class StepSampler {
   bool started_ = false;  // a step has been drawn
   at::Generator gen_;
   HCTCache cache_;
+  std::shared_ptr<const HCTInference> fast_;     // null: the modules' forward
+  std::vector<HCTInference::Sequence> rows_;     // fast path: one cache per row (B')
+  FastForward fast_forward_;
   torch::Tensor seq_;      // uncached reference path: the whole input so far [B',1+s,d]
   torch::Tensor pending_;  // cached path: the input not yet run [B',n,d]
 };
