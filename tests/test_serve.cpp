@@ -451,11 +451,12 @@ TEST(Serve, ExportOfFramesThatAreNoBodyIs400NamingFramesWithoutInternals) {
 }
 
 TEST(Serve, SlowClientsDoNotStarveOthers) {
-  RunningServer s;  // parallel 1 + queue 4 + 4: nine workers before the pool grew
-  // Sixteen connections that send the start of a request and then nothing more (a slowloris
-  // client sends one byte a second; these send none, which holds a worker just as long).
+  RunningServer s;  // parallel 8 + queue 8 + 4: twenty workers before the pool grows
+  // Twenty-four connections (more than the workers the pool starts with) that send the start of a
+  // request and then nothing more (a slowloris client sends one byte a second; these send none,
+  // which holds a worker just as long).
   std::vector<std::unique_ptr<RawConnection>> slow;
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < 24; ++i) {
     slow.push_back(std::make_unique<RawConnection>(s.port));
     ASSERT_TRUE(slow.back()->connected);
     slow.back()->send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
@@ -464,7 +465,7 @@ TEST(Serve, SlowClientsDoNotStarveOthers) {
   c.set_connection_timeout(10, 0);
   c.set_read_timeout(10, 0);  // the slow clients hold their workers for 30 s (the read timeout)
   auto h = c.Get("/health");
-  ASSERT_TRUE(h) << "/health did not answer within 10 s beside 16 slow clients";
+  ASSERT_TRUE(h) << "/health did not answer within 10 s beside 24 slow clients";
   EXPECT_EQ(h->status, 200);
 }
 

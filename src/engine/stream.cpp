@@ -28,7 +28,9 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
     std::replace(flag.begin(), flag.end(), '_', '-');
     throw Error(flag + " " + p.message);
   }
- if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
+  if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
+  if (auto* b = options_.batcher; b && sampler_.fast())
+    sampler_.set_fast_forward([b](const HCTInference& inf, const std::vector<HCTInference::Row>& rows) { return b->run(inf, rows); });
   if (options_.foot_lock) feet_.emplace(gen_.skeleton());
   ready_ = torch::zeros({0, gen_.model().vq_config.input_dim});
   recent_ = torch::zeros({gen_.model().config.num_quantizers, 0}, torch::kLong);

@@ -16,6 +16,7 @@
 
 #include "animation/foot_lock.hpp"
 #include "engine/generator.hpp"
+#include "engine/step_batcher.hpp"
 #include "motion/features.hpp"
 #include "vq/decoder_stream.hpp"
 
@@ -43,6 +44,9 @@ struct StreamOptions {
   // the motion carries on from the step before.
   int64_t switch_context = 1;
   bool foot_lock = true;      // chunks' joints get contact-aware foot locking (FootLocker; features untouched)
+  // Shared by concurrent streams (the server): their steps run in one pass of the transformer
+  // (continuous batching), each stream's motion unchanged. Null: the stream runs its steps alone.
+  StepBatcher* batcher = nullptr;
 
   // The one place the ranges live (the sampling's included): the first value out of range as
   // {field, message}, field named as in this struct; empty when all are fine. The C API and the

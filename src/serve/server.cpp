@@ -170,6 +170,7 @@ struct MotionServer::Impl {
   Generator& gen;
   ServerOptions opt;
   SlotPool pool;
+  StepBatcher batcher;  // continuous batching of the running streams' steps
   httplib::Server http;
   int bound_port = -1;
   std::atomic<bool> stopping{false};
@@ -350,6 +351,7 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         so.max_frames = frames_in(r.has_seconds && r.seconds > 0 ? r.seconds : opt.max_stream_seconds, gen.fps());
         so.stop_at_end = !r.has_seconds;
         so.foot_lock = opt.foot_lock;
+        so.batcher = &batcher;  // every running stream's next step in one pass
         torch::NoGradGuard no_grad;
         // A prompt with several actions ("walk, then wave") plays them in turn, as in the CLI.
         const auto timeline = prompt_timeline(gen, r.text, r.has_seconds ? r.seconds : 0.0);

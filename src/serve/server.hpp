@@ -25,8 +25,10 @@ struct ServerOptions {
   std::string web_dir;             // the web folder (public/ and node_modules/three/); "" = the source tree's
   std::string model_name = "t2m-tiny";
   std::string model_file;          // for the model card's size
-  int parallel = 1;                // generations at once
-  int queue = 4;                   // requests waiting for a slot; more -> 503
+  // Generations at once. Running streams' steps share one pass of the transformer (continuous
+  // batching, engine/step_batcher), so slots beyond the cores still add throughput.
+  int parallel = 8;
+  int queue = 8;                   // requests waiting for a slot; more -> 503
   double max_stream_seconds = 600; // an endless stream ends after this much motion
   size_t max_body_bytes = 16 << 20;
   int timeout_seconds = 30;        // read/write timeout per connection (slow clients)

@@ -203,7 +203,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
         std::fprintf(report, "%s: %lld frames (%.2f s)\n", to_file ? o->output.c_str() : "stream",
                      (long long)features.size(0), static_cast<double>(features.size(0)) / gen.fps());
         if (g.verbose) std::fprintf(report, "timings: %s\n", command_clock().summary().c_str());
-        return;
+        exit_done();
       }
       require(text.has_value(), "give the text to generate from, e.g. mogo generate \"a person walks forward\"");
       std::vector<std::string> texts(static_cast<size_t>(o->samples), o->text);
@@ -218,6 +218,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
       }
       command_clock().mark("write");
       if (g.verbose) std::fprintf(report, "timings: %s\n", command_clock().summary().c_str());
+      exit_done();
     });
   });
 }

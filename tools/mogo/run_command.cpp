@@ -28,6 +28,11 @@ bool names_a_file(const std::string& message) {
 
 }  // namespace
 
+void exit_done() {
+  std::fflush(nullptr);
+  std::_Exit(0);
+}
+
 StageClock& command_clock() {
   static StageClock clock;  // made on first use: at the start of run_command
   return clock;
