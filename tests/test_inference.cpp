@@ -21,16 +21,11 @@ using test::max_abs_diff;
 
 namespace {
 
-std::shared_ptr<Tokenizer> tokenizer() {
-  static auto t = std::make_shared<Tokenizer>(Tokenizer::train(test::toy_captions(), 120));
-  return t;
-}
-
 // A small model of the shipped shape: several base layers, one-layer residual blocks, 4 heads.
 HierarchicalCausalTransformer small_model(uint64_t seed, int64_t dim = 32) {
   torch::manual_seed(seed);
   auto c = T2MConfig::preset("micro", 16, 3);
-  c.text.vocab_size = tokenizer()->vocab_size();
+  c.text.vocab_size = test::toy_tokenizer()->vocab_size();
   c.dim = dim;
   c.text.out_dim = dim;
   c.heads = 4;
@@ -44,7 +39,7 @@ HierarchicalCausalTransformer small_model(uint64_t seed, int64_t dim = 32) {
 
 torch::Tensor conditions(HierarchicalCausalTransformer& model, const std::vector<std::string>& texts) {
   torch::NoGradGuard g;
-  auto tok = tokenizer()->encode_batch(texts);
+  auto tok = test::toy_tokenizer()->encode_batch(texts);
   return model->condition(tok.ids, tok.mask);
 }
 

@@ -8,10 +8,7 @@
 using namespace mogo;
 
 namespace {
-const Tokenizer& tokenizer() {
-  static Tokenizer t = Tokenizer::train(test::toy_captions(), 120);
-  return t;
-}
+const Tokenizer& tokenizer() { return *test::toy_tokenizer(); }
 }  // namespace
 
 TEST(Tokenizer, NormalisesCaseAndPunctuation) {

@@ -31,14 +31,9 @@ using test::max_abs_diff;
 
 namespace {
 
-std::shared_ptr<Tokenizer> toy_tokenizer() {
-  static auto t = std::make_shared<Tokenizer>(Tokenizer::train(test::toy_captions(), 120));
-  return t;
-}
-
 T2MConfig micro_config(int64_t K = 16, int64_t Q = 3) {
   auto c = T2MConfig::preset("micro", K, Q);
-  c.text.vocab_size = toy_tokenizer()->vocab_size();
+  c.text.vocab_size = test::toy_tokenizer()->vocab_size();
   c.max_steps = 12;
   return c;
 }
@@ -51,7 +46,7 @@ T2MModel micro_model(uint64_t seed = 0) {
   m.vq = RVQVAE(m.vq_config);
   m.config = micro_config(m.vq_config.codebook_size, m.vq_config.num_quantizers);
   m.transformer = HierarchicalCausalTransformer(m.config);
-  m.tokenizer = toy_tokenizer();
+  m.tokenizer = test::toy_tokenizer();
   m.mean = torch::randn({251}) * 0.1;
   m.std = torch::rand({251}) + 0.5;
   m.skeleton_json = Skeleton::kit().to_json().dump();
@@ -61,7 +56,7 @@ T2MModel micro_model(uint64_t seed = 0) {
 }
 
 torch::Tensor cond_for(HierarchicalCausalTransformer& model, const std::vector<std::string>& texts) {
-  auto tok = toy_tokenizer()->encode_batch(texts);
+  auto tok = test::toy_tokenizer()->encode_batch(texts);
   return model->condition(tok.ids, tok.mask);
 }
 
@@ -209,7 +204,7 @@ TEST(HierarchicalCausalTransformer, LearnsAToyTextToTokenMapping) {
   targets[1].narrow(1, 0, 3).copy_(jump);
   targets[1][0][3] = c.end_token();
   torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(3e-3));
-  auto tok = toy_tokenizer()->encode_batch(texts);
+  auto tok = test::toy_tokenizer()->encode_batch(texts);
   model->train();
   for (int i = 0; i < 300; ++i) {
     auto logits = model->forward(model->condition(tok.ids, tok.mask), tokens);

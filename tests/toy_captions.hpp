@@ -1,7 +1,10 @@
 // A small caption corpus for tokenizer-dependent tests: 8 verbs x 6 manners x 2 phrasings.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "text/tokenizer.hpp"
 
 namespace mogo::test {
 
@@ -15,6 +18,12 @@ inline std::vector<std::string> toy_captions() {
       caps.push_back(std::string("someone ") + v + " forward " + m + ", then turns left.");
     }
   return caps;
+}
+
+// A SentencePiece tokenizer trained once on toy_captions (vocabulary 120).
+inline std::shared_ptr<Tokenizer> toy_tokenizer() {
+  static auto t = std::make_shared<Tokenizer>(Tokenizer::train(toy_captions(), 120));
+  return t;
 }
 
 }  // namespace mogo::test

@@ -160,7 +160,12 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
                 "(default: refuse, naming it)");
   cmd->add_option("--window", sf->window, "key/value cache window in latent steps (default: the model's training length)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->callback([&g, o, sf, cmd] {
-    run_command(g, [&] {
+    // One latent step is a few small matrix products: on all cores the threads' hand-offs cost
+    // more than they save (align + generate + decode 0.46-1.78 s on 2 threads against 0.07-0.10 s
+    // on 1, 5 s of motion, this 2-core machine). Generation runs on one thread unless asked.
+    GlobalOptions one = g;
+    if (one.threads == 0) one.threads = 1;
+    run_command(one, [&] {
       motion_format(o->output, o->out);
       o->gen.sampling.validate();
       const std::string path = o->model.empty() ? default_model_path() : o->model;
@@ -168,10 +173,6 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
         require_not_an_input(numbered(o->output, i, o->samples), {sf->from, path, sf->mapping, sf->rig});
       std::optional<std::string> text;  // an empty text given is an error of its own ("prompt is empty")
       if (cmd->count("text") > 0) text = o->text;
-      // One latent step is a few small matrix products: on all cores the threads' hand-offs cost
-      // more than they save (align + generate + decode 0.46-1.78 s on 2 threads against 0.07-0.10 s
-      // on 1, 5 s of motion, this 2-core machine). Generation runs on one thread unless asked.
-      if (g.threads == 0) configure_threads(1);
       auto gen = Generator::load(path, pick_device(g.device));
       o->out.fps = gen.fps();
       command_clock().mark("model");

@@ -45,7 +45,7 @@ void run_command(const GlobalOptions& g, const std::function<void()>& body, cons
     int n = mogo::configure_threads(g.threads);
     command_clock().mark("threads");
     if (g.verbose) {
-      std::fprintf(stderr, "mogo: %d threads, BLAS: %s\n", n, mogo::blas_in_use().c_str());
+      std::fprintf(stderr, "mogo: %d thread%s, BLAS: %s\n", n, n == 1 ? "" : "s", mogo::blas_in_use().c_str());
     }
     body();
   } catch (const mogo::Error& e) {
