@@ -25,7 +25,7 @@ kernels::PackedLinear packed(const torch::nn::LinearImpl& l) {
 
 // Work arrays of one forward pass, kept per thread so that steps allocate nothing once warm.
 struct Scratch {
-  std::vector<float> h, a, qkv, att, ff, scores;
+  std::vector<float> h, a, qkv, att, ff, scores, rope;
   static float* sized(std::vector<float>& v, int64_t n) {
     if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
     return v.data();
@@ -75,24 +75,38 @@ void HCTInference::embed(const int64_t* tokens, int64_t R, float* out) const {
     }
 }
 
-// x' = R(position) x on each pair (x_2i, x_2i+1) of every head (apply_rope).
-void HCTInference::rotate(float* x, int64_t position) const {
+// cos/sin of position * inv_freq_i (rotary_angles), i < dh/2: angles[0..half) cos, [half..2 half) sin.
+void HCTInference::angles(int64_t position, float* out) const {
   const int64_t half = dh_ / 2;
   const float p = static_cast<float>(position);
   for (int64_t i = 0; i < half; ++i) {
-    const float angle = p * inv_freq_[i], c = std::cos(angle), s = std::sin(angle);
-    for (int64_t h = 0; h < heads_; ++h) {
+    const float a = p * inv_freq_[i];
+    out[i] = std::cos(a);
+    out[half + i] = std::sin(a);
+  }
+}
+
+// x' = R x on each pair (x_2i, x_2i+1) of every head (apply_rope), with the angles of angles().
+void HCTInference::rotate(float* x, const float* cos_sin) const {
+  const int64_t half = dh_ / 2;
+  for (int64_t h = 0; h < heads_; ++h)
+    for (int64_t i = 0; i < half; ++i) {
       float* pair = x + h * dh_ + 2 * i;
-      const float a = pair[0], b = pair[1];
+      const float a = pair[0], b = pair[1], c = cos_sin[i], s = cos_sin[half + i];
       pair[0] = a * c - b * s;
       pair[1] = a * s + b * c;
     }
-  }
+}
+
+void HCTInference::rotate(float* x, int64_t position) const {
+  std::vector<float> cs(static_cast<size_t>(dh_));
+  angles(position, cs.data());
+  rotate(x, cs.data());
 }
 
 // qkv [M, 3d] of the rows' positions in order -> out [M, d]: each position's keys and values are
 // appended to its row's cache, and its query attends to the row's cache up to itself (causal).
-void HCTInference::attend(int64_t li, const std::vector<Row>& rows, float* qkv, float* out) const {
+void HCTInference::attend(int64_t li, const std::vector<Row>& rows, const float* rope, float* qkv, float* out) const {
   const float scale = std::sqrt(static_cast<float>(dh_));
   int64_t m = 0;
   for (const auto& row : rows) {
@@ -103,9 +117,9 @@ void HCTInference::attend(int64_t li, const std::vector<Row>& rows, float* qkv, 
     V.resize(static_cast<size_t>((before + row.n) * d_));
     for (int64_t t = 0; t < row.n; ++t) {
       float* pos = qkv + (m + t) * 3 * d_;
-      const int64_t position = row.seq->next_position + t;
-      rotate(pos, position);       // query
-      rotate(pos + d_, position);  // key
+      const float* cs = rope + (m + t) * dh_;  // this position's angles, made once per pass
+      rotate(pos, cs);       // query
+      rotate(pos + d_, cs);  // key
       std::copy(pos + d_, pos + 2 * d_, K.data() + (before + t) * d_);
       std::copy(pos + 2 * d_, pos + 3 * d_, V.data() + (before + t) * d_);
     }
@@ -131,7 +145,8 @@ void HCTInference::attend(int64_t li, const std::vector<Row>& rows, float* qkv, 
 }
 
 // h [M,d] <- h + attn(LN1(h)); h <- h + MLP(LN2(h)), as CausalLayerImpl::forward.
-void HCTInference::layer_forward(const Layer& L, int64_t li, const std::vector<Row>& rows, float* h, int64_t M) const {
+void HCTInference::layer_forward(const Layer& L, int64_t li, const std::vector<Row>& rows, const float* rope, float* h,
+                                 int64_t M) const {
   const int64_t d = d_, F = L.fc1.N;
   float* a = Scratch::sized(scratch.a, M * d);
   float* qkv = Scratch::sized(scratch.qkv, M * 3 * d);
@@ -140,7 +155,7 @@ void HCTInference::layer_forward(const Layer& L, int64_t li, const std::vector<R
   std::copy(h, h + M * d, a);
   kernels::layer_norm(a, M, d, L.norm1_w.data(), L.norm1_b.data(), eps_);
   kernels::linear(a, M, L.qkv, qkv, 3 * d);
-  attend(li, rows, qkv, att);
+  attend(li, rows, rope, qkv, att);
   kernels::linear(att, M, L.out, a, d);
   kernels::add(h, a, M * d);
   std::copy(h, h + M * d, a);
@@ -163,10 +178,13 @@ std::vector<torch::Tensor> HCTInference::forward(const std::vector<Row>& rows) c
     M += row.n;
   }
   float* h = Scratch::sized(scratch.h, M * d);
+  // The rotary angles of every position, once per pass (every layer rotates by the same ones).
+  float* rope = Scratch::sized(scratch.rope, M * dh_);
   {
     int64_t m = 0;
     for (const auto& row : rows) {
       std::copy(row.x, row.x + row.n * d, h + m * d);
+      for (int64_t t = 0; t < row.n; ++t) angles(row.seq->next_position + t, rope + (m + t) * dh_);
       m += row.n;
     }
   }
@@ -175,7 +193,7 @@ std::vector<torch::Tensor> HCTInference::forward(const std::vector<Row>& rows) c
   int64_t li = 0;
   for (int64_t q = 0; q < cfg_.num_quantizers; ++q) {
     for (int64_t m = 0; m < M; ++m) kernels::add(h + m * d, level_emb_.data() + q * d, d);
-    for (; li < block_end_[q]; ++li) layer_forward(layers_[li], li, rows, h, M);
+    for (; li < block_end_[q]; ++li) layer_forward(layers_[li], li, rows, rope, h, M);
     // Head q on each row's last position only: the sampler needs no other.
     int64_t m = 0;
     for (int64_t r = 0; r < R; ++r) {

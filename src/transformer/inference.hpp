@@ -66,9 +66,13 @@ class HCTInference {
     std::vector<float> norm_w, norm_b;
     kernels::PackedLinear linear;
   };
-  void layer_forward(const Layer& L, int64_t layer_index, const std::vector<Row>& rows, float* h, int64_t M) const;
-  void attend(int64_t layer_index, const std::vector<Row>& rows, float* qkv, float* out) const;
-  void rotate(float* x, int64_t position) const;  // RoPE on one position's d = H x dh values
+  // rope: [M, dh] the angles of each input position (angles()).
+  void layer_forward(const Layer& L, int64_t layer_index, const std::vector<Row>& rows, const float* rope, float* h,
+                     int64_t M) const;
+  void attend(int64_t layer_index, const std::vector<Row>& rows, const float* rope, float* qkv, float* out) const;
+  void angles(int64_t position, float* cos_sin) const;     // [dh]: cos of each pair's angle, then sin
+  void rotate(float* x, const float* cos_sin) const;       // RoPE on one position's d = H x dh values
+  void rotate(float* x, int64_t position) const;           // the same, angles made here
 
   T2MConfig cfg_;
   int64_t d_, heads_, dh_;
