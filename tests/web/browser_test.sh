@@ -7,13 +7,13 @@ log=$(mktemp)
 "$mogo" --threads 1 serve --port 0 > "$log" 2>&1 &
 server=$!
 trap 'kill -9 $server 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 1 200); do
+for _ in $(seq 1 1200); do  # up to 120 s: the server calibrates prompt alignment at start (~4 s quiet, far more beside ctest -j2)
   url=$(grep -o 'http://[0-9.]*:[0-9]*/' "$log" || true)
   [ -n "$url" ] && break
   kill -0 $server 2>/dev/null || { cat "$log"; exit 1; }
   sleep 0.1
 done
-[ -n "$url" ] || { echo "server did not start"; cat "$log"; exit 1; }
+[ -n "$url" ] || { echo "server did not start within 120 s"; cat "$log"; exit 1; }
 node "$src/web/tools/browser_check.mjs" "$url" $shot
 # A character of the user's: a skinned GLB (mogo's own box figure), dropped into the viewer.
 character=$(mktemp --suffix=.glb)
