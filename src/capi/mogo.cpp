@@ -17,7 +17,7 @@
 #include "common/runtime.hpp"
 #include "engine/generator.hpp"
 #include "engine/pacer.hpp"
-#include "engine/prompt_split.hpp"
+#include "engine/timeline.hpp"
 #include "engine/stream.hpp"
 #include "export/motion_writer.hpp"
 
@@ -141,9 +141,8 @@ mogo_session* open_session(mogo_model* model, const char* text, const mogo_sessi
     auto s = std::make_unique<mogo_session>();
     s->model = model;
     // A prompt with several actions ("walk, then wave") plays them in turn, as in the CLI.
-    const auto timeline = mogo::prompt_timeline(*model->generator, text_arg(text), params.seconds);
-    s->stream = std::make_unique<mogo::MotionStream>(*model->generator, timeline[0].text, stream_options(params, model->generator->fps()), prefix);
-    if (timeline.size() > 1) s->stream->follow(timeline);
+    s->stream = mogo::open_prompt_stream(*model->generator, text_arg(text), params.seconds,
+                                         stream_options(params, model->generator->fps()), prefix);
     if (params.realtime) s->pacer.emplace(params.lead_seconds, model->generator->fps());
     if (params.rig) {
       check_handle(params.rig, "rig");

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "common/error.hpp"
+#include "engine/prompt_split.hpp"
 
 namespace mogo {
 
@@ -74,24 +75,47 @@ void play_timeline(MotionStream& stream, const Timeline& timeline, const std::fu
   }
 }
 
-GeneratedMotion generate_timeline(Generator& generator, const Timeline& timeline, const GenerateOptions& options) {
+torch::Tensor play_to_end(MotionStream& stream, const Timeline& timeline, const std::function<void(const MotionChunk&)>& on_chunk,
+                          Pacer* pacer) {
+  std::vector<torch::Tensor> parts;
+  play_timeline(
+      stream, timeline,
+      [&](const MotionChunk& c) {
+        if (on_chunk) on_chunk(c);
+        parts.push_back(c.features);
+        return true;
+      },
+      pacer);
+  return parts.empty() ? torch::Tensor() : torch::cat(parts, 0);
+}
+
+StreamOptions streaming_options(const GenerateOptions& options, double fps) {
   StreamOptions so;
   so.sampling = options.sampling;
-  so.max_frames = options.seconds != 0 ? seconds_to_frames(options.seconds, generator.fps()) : 0;
+  so.max_frames = options.seconds != 0 ? seconds_to_frames(options.seconds, fps) : 0;
   so.layers = options.layers;
+  return so;
+}
+
+GeneratedMotion generate_timeline(Generator& generator, const Timeline& timeline, const GenerateOptions& options) {
+  StreamOptions so = streaming_options(options, generator.fps());
   so.foot_lock = false;  // features only; front ends lock the feet of the joints they write
   MotionStream stream(generator, timeline.at(0).text, so);
   GeneratedMotion out;
   out.alignment = stream.alignment();
-  std::vector<torch::Tensor> parts;
-  play_timeline(stream, timeline, [&](const MotionChunk& c) {
-    parts.push_back(c.features);
-    return true;
-  });
   out.text = timeline[0].text;
   for (size_t i = 1; i < timeline.size(); ++i) out.text += "; " + timeline[i].text;
-  out.features = torch::cat(parts, 0);
+  out.features = play_to_end(stream, timeline);
+  require(out.features.defined(), "the model ended the motion before its first frame");
   return out;
+}
+
+std::unique_ptr<MotionStream> open_prompt_stream(Generator& generator, const std::string& prompt, double seconds,
+                                                 const StreamOptions& options, const torch::Tensor& prefix) {
+  const auto timeline = prompt_timeline(generator, prompt, seconds);
+  auto stream = std::make_unique<MotionStream>(generator, timeline[0].text, options, prefix);
+  if (timeline.size() > 1) stream->follow(timeline);
+  return stream;
 }
 
 }  // namespace mogo

@@ -37,6 +37,18 @@ std::string line(const std::string& name, const FootMetrics& m, double contact_s
 
 }  // namespace
 
+FootRow real_foot_row(const MotionDataset& test, const Skeleton& skel) {
+  std::vector<torch::Tensor> raw;
+  for (const auto& c : test.clips()) raw.push_back(test.denormalise(c.features));
+  return foot_row("Real motion", raw, skel, false);
+}
+
+FootRow generated_foot_row(const MotionSet& set, const Skeleton& skel) {
+  std::vector<torch::Tensor> raw;
+  for (const auto& [id, f] : set.motions) raw.push_back(f);
+  return foot_row(set.name, raw, skel, true);
+}
+
 std::string foot_table(const std::vector<FootRow>& rows) {
   std::string out =
       "feet (contact frames: skating = faster than 0.1 m/s; floating = lowest foot joint over 5 cm while a contact is on)\n"

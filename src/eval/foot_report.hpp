@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "data/motion_dataset.hpp"
+#include "eval/protocol.hpp"
 #include "motion/foot_metrics.hpp"
 #include "motion/skeleton.hpp"
 
@@ -23,6 +25,9 @@ struct FootRow {
 
 // raw: motions as raw features [T,D]. lock: also score them with foot locking.
 FootRow foot_row(const std::string& name, const std::vector<torch::Tensor>& raw, const Skeleton& skel, bool lock);
+// The real test clips ("Real motion"), and a generated set (as made and locked).
+FootRow real_foot_row(const MotionDataset& test, const Skeleton& skel);
+FootRow generated_foot_row(const MotionSet& set, const Skeleton& skel);
 std::string foot_table(const std::vector<FootRow>& rows);
 nlohmann::json foot_json(const std::vector<FootRow>& rows);
 

@@ -85,8 +85,14 @@ std::vector<std::vector<size_t>> distinct_batches(const std::vector<size_t>& gro
 
 }  // namespace
 
+void require_fits(const EvaluatorBundle& ev, const MotionDataset& test) {
+  require(test.dim() == ev.mean.size(0), "the test clips' features are " + std::to_string(test.dim()) + "-d, the evaluator expects " +
+                                             std::to_string(ev.mean.size(0)) + " (a dataset of another skeleton?)");
+}
+
 ProtocolRow run_protocol(const EvaluatorBundle& ev, const MotionDataset& test, const MotionSet* gen,
                          const ProtocolOptions& o, torch::Device device) {
+  require_fits(ev, test);
   const auto& clips = test.clips();
   // Embeddings that do not change across repetitions: real and generated motions.
   std::vector<torch::Tensor> real_raw, gen_raw;

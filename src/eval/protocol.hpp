@@ -42,6 +42,9 @@ struct ProtocolRow {
   std::map<std::string, MetricValue> metrics;  // fid, top1, top2, top3, mm_dist, diversity, multimodality
 };
 
+// Throws Error when the test clips' feature width is not the evaluator's (another skeleton).
+void require_fits(const EvaluatorBundle& evaluator, const MotionDataset& test);
+
 // Scores `generated` (or, when null, the real test motions themselves: the "Real motion" row,
 // whose FID compares two random halves of the test set) against the real test split.
 ProtocolRow run_protocol(const EvaluatorBundle& evaluator, const MotionDataset& test, const MotionSet* generated,

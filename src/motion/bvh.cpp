@@ -239,9 +239,7 @@ Mapping Mapping::from_json(const nlohmann::json& j, const std::string& source) {
     const auto& sk = j.at("skeleton");
     if (sk.is_string()) {
       std::string n = sk.get<std::string>();
-      if (n == "humanml3d") m.skeleton = Skeleton::humanml3d();
-      else if (n == "kit") m.skeleton = Skeleton::kit();
-      else throw Error(source + ": unknown built-in skeleton '" + n + "' (humanml3d, kit, or a description object)");
+      if (!Skeleton::builtin(n, &m.skeleton)) throw Error(source + ": unknown built-in skeleton '" + n + "' (humanml3d, kit, or a description object)");
     } else {
       m.skeleton = Skeleton::from_json(sk, source);
     }

@@ -17,7 +17,7 @@ constexpr double kHumanML3DFps = 20.0;
 struct Slice1D {
   int64_t begin;
   int64_t size;
-  int64_t end() const { return begin + size; }
+  constexpr int64_t end() const { return begin + size; }
 };
 
 struct FeatureLayout {
@@ -25,10 +25,11 @@ struct FeatureLayout {
 
   explicit FeatureLayout(int64_t num_joints) : joints(num_joints) {}
 
-  Slice1D root_rot_velocity() const { return {0, 1}; }
-  Slice1D root_linear_velocity() const { return {1, 2}; }
-  Slice1D root_height() const { return {3, 1}; }
-  Slice1D ric() const { return {4, (joints - 1) * 3}; }
+  // The root's channels come first and do not depend on J.
+  static constexpr Slice1D root_rot_velocity() { return {0, 1}; }
+  static constexpr Slice1D root_linear_velocity() { return {1, 2}; }  // x, z
+  static constexpr Slice1D root_height() { return {3, 1}; }
+  Slice1D ric() const { return {root_height().end(), (joints - 1) * 3}; }
   Slice1D rot6d() const { return {ric().end(), (joints - 1) * 6}; }
   Slice1D local_velocity() const { return {rot6d().end(), joints * 3}; }
   Slice1D foot_contacts() const { return {local_velocity().end(), 4}; }

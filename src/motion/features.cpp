@@ -110,9 +110,18 @@ FeatureResult extract_features(const torch::Tensor& input, const Skeleton& skel)
                              global_positions.index({Slice(1, None)}) - global_positions.index({Slice(None, -1)}))
                        .reshape({T - 1, -1});
   auto head = Slice(None, -1);
-  auto features = torch::cat({rot_vel, lin_vel, root_y.index({head}), ric.index({head}), rot6d.index({head}),
-                              local_vel, feet_l, feet_r},
-                             1);
+  // Each quantity goes where FeatureLayout puts it; a piece of another width is a bug here.
+  const FeatureLayout L(J);
+  auto features = torch::empty({T - 1, L.dim()}, positions.options());
+  const std::pair<Slice1D, torch::Tensor> parts[] = {
+      {L.root_rot_velocity(), rot_vel},     {L.root_linear_velocity(), lin_vel}, {L.root_height(), root_y.index({head})},
+      {L.ric(), ric.index({head})},         {L.rot6d(), rot6d.index({head})},    {L.local_velocity(), local_vel},
+      {L.foot_contacts(), torch::cat({feet_l, feet_r}, 1)}};
+  for (const auto& [slice, part] : parts) {
+    require(part.size(1) == slice.size, "extract_features: a piece of width " + std::to_string(part.size(1)) +
+                                            " where the layout holds " + std::to_string(slice.size));
+    features.narrow(1, slice.begin, slice.size).copy_(part);
+  }
   if (!torch::isfinite(features).all().item<bool>()) throw Error(non_finite_reason(positions, skel));
   return {features.to(torch::kFloat), global_positions};
 }
@@ -120,7 +129,7 @@ FeatureResult extract_features(const torch::Tensor& input, const Skeleton& skel)
 namespace {
 // Heading angle per frame: start.angle + cumsum of the angular velocity shifted by one frame. [...,T]
 torch::Tensor root_angles(const torch::Tensor& features, const RootState& start) {
-  auto rot_vel = features.select(-1, 0).to(torch::kDouble);
+  auto rot_vel = features.select(-1, FeatureLayout::root_rot_velocity().begin).to(torch::kDouble);
   auto ang = torch::zeros_like(rot_vel);
   ang.index_put_({torch::indexing::Ellipsis, Slice(1, None)}, rot_vel.index({torch::indexing::Ellipsis, Slice(None, -1)}));
   return torch::cumsum(ang, -1) + start.angle;
@@ -138,12 +147,13 @@ torch::Tensor root_positions(const torch::Tensor& data, const torch::Tensor& r_r
   pos_shape.push_back(3);
   auto r_pos = torch::zeros(pos_shape, data.options());
   auto prev = Slice(None, -1);
-  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 0}, data.index({torch::indexing::Ellipsis, prev, 1}));
-  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 2}, data.index({torch::indexing::Ellipsis, prev, 2}));
+  const int64_t vx = FeatureLayout::root_linear_velocity().begin, vz = vx + 1;
+  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 0}, data.index({torch::indexing::Ellipsis, prev, vx}));
+  r_pos.index_put_({torch::indexing::Ellipsis, Slice(1, None), 2}, data.index({torch::indexing::Ellipsis, prev, vz}));
   r_pos = torch::cumsum(rot::qrot(rot::qinv(r_rot), r_pos), -2);
   r_pos.select(-1, 0).add_(start.x);
   r_pos.select(-1, 2).add_(start.z);
-  r_pos.index_put_({torch::indexing::Ellipsis, 1}, data.select(-1, 3));
+  r_pos.index_put_({torch::indexing::Ellipsis, 1}, data.select(-1, FeatureLayout::root_height().begin));
   return r_pos;
 }
 }  // namespace
@@ -162,11 +172,12 @@ RootState root_state_after(const torch::Tensor& features, const RootState& start
   auto data = features.to(torch::kDouble);
   auto last = data[-1];
   auto angles = root_angles(data, start);
-  auto ang = angles[-1].item<double>() + last[0].item<double>();
+  const int64_t yaw = FeatureLayout::root_rot_velocity().begin, vx = FeatureLayout::root_linear_velocity().begin;
+  auto ang = angles[-1].item<double>() + last[yaw].item<double>();
   // p[T] = p[T-1] + R_T^-1 (vx, 0, vz)_{T-1}: the same step recover_from_ric integrates.
   auto r_pos = root_positions(data, y_rotation(angles), start)[-1];
   auto step = rot::qrot(rot::qinv(y_rotation(torch::tensor(ang, torch::kDouble))),
-                        torch::tensor({last[1].item<double>(), 0.0, last[2].item<double>()}, torch::kDouble));
+                        torch::tensor({last[vx].item<double>(), 0.0, last[vx + 1].item<double>()}, torch::kDouble));
   return {ang, r_pos[0].item<double>() + step[0].item<double>(), r_pos[2].item<double>() + step[2].item<double>()};
 }
 

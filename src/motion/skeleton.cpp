@@ -164,6 +164,17 @@ Skeleton Skeleton::load(const std::string& path) {
   return from_json(load_json_file(path), path);
 }
 
+bool Skeleton::builtin(const std::string& name, Skeleton* out) {
+  if (name != "humanml3d" && name != "kit") return false;
+  *out = name == "humanml3d" ? humanml3d() : kit();
+  return true;
+}
+
+Skeleton Skeleton::named(const std::string& name_or_path) {
+  Skeleton s;
+  return builtin(name_or_path, &s) ? s : load(name_or_path);
+}
+
 nlohmann::json Skeleton::to_json() const {
   auto rows = [](const torch::Tensor& t) {
     std::vector<std::array<double, 3>> out(t.size(0));

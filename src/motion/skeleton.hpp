@@ -42,6 +42,10 @@ struct Skeleton {
   // set them with offsets_from_pose on the dataset's reference body).
   static Skeleton humanml3d();
   static Skeleton kit();
+  // A built-in layout by its name ("humanml3d", "kit"); false when there is none of that name.
+  static bool builtin(const std::string& name, Skeleton* out);
+  // A built-in layout's name, or else the path of a description (load).
+  static Skeleton named(const std::string& name_or_path);
 
   // Description as JSON (see data/skeletons/*.json); validates indices, chains and directions.
   static Skeleton from_json(const nlohmann::json& j, const std::string& source = "skeleton");

@@ -354,9 +354,8 @@ void MotionServer::Impl::stream(const httplib::Request& req, httplib::Response& 
         so.batcher = &batcher;  // every running stream's next step in one pass
         torch::NoGradGuard no_grad;
         // A prompt with several actions ("walk, then wave") plays them in turn, as in the CLI.
-        const auto timeline = prompt_timeline(gen, r.text, r.has_seconds ? r.seconds : 0.0);
-        MotionStream s(gen, timeline[0].text, so);
-        if (timeline.size() > 1) s.follow(timeline);
+        const auto stream = open_prompt_stream(gen, r.text, r.has_seconds ? r.seconds : 0.0, so);
+        MotionStream& s = *stream;
         if (!send(sse("aligned", s.alignment().to_json()))) return false;
         int64_t changes = s.text_changes();
         // Paced: at most `lead` seconds of motion ahead of the client's playback, so that a change

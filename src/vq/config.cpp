@@ -24,7 +24,7 @@ VQConfig VQConfig::preset(const std::string& name, int64_t input_dim) {
     c.num_quantizers = 3;
     return c;
   }
-  throw Error("unknown RVQ-VAE preset '" + name + "' (expected paper or tiny)");
+  throw Error("unknown RVQ-VAE preset '" + name + "' (expected paper, tiny or micro)");
 }
 
 VQTrainConfig VQTrainConfig::preset(const std::string& name) {
@@ -50,7 +50,7 @@ VQTrainConfig VQTrainConfig::preset(const std::string& name) {
     t.log_every = 2;
     return t;
   }
-  throw Error("unknown training preset '" + name + "' (expected paper or tiny)");
+  throw Error("unknown training preset '" + name + "' (expected paper, tiny or micro)");
 }
 
 }  // namespace mogo

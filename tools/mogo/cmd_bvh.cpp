@@ -52,14 +52,14 @@ void register_bvh(CLI::App& app, GlobalOptions& g) {
   exp->alias("bvh-export");
   exp->add_option("input", e->input, ".npy features or joints")->required()->check(CLI::ExistingFile);
   exp->add_option("output", e->output, "output file (.bvh, .glb, .gltf, .json, .npy joints)")->required();
-  exp->add_option("--skeleton", e->skeleton, "skeleton .json (e.g. a prepared dataset's skeleton.json) or humanml3d")->required();
+  exp->add_option("--skeleton", e->skeleton, "skeleton .json (e.g. a prepared dataset's skeleton.json), humanml3d or kit")->required();
   exp->add_option("--fps", e->out.fps, "frame rate")->capture_default_str();
   add_export_flags(exp, e->out);
   exp->callback([&g, e] {
     run_command(g, [&] {
       motion_format(e->output, e->out);
       require_not_an_input(e->output, {e->input, e->skeleton});
-      Skeleton s = e->skeleton == "humanml3d" ? Skeleton::humanml3d() : Skeleton::load(e->skeleton);
+      Skeleton s = Skeleton::named(e->skeleton);
       auto x = npy::load(e->input);
       torch::Tensor joints;
       if (x.dim() == 2) {

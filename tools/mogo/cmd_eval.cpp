@@ -96,8 +96,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
       auto device = pick_device(g.device);
       auto bundle = load_evaluator(o->evaluator, device);
       MotionDataset test(o->data, o->split);
-      require(test.dim() == bundle.mean.size(0), o->data + ": features are " + std::to_string(test.dim()) +
-                                                     "-d, the evaluator expects " + std::to_string(bundle.mean.size(0)));
+      require_fits(bundle, test);  // before any motion is generated
       std::vector<ProtocolRow> rows;
       // Feet of every row (docs/feet.md), when the data's skeleton says where the feet are.
       const auto skeleton_file = std::filesystem::path(o->data) / "skeleton.json";
@@ -105,16 +104,11 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
       if (std::filesystem::exists(skeleton_file)) skel = Skeleton::load(skeleton_file.string());
       std::vector<FootRow> feet;
       auto add_feet = [&](const MotionSet& set) {
-        if (!skel) return;
-        std::vector<torch::Tensor> raw;
-        for (const auto& [id, f] : set.motions) raw.push_back(f);
-        feet.push_back(foot_row(set.name, raw, *skel, true));
+        if (skel) feet.push_back(generated_foot_row(set, *skel));
       };
       if (!o->no_real) {
         rows.push_back(run_protocol(bundle, test, nullptr, o->p, device));
-        std::vector<torch::Tensor> real;
-        for (const auto& c : test.clips()) real.push_back(test.denormalise(c.features));
-        if (skel) feet.push_back(foot_row("Real motion", real, *skel, false));
+        if (skel) feet.push_back(real_foot_row(test, *skel));
       }
       std::vector<std::string> ids;
       for (const auto& c : test.clips()) ids.push_back(c.id);

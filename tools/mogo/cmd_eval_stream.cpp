@@ -36,6 +36,7 @@ void register_eval_stream(CLI::App& app, GlobalOptions& g) {
       auto device = pick_device(g.device);
       auto bundle = load_evaluator(o->evaluator, device);
       MotionDataset test(o->data, o->split);
+      require_fits(bundle, test);  // before any motion is generated
       auto gen = Generator::load(o->model.empty() ? default_model_path() : o->model, device);
       auto report = measure_seams(gen, test, o->seams);
       report.score_windows(bundle, device);
@@ -45,14 +46,8 @@ void register_eval_stream(CLI::App& app, GlobalOptions& g) {
                   o->seams.lead_seconds, (long long)report.continuations, o->seams.continue_at, report.table().c_str(),
                   protocol_table(rows, o->p.batch).c_str());
       // Feet (docs/feet.md): the real clips, and the motions generated from scratch and after a prompt change.
-      std::vector<torch::Tensor> real;
-      for (const auto& c : test.clips()) real.push_back(test.denormalise(c.features));
-      std::vector<FootRow> feet{foot_row("Real motion", real, gen.skeleton(), false)};
-      for (const MotionSet* set : {&report.scratch, &report.switched}) {
-        std::vector<torch::Tensor> raw;
-        for (const auto& [id, f] : set->motions) raw.push_back(f);
-        feet.push_back(foot_row(set->name, raw, gen.skeleton(), true));
-      }
+      std::vector<FootRow> feet{real_foot_row(test, gen.skeleton()), generated_foot_row(report.scratch, gen.skeleton()),
+                                generated_foot_row(report.switched, gen.skeleton())};
       std::printf("\n%s", foot_table(feet).c_str());
       if (!o->json.empty())
         write_file_atomically(o->json, nlohmann::json{{"seams", report.to_json()}, {"protocol", protocol_json(rows, o->p)}, {"feet", foot_json(feet)}}

@@ -12,7 +12,7 @@ namespace mogo::cli {
 namespace {
 
 Skeleton skeleton_by_name(const std::string& name, const std::string& target_body) {
-  Skeleton s = name == "humanml3d" ? Skeleton::humanml3d() : name == "kit" ? Skeleton::kit() : Skeleton::load(name);
+  Skeleton s = Skeleton::named(name);
   if (!target_body.empty()) {
     auto body = npy::load(target_body);
     require(body.dim() == 2 && body.size(1) == 3 && body.size(0) >= s.num_joints(),

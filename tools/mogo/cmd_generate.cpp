@@ -79,16 +79,12 @@ Timeline timeline_of(Generator& gen, const std::optional<std::string>& text, con
 // Streams one motion (timeline, continuation, --stream); returns its raw features.
 torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const GenerateOptions& o, const StreamFlags& f,
                                 bool foot_lock, FILE* report, bool verbose) {
-  StreamOptions so;
-  so.sampling = o.sampling;
-  so.max_frames = o.seconds != 0 ? seconds_to_frames(o.seconds, gen.fps()) : 0;
+  StreamOptions so = streaming_options(o, gen.fps());
   so.window = f.window;
   so.switch_context = f.switch_context;
-  so.layers = o.layers;
   so.foot_lock = foot_lock;
   check_timeline(timeline, o.seconds);
   MotionStream stream(gen, timeline[0].text, so, continuation_prefix(f, gen.skeleton(), gen.fps()));
-  std::vector<torch::Tensor> parts;
   // Each entry's alignment as it will be used (the nearest-caption part is reported as it happens
   // for the first text only).
   if (verbose) {
@@ -100,16 +96,11 @@ torch::Tensor generate_streamed(Generator& gen, const Timeline& timeline, const 
   if (f.realtime) pacer.emplace(f.lead, gen.fps());
   std::optional<Retargeter> rig;  // the stream's own: its floor is fixed by the first frames
   if (f.stream && !f.rig.empty()) rig.emplace(load_retargeter(f.rig, gen.skeleton(), f.mapping));
-  play_timeline(
-      stream, timeline,
-      [&](const MotionChunk& c) {
-        if (f.stream) print_frames(c, stream.text(), gen.fps(), rig ? &*rig : nullptr);
-        parts.push_back(c.features);
-        return true;
-      },
+  auto features = play_to_end(
+      stream, timeline, [&](const MotionChunk& c) { if (f.stream) print_frames(c, stream.text(), gen.fps(), rig ? &*rig : nullptr); },
       pacer ? &*pacer : nullptr);
-  require(!parts.empty(), "the model ended the motion before its first frame");
-  return torch::cat(parts, 0);
+  require(features.defined(), "the model ended the motion before its first frame");
+  return features;
 }
 
 }  // namespace
