@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
     });
   for (auto& t : pool) t.join();
   const double secs = elapsed();
+  const auto steps = server.steps_batched(), decodes = server.decodes_batched();
   server.stop();
   http.join();
   std::sort(first_frame_ms.begin(), first_frame_ms.end());
@@ -94,5 +95,8 @@ int main(int argc, char** argv) {
               (long long)failed.load());
   std::printf("first frame        p50 %.0f ms, p90 %.0f ms, p99 %.0f ms (%zu streams)\n", pct(0.5), pct(0.9), pct(0.99), first_frame_ms.size());
   std::printf("peak memory        %.0f MB (server and clients, one process)\n", u.ru_maxrss / 1024.0);
+  auto mean = [](const CombinerCounts& c) { return c.passes > 0 ? static_cast<double>(c.rows) / static_cast<double>(c.passes) : 0.0; };
+  std::printf("batching           transformer %.1f rows a pass (largest %lld), decoder %.1f streams a pass (largest %lld)\n",
+              mean(steps), (long long)steps.largest, mean(decodes), (long long)decodes.largest);
   return 0;
 }

@@ -13,7 +13,7 @@
 #include "toy_captions.hpp"
 #include "transformer/hct.hpp"
 #include "transformer/inference.hpp"
-#include "transformer/kernels.hpp"
+#include "common/kernels.hpp"
 #include "transformer/sampler.hpp"
 
 using namespace mogo;

@@ -20,6 +20,7 @@
 #include "motion/npy.hpp"
 #include "motion/foot_metrics.hpp"
 #include "vq/checkpoint.hpp"
+#include "vq/decoder_inference.hpp"
 #include "vq/decoder_stream.hpp"
 #include "vq/evaluate.hpp"
 #include "vq/rvqvae.hpp"
@@ -405,8 +406,10 @@ TEST(DecoderStream, EqualsWholeSequenceDecodingInAnyChunking) {
     const int64_t S = 23;
     auto z = torch::randn({2, c.code_dim, S});
     auto whole = dec->forward(z).permute({0, 2, 1});  // [2,4S,D]
+    for (const bool fast : {false, true})
     for (int64_t chunk : {int64_t{1}, int64_t{3}, S}) {
-      DecoderStream stream(dec);
+      DecoderStream stream(dec, fast);
+      ASSERT_EQ(stream.fast(), fast);
       std::vector<torch::Tensor> parts;
       for (int64_t a = 0; a < S; a += chunk) {
         auto out = stream.push(z.narrow(2, a, std::min(chunk, S - a)));
@@ -414,13 +417,13 @@ TEST(DecoderStream, EqualsWholeSequenceDecodingInAnyChunking) {
         const int64_t pushed = std::min(a + chunk, S);
         int64_t ready = 0;
         while (ready < 4 * S && dec->latent_span(ready).last < pushed) ++ready;
-        EXPECT_EQ(stream.frames_out(), ready) << "lookahead " << lookahead << " chunk " << chunk << " at " << a;
+        EXPECT_EQ(stream.frames_out(), ready) << "lookahead " << lookahead << " chunk " << chunk << " at " << a << " fast " << fast;
         parts.push_back(out);
       }
       parts.push_back(stream.finish());
       auto streamed = torch::cat(parts, 1);
       ASSERT_EQ(streamed.sizes(), whole.sizes());
-      EXPECT_LT(max_abs_diff(streamed, whole), 1e-5) << "lookahead " << lookahead << " chunk " << chunk;
+      EXPECT_LT(max_abs_diff(streamed, whole), 1e-5) << "lookahead " << lookahead << " chunk " << chunk << " fast " << fast;
     }
   }
   // Nothing pushed: nothing out; no push after the end.
@@ -428,6 +431,59 @@ TEST(DecoderStream, EqualsWholeSequenceDecodingInAnyChunking) {
   DecoderStream empty(dec);
   EXPECT_EQ(empty.finish().size(1), 0);
   EXPECT_THROW(empty.push(torch::zeros({1, micro().code_dim, 1})), Error);
+}
+
+TEST(DecoderInference, AStreamsFramesAreTheSameBitsAloneOrDecodedWithOthers) {
+  torch::NoGradGuard g;
+  torch::manual_seed(3);
+  auto c = micro();
+  c.decoder_lookahead = 1;
+  Decoder dec(c);
+  auto inference = dec->inference();
+  ASSERT_TRUE(inference);
+  const int64_t S = 9;
+  auto z = torch::randn({3, S, c.code_dim});  // three streams' latents, time-major
+  auto latents = [&](int64_t s, int64_t step) {
+    const float* p = z[s][step].data_ptr<float>();
+    return std::vector<float>(p, p + c.code_dim);
+  };
+  // Alone: each stream through its own pushes.
+  std::vector<std::vector<float>> alone(3), together(3);
+  for (int64_t s = 0; s < 3; ++s) {
+    auto state = inference->start();
+    for (int64_t step = 0; step <= S; ++step) {
+      DecoderInference::Job job{&state, step < S ? latents(s, step) : std::vector<float>{}, step == S, {}};
+      std::vector<DecoderInference::Job*> jobs{&job};
+      inference->push(jobs);
+      alone[s].insert(alone[s].end(), job.out.begin(), job.out.end());
+    }
+  }
+  // Together, with stream 2 a step behind the others (its first push alone).
+  std::vector<DecoderInference::State> states{inference->start(), inference->start(), inference->start()};
+  std::vector<int64_t> next(3, 0);
+  next[2] = -1;
+  for (int round = 0; round <= S + 1; ++round) {
+    std::vector<DecoderInference::Job> jobs;
+    for (int64_t s = 0; s < 3; ++s) {
+      const int64_t step = round + (s == 2 ? -1 : 0);
+      if (step < 0 || step > S) continue;
+      jobs.push_back({&states[s], step < S ? latents(s, step) : std::vector<float>{}, step == S, {}});
+    }
+    std::vector<DecoderInference::Job*> pointers;
+    for (auto& j : jobs) pointers.push_back(&j);
+    inference->push(pointers);
+    for (auto& j : jobs) {
+      const auto s = static_cast<size_t>(&*j.state - &states[0]);
+      together[s].insert(together[s].end(), j.out.begin(), j.out.end());
+    }
+  }
+  for (int64_t s = 0; s < 3; ++s) {
+    EXPECT_EQ(static_cast<int64_t>(alone[s].size()), 4 * S * c.input_dim);
+    EXPECT_EQ(alone[s], together[s]) << "stream " << s;  // exactly: no batch-dependent rounding
+  }
+  // train() drops the packed copy (the weights are about to change).
+  dec->train();
+  EXPECT_NE(dec->inference(), inference);
 }
 
 TEST(JerkLoss, IsTheThirdDifferenceOfTheRecoveredJointsAndReachesTheFeatures) {

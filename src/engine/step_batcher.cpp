@@ -5,36 +5,21 @@
 namespace mogo {
 
 std::vector<torch::Tensor> StepBatcher::run(const HCTInference& inference, const std::vector<HCTInference::Row>& rows) {
-  Request me{&inference, &rows, {}, nullptr, false};
-  std::unique_lock<std::mutex> lock(m_);
-  queued_.push_back(&me);
-  while (!me.done) {
-    if (running_) {
-      done_.wait(lock);  // a pass is running: this request rides in the next one, or was in it
-      continue;
-    }
-    running_ = true;
-    std::vector<Request*> batch;
-    batch.swap(queued_);
-    int64_t carried = 0;
-    for (auto* r : batch) carried += static_cast<int64_t>(r->rows->size());
-    lock.unlock();
-    execute(batch);
-    lock.lock();
-    ++counts_.passes;
-    counts_.rows += carried;
-    counts_.largest = std::max(counts_.largest, carried);
-    for (auto* r : batch) r->done = true;
-    running_ = false;
-    done_.notify_all();
-  }
+  Step me{&inference, &rows, {}, nullptr};
+  steps_.run(me, run_steps, static_cast<int64_t>(rows.size()));
   if (me.error) std::rethrow_exception(me.error);
   return std::move(me.logits);
 }
 
+void StepBatcher::decode(const DecoderInference& decoder, std::vector<DecoderInference::Job*>& jobs) {
+  Decode me{&decoder, &jobs, nullptr};
+  decodes_.run(me, run_decodes, static_cast<int64_t>(jobs.size()));
+  if (me.error) std::rethrow_exception(me.error);
+}
+
 // One forward per model over the rows of all its requests; each request gets its rows' logits back.
-void StepBatcher::execute(const std::vector<Request*>& batch) {
-  std::map<const HCTInference*, std::vector<Request*>> by_model;
+void StepBatcher::run_steps(const std::vector<Step*>& batch) {
+  std::map<const HCTInference*, std::vector<Step*>> by_model;
   for (auto* r : batch) by_model[r->inference].push_back(r);
   for (auto& [inference, requests] : by_model) {
     std::vector<HCTInference::Row> rows;
@@ -53,9 +38,19 @@ void StepBatcher::execute(const std::vector<Request*>& batch) {
   }
 }
 
-StepBatcher::Counts StepBatcher::counts() const {
-  std::lock_guard<std::mutex> lock(m_);
-  return counts_;
+// One push per decoder over the jobs of all its requests.
+void StepBatcher::run_decodes(const std::vector<Decode*>& batch) {
+  std::map<const DecoderInference*, std::vector<Decode*>> by_decoder;
+  for (auto* r : batch) by_decoder[r->decoder].push_back(r);
+  for (auto& [decoder, requests] : by_decoder) {
+    std::vector<DecoderInference::Job*> jobs;
+    for (auto* r : requests) jobs.insert(jobs.end(), r->jobs->begin(), r->jobs->end());
+    try {
+      decoder->push(jobs);
+    } catch (...) {
+      for (auto* r : requests) r->error = std::current_exception();
+    }
+  }
 }
 
 }  // namespace mogo

@@ -1,19 +1,18 @@
 // Continuous batching of generation steps across streams, as LLM servers batch decoding: every
 // stream whose next step is due while another step is running joins the next pass, so the
-// transformer's weights are read once for all of them (a step's cost is mostly that read).
+// weights are read once for all of them (a step's cost is mostly that read). Both halves of a
+// step are batched: the transformer's pass (the next tokens) and the decoder's (their frames).
 //
-// No timer and no scheduler thread: the first caller to find no pass running runs one for
-// everything queued, the others wait for their rows; when the pass ends, one of the callers that
-// queued meanwhile runs the next. Each stream keeps its own text, seed, cache and sampling; rows
-// do not depend on the batch they ran in (HCTInference), so a stream's motion is the same as alone.
+// Passes are formed by a combining lock (common/combiner): no timer, no scheduler thread. Each
+// stream keeps its own text, seed, cache, sampling and decoder state; rows do not depend on the
+// batch they ran in (HCTInference, DecoderInference), so a stream's motion is the same as alone.
 #pragma once
-#include <condition_variable>
-#include <cstdint>
 #include <exception>
-#include <mutex>
 #include <vector>
 
+#include "common/combiner.hpp"
 #include "transformer/inference.hpp"
+#include "vq/decoder_inference.hpp"
 
 namespace mogo {
 
@@ -22,28 +21,31 @@ class StepBatcher {
   // Runs rows through inference.forward together with whatever other callers submit meanwhile and
   // returns this call's logits (Q tensors [rows, V_q]), as inference.forward(rows) would.
   std::vector<torch::Tensor> run(const HCTInference& inference, const std::vector<HCTInference::Row>& rows);
+  // Runs a stream's decoder jobs together with other callers' (DecoderInference::push).
+  void decode(const DecoderInference& decoder, std::vector<DecoderInference::Job*>& jobs);
 
-  // Passes run and rows they carried (for benchmarks and tests).
-  struct Counts {
-    int64_t passes = 0, rows = 0, largest = 0;
-  };
-  Counts counts() const;
+  // Passes run and rows they carried (for benchmarks and tests): transformer rows, decoder jobs.
+  using Counts = CombinerCounts;
+  Counts counts() const { return steps_.counts(); }
+  Counts decode_counts() const { return decodes_.counts(); }
 
  private:
-  struct Request {
+  struct Step {
     const HCTInference* inference;
     const std::vector<HCTInference::Row>* rows;
     std::vector<torch::Tensor> logits;
     std::exception_ptr error;
-    bool done = false;
   };
-  static void execute(const std::vector<Request*>& batch);
+  struct Decode {
+    const DecoderInference* decoder;
+    std::vector<DecoderInference::Job*>* jobs;
+    std::exception_ptr error;
+  };
+  static void run_steps(const std::vector<Step*>& batch);
+  static void run_decodes(const std::vector<Decode*>& batch);
 
-  mutable std::mutex m_;
-  std::condition_variable done_;
-  std::vector<Request*> queued_;
-  bool running_ = false;
-  Counts counts_;
+  Combiner<Step> steps_;
+  Combiner<Decode> decodes_;
 };
 
 }  // namespace mogo

@@ -22,7 +22,7 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
                            const torch::Tensor& prefix)
     : gen_(generator), options_(options), text_(text),
       sampler_(generator.model().transformer, generator.condition({text}, &alignment_), options.sampling),
-      decoder_(generator.model().vq->decoder) {
+      decoder_(generator.model().vq->decoder, options.sampling.fast_path) {
   if (const auto p = options_.check(); !p.field.empty()) {
     std::string flag = "--" + p.field;
     std::replace(flag.begin(), flag.end(), '_', '-');
@@ -31,6 +31,8 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
   if (options_.window <= 0) options_.window = gen_.model().config.max_steps;
   if (auto* b = options_.batcher; b && sampler_.fast())
     sampler_.set_fast_forward([b](const HCTInference& inf, const std::vector<HCTInference::Row>& rows) { return b->run(inf, rows); });
+  if (auto* b = options_.batcher; b && decoder_.fast())
+    decoder_.set_fast_push([b](const DecoderInference& d, std::vector<DecoderInference::Job*>& jobs) { b->decode(d, jobs); });
   if (options_.foot_lock) feet_.emplace(gen_.skeleton());
   ready_ = torch::zeros({0, gen_.model().vq_config.input_dim});
   recent_ = torch::zeros({gen_.model().config.num_quantizers, 0}, torch::kLong);

@@ -540,6 +540,9 @@ void MotionServer::stop() {
 }
 
 int MotionServer::port() const { return impl_->bound_port; }
+CombinerCounts MotionServer::steps_batched() const { return impl_->batcher.counts(); }
+CombinerCounts MotionServer::decodes_batched() const { return impl_->batcher.decode_counts(); }
+
 int MotionServer::busy() const { return impl_->pool.busy(); }
 
 }  // namespace mogo::serve

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "common/combiner.hpp"
 #include "engine/generator.hpp"
 
 namespace mogo::serve {
@@ -53,6 +54,10 @@ class MotionServer {
   void stop();
   int port() const;
   int busy() const;  // generations running or waiting
+  // Continuous batching so far: transformer passes and the rows they carried; decoder passes and
+  // the streams' pushes they carried.
+  CombinerCounts steps_batched() const;
+  CombinerCounts decodes_batched() const;
 
  private:
   struct Impl;

@@ -6,7 +6,7 @@
 
 #include "common/error.hpp"
 #include "transformer/hct.hpp"
-#include "transformer/kernels.hpp"
+#include "common/kernels.hpp"
 
 namespace mogo {
 

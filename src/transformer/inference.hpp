@@ -1,6 +1,6 @@
 // The hierarchical causal transformer's inference path on the CPU: the same function as
 // HierarchicalCausalTransformerImpl::forward_sequence with a key/value cache, computed on weights
-// packed once into plain float arrays (transformer/kernels), with each sequence's cache held in
+// packed once into plain float arrays (common/kernels), with each sequence's cache held in
 // growable position-major buffers. A generation step is a handful of rows through ~10 layers;
 // LibTorch's per-operator dispatch, allocation and autograd bookkeeping cost several times the
 // arithmetic there (docs/benchmarks.md), so none of them are on this path.
@@ -16,7 +16,7 @@
 #include <torch/torch.h>
 
 #include "transformer/config.hpp"
-#include "transformer/kernels.hpp"
+#include "common/kernels.hpp"
 
 namespace mogo {
 

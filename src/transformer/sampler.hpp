@@ -24,8 +24,8 @@ struct SamplingParams {
   uint64_t seed = 0;          // [0, kMaxSeed]
   bool use_cache = true;      // false: re-run the whole prefix each step (reference for tests)
   // With the cache on a CPU model: the packed inference path (transformer/inference), the same
-  // tokens as the modules' own forward. false: the modules' forward (the reference, and the path
-  // on a GPU).
+  // tokens as the modules' own forward; streams also decode through the packed decoder
+  // (vq/decoder_inference). false: the modules' forward (the reference, and the path on a GPU).
   bool fast_path = true;
   int64_t min_steps = 2;      // END is not allowed before this many steps (free-length generation)
 

@@ -114,6 +114,20 @@ int64_t explicit_padding(const Variant& v) {
 
 int64_t conv_padding(const nn::Conv1dImpl& conv) { return explicit_padding(conv.options.padding()); }
 
+std::shared_ptr<const DecoderInference> DecoderImpl::inference() {
+  std::lock_guard<std::mutex> lock(inference_mutex_);
+  if (!inference_ && parameters().front().device().is_cpu()) inference_ = std::make_shared<const DecoderInference>(*this);
+  return inference_;
+}
+
+void DecoderImpl::train(bool on) {
+  {
+    std::lock_guard<std::mutex> lock(inference_mutex_);
+    inference_.reset();
+  }
+  torch::nn::Module::train(on);
+}
+
 Span DecoderImpl::latent_span(int64_t frame) const {
   Span s{frame, frame};
   const auto layers = net->children();

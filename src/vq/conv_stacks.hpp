@@ -8,9 +8,13 @@
 // as many outputs on the right (CropRight): output i reads inputs i - dil (k - 1) .. i; the
 // parameters keep the shapes of the centred layout.
 #pragma once
+#include <memory>
+#include <mutex>
+
 #include <torch/torch.h>
 
 #include "vq/config.hpp"
+#include "vq/decoder_inference.hpp"
 
 namespace mogo {
 
@@ -56,7 +60,15 @@ struct DecoderImpl : torch::nn::Module {
   // themselves. A stream may emit a frame once its last latent exists, and decoding any window
   // of latents that covers the span of every frame wanted gives those frames exactly.
   Span latent_span(int64_t frame) const;
+  // The packed CPU path for streams over the current weights (vq/decoder_inference), made on first
+  // use and shared by every stream; null on another device. train() drops it (weights change).
+  std::shared_ptr<const DecoderInference> inference();
+  void train(bool on = true) override;
   torch::nn::Sequential net;
+
+ private:
+  std::mutex inference_mutex_;
+  std::shared_ptr<const DecoderInference> inference_;
 };
 TORCH_MODULE(Decoder);
 

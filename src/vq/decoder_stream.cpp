@@ -15,7 +15,8 @@ int64_t kernel_reach(const nn::Conv1dImpl& c) {
 }
 }  // namespace
 
-DecoderStream::DecoderStream(const Decoder& decoder) : decoder_(decoder) {
+DecoderStream::DecoderStream(const Decoder& decoder, bool fast) : decoder_(decoder) {
+  if (fast) fast_ = decoder_->inference();
   auto conv_of = [](nn::Conv1dImpl* c) {
     Conv s;
     s.conv = c;
@@ -93,7 +94,32 @@ torch::Tensor DecoderStream::apply(Op& op, const torch::Tensor& x, bool end) {
   return x;
 }
 
+torch::Tensor DecoderStream::run_fast(const torch::Tensor& latents, bool end) {
+  const int64_t B = latents.size(0), C = fast_->in_channels(), D = fast_->out_channels();
+  if (rows_.empty())
+    for (int64_t b = 0; b < B; ++b) rows_.push_back(fast_->start());
+  auto x = latents.to(torch::kCPU, torch::kFloat).permute({0, 2, 1}).contiguous();  // [B,n,C]
+  std::vector<DecoderInference::Job> jobs(static_cast<size_t>(B));
+  std::vector<DecoderInference::Job*> pointers;
+  for (int64_t b = 0; b < B; ++b) {
+    auto& job = jobs[static_cast<size_t>(b)];
+    job.state = &rows_[static_cast<size_t>(b)];
+    const float* from = x[b].data_ptr<float>();
+    job.x.assign(from, from + x.size(1) * C);
+    job.end = end;
+    pointers.push_back(&job);
+  }
+  if (fast_push_) fast_push_(*fast_, pointers);
+  else fast_->push(pointers);
+  const int64_t m = static_cast<int64_t>(jobs[0].out.size()) / D;  // every row has the same frames
+  auto out = torch::empty({B, m, D});
+  for (int64_t b = 0; b < B; ++b) std::copy(jobs[b].out.begin(), jobs[b].out.end(), out[b].data_ptr<float>());
+  frames_out_ += m;
+  return out.to(latents.device());
+}
+
 torch::Tensor DecoderStream::run(torch::Tensor x, bool end) {
+  if (fast_) return run_fast(x, end);
   for (auto& op : ops_) x = apply(op, x, end);
   frames_out_ += x.size(2);
   return x.permute({0, 2, 1});  // [B,m,D]

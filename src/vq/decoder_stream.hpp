@@ -8,6 +8,8 @@
 // the centred `tiny` decoder. The frames equal those of decoding the whole sequence at once (zero
 // padding at both ends): finish() pushes the right end's zeros.
 #pragma once
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include <torch/torch.h>
@@ -18,7 +20,9 @@ namespace mogo {
 
 class DecoderStream {
  public:
-  explicit DecoderStream(const Decoder& decoder);
+  // fast: on a CPU decoder, the packed path (DecoderInference; the same frames to float rounding).
+  // false: the modules' own convolutions (the reference, and the path on a GPU).
+  explicit DecoderStream(const Decoder& decoder, bool fast = true);
 
   // latents [B,C,n] (n >= 0, B fixed by the first call) -> normalised features [B,m,D] of the
   // frames that became final (m >= 0).
@@ -26,6 +30,12 @@ class DecoderStream {
   // The end of the sequence: every frame still held back. No push after it.
   torch::Tensor finish();
   int64_t frames_out() const { return frames_out_; }
+  bool fast() const { return fast_ != nullptr; }
+
+  // How the packed path's jobs are run: alone by default; the server's StepBatcher runs the jobs
+  // of many streams in one pass.
+  using FastPush = std::function<void(const DecoderInference&, std::vector<DecoderInference::Job*>&)>;
+  void set_fast_push(FastPush f) { fast_push_ = std::move(f); }
 
  private:
   // One stride-1 convolution: output i reads inputs i - left .. i + right. `held` keeps the last
@@ -46,11 +56,15 @@ class DecoderStream {
     int64_t scale = 1;    // upsample
   };
   torch::Tensor run(torch::Tensor x, bool end);
+  torch::Tensor run_fast(const torch::Tensor& latents, bool end);  // [B,C,n] -> [B,m,D]
   torch::Tensor apply(Op& op, const torch::Tensor& x, bool end);
 
   Decoder decoder_;  // owns the weights the ops point to
   std::vector<Op> ops_;
   torch::Tensor empty_input_;  // [B,C,0] once the batch is known
+  std::shared_ptr<const DecoderInference> fast_;  // null: the modules' convolutions
+  std::vector<DecoderInference::State> rows_;     // fast path: one state per row
+  FastPush fast_push_;
   int64_t frames_out_ = 0;
   bool ended_ = false;
 };

@@ -1,4 +1,4 @@
-// The arithmetic of the transformer's inference path (transformer/inference), on plain float
+// The arithmetic of the CPU inference paths (transformer/inference, vq/decoder_inference), on plain float
 // arrays: a few rows at a time (one position per stream and guidance branch), where LibTorch's
 // per-operator overhead costs more than the arithmetic.
 //

@@ -1,4 +1,4 @@
-#include "transformer/kernels.hpp"
+#include "common/kernels.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -76,8 +76,8 @@ __attribute__((target("avx2,fma"))) void linear_avx2(const float* x, int64_t M, 
     for (int64_t m = 0; m < M; ++m) y[m * ldy + n] = dot_avx2(x + m * K, W + n * K, K) + (b ? b[n] : 0.0f);
 }
 
-// Eight outputs of one row per block with eight accumulators (independent FMA chains); every
-// (m, n) accumulates chunk by chunk exactly as dot_avx2 does, whatever M is. Weights stored as
+// The packed layout is read in blocks of eight outputs (below: four outputs of up to three rows at
+// a time); every (m, n) accumulates chunk by chunk exactly as dot_avx2 does, whatever M is. Weights stored as
 // float16 are widened in registers (F16C): the same values when they were float16 to begin with
 // (the model file's storage), at half the memory traffic.
 template <bool kHalf>
@@ -89,31 +89,50 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 weight_chunk(const void* 
   }
 }
 
+// R rows x 4 outputs of a block at once: each weight chunk is loaded (and widened) once for R
+// rows. 3 rows use 12 accumulators, 3 inputs and a weight: the 16 vector registers. Every (m, n)
+// still accumulates lane by lane in chunk order, then hsum: the same bits for any M.
+template <bool kHalf, int R>
+__attribute__((target("avx2,fma,f16c"))) inline void packed_tile(const float* x, int64_t K, const void* w, int64_t j0,
+                                                                 float out[R][4]) {
+  __m256 acc[R][4];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_setzero_ps();
+  for (int64_t c = 0; c < K / 8; ++c) {
+    __m256 v[R];
+    for (int r = 0; r < R; ++r) v[r] = _mm256_loadu_ps(x + r * K + c * 8);
+    for (int j = 0; j < 4; ++j) {
+      const __m256 wj = weight_chunk<kHalf>(w, c * 64 + (j0 + j) * 8);
+      for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(v[r], wj, acc[r][j]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < 4; ++j) out[r][j] = hsum(acc[r][j]);
+}
+
+template <bool kHalf, int R>
+__attribute__((target("avx2,fma,f16c"))) inline void packed_rows(const float* x, const PackedLinear& P, const void* w,
+                                                                 int64_t n0, int64_t outputs, float* y, int64_t ldy) {
+  for (int64_t j0 = 0; j0 < 8; j0 += 4) {
+    float s[R][4];
+    packed_tile<kHalf, R>(x, P.K, w, j0, s);
+    for (int r = 0; r < R; ++r)
+      for (int64_t j = j0; j < std::min<int64_t>(j0 + 4, outputs); ++j)
+        y[r * ldy + n0 + j] = s[r][j - j0] + (P.b.empty() ? 0.0f : P.b[n0 + j]);
+  }
+}
+
 template <bool kHalf>
 __attribute__((target("avx2,fma,f16c"))) void packed_linear_avx2(const float* x, int64_t M, const PackedLinear& P,
                                                                  float* y, int64_t ldy) {
-  const int64_t K = P.K, chunks = K / 8, blocks = (P.N + 7) / 8;
+  const int64_t K = P.K, blocks = (P.N + 7) / 8;
   for (int64_t blk = 0; blk < blocks; ++blk) {
     const int64_t n0 = blk * 8, outputs = std::min<int64_t>(8, P.N - n0);
     const void* w = kHalf ? static_cast<const void*>(P.h.data() + blk * 8 * K) : P.w.data() + blk * 8 * K;
-    for (int64_t m = 0; m < M; ++m) {
-      const float* xm = x + m * K;
-      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-      for (int64_t c = 0; c < chunks; ++c) {
-        const __m256 v = _mm256_loadu_ps(xm + c * 8);
-        const int64_t i = c * 64;
-        a0 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i), a0);
-        a1 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 8), a1);
-        a2 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 16), a2);
-        a3 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 24), a3);
-        a4 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 32), a4);
-        a5 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 40), a5);
-        a6 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 48), a6);
-        a7 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 56), a7);
-      }
-      const float s[8] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3), hsum(a4), hsum(a5), hsum(a6), hsum(a7)};
-      for (int64_t j = 0; j < outputs; ++j) y[m * ldy + n0 + j] = s[j] + (P.b.empty() ? 0.0f : P.b[n0 + j]);
-    }
+    int64_t m = 0;
+    for (; m + 3 <= M; m += 3) packed_rows<kHalf, 3>(x + m * K, P, w, n0, outputs, y + m * ldy, ldy);
+    if (M - m == 2) packed_rows<kHalf, 2>(x + m * K, P, w, n0, outputs, y + m * ldy, ldy);
+    if (M - m == 1) packed_rows<kHalf, 1>(x + m * K, P, w, n0, outputs, y + m * ldy, ldy);
   }
 }
 
