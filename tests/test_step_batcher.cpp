@@ -1,6 +1,7 @@
 // Continuous batching (engine/step_batcher): streams that share a batcher, running on their own
 // threads with their own texts, seeds and a live text change, give exactly the frames they give
-// alone; the batcher returns each caller the logits of its own rows.
+// alone (the transformer's rows and the decoder's pushes both batched); the batcher returns each
+// caller the logits of its own rows.
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -57,4 +58,9 @@ TEST(StepBatcher, StreamsGiveTheSameFramesBatchedAsAlone) {
   EXPECT_EQ(n.rows, 4 * 30 * 2);  // every step of every stream went through it (2 rows: guidance)
   EXPECT_GE(n.passes, 30);
   EXPECT_LE(n.passes, 4 * 30);    // fewer when steps shared a pass
+  // The decoder's pushes went through it too: one per drawn step of every stream.
+  const auto d = batcher.decode_counts();
+  EXPECT_EQ(d.rows, 4 * 30);
+  EXPECT_GE(d.passes, 30);
+  EXPECT_LE(d.passes, 4 * 30);
 }
