@@ -120,6 +120,12 @@ void Generator::prepare_alignment() {
   if (align_.neighbours > 0 && far_ < 0) calibrate_far();
 }
 
+void Generator::warm_up() {
+  aligner_.lexicon().warm_up();
+  model_.transformer->inference();
+  model_.vq->decoder->inference();
+}
+
 torch::Tensor Generator::blend_with_nearest(const torch::Tensor& cond, AlignedPrompt& a) {
   prepare_alignment();
   auto unit = torch::nn::functional::normalize(cond.unsqueeze(0), torch::nn::functional::NormalizeFuncOptions().dim(1));

@@ -49,6 +49,9 @@ class Generator {
   // Computes now what alignment will need (the captions' conditions, the blending threshold), so
   // that the first prompt does not wait for it (a server calls it at start). Thread-safe.
   void prepare_alignment();
+  // Builds now what the first prompt would otherwise wait for (~0.1 s): the word map's WordNet map and
+  // the packed CPU inference paths of the transformer and the decoder. Servers call it at start.
+  void warm_up();
   const AlignOptions& alignment() const { return align_; }
   const PromptAligner& aligner() const { return aligner_; }
   // Normalised features [T,D] of a raw motion -> its tokens [Q,ceil(T/4)].

@@ -151,13 +151,8 @@ std::string predicate(const std::string& text) {
 }  // namespace
 
 PromptAligner::PromptAligner(std::vector<std::string> captions, std::shared_ptr<const MeaningEncoder> meaning)
-    : captions_(std::move(captions)), meaning_(std::move(meaning)) {
+    : captions_(std::move(captions)), lexicon_(captions_), meaning_(std::move(meaning)) {
   for (const auto& c : captions_) predicates_.insert(predicate(c));
-}
-
-const Lexicon& PromptAligner::lexicon() const {
-  std::call_once(lexicon_->built, [this] { lexicon_->lexicon = std::make_unique<Lexicon>(captions_); });
-  return *lexicon_->lexicon;
 }
 
 bool PromptAligner::is_training_caption(const std::string& text) const { return predicates_.count(predicate(text)) > 0; }
@@ -223,23 +218,22 @@ AlignedPrompt PromptAligner::map_words(const std::string& prompt) const {
   AlignedPrompt a;
   a.prompt = prompt;
   a.method = "builtin";
-  const Lexicon& lexicon = this->lexicon();
-  if (lexicon.size() == 0) {
+  if (lexicon_.size() == 0) {
     a.text = prompt;
     return a;
   }
-  auto words = join_hyphens(strip_frame(split_words(Tokenizer::normalise(prompt))), lexicon);
+  auto words = join_hyphens(strip_frame(split_words(Tokenizer::normalise(prompt))), lexicon_);
   if (words.size() > kMaxAlignWords) {
     a.warnings.push_back(too_long(words.size()));
     words.resize(kMaxAlignWords);
   }
   std::vector<std::string> out;
   for (const auto& w : words) {
-    if (!has_letter(w) || lexicon.knows(w)) {
+    if (!has_letter(w) || lexicon_.knows(w)) {
       if (w != "," || (!out.empty() && out.back() != ",")) out.push_back(w);
     } else if (const std::string* d = determiner(w)) {
       for (const auto& part : split_words(*d)) out.push_back(part);
-    } else if (std::string k = lexicon.nearest_known(w); !k.empty() && (!is_body_part(w) || is_body_part(k))) {
+    } else if (std::string k = lexicon_.nearest_known(w); !k.empty() && (!is_body_part(w) || is_body_part(k))) {
       // (a part of the body never becomes a verb or a manner: "shoulders" -> "carries" is dropped)
       a.replaced.push_back({w, k});
       out.push_back(k);

@@ -9,7 +9,6 @@
 //     timeout the built-in path runs instead, with a warning.
 #pragma once
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -91,18 +90,11 @@ class PromptAligner {
   // Whether `text` says what a training caption says, up to its subject phrase and punctuation
   // ("someone walks forward then turns left" for "a person walks forward then turns left .").
   bool is_training_caption(const std::string& text) const;
-  // The word map's tables (WordNet lemmas of every caption word: ~80 ms), built on first use: a
-  // model with a meaning encoder reads prompts without them (issue 23: nothing computed per
-  // process that the command does not use).
-  const Lexicon& lexicon() const;
+  const Lexicon& lexicon() const { return lexicon_; }
 
  private:
-  struct LazyLexicon {
-    std::once_flag built;
-    std::unique_ptr<Lexicon> lexicon;
-  };
   std::vector<std::string> captions_;
-  std::shared_ptr<LazyLexicon> lexicon_ = std::make_shared<LazyLexicon>();
+  Lexicon lexicon_;
   std::set<std::string> predicates_;  // captions without subject and punctuation
   std::shared_ptr<const MeaningEncoder> meaning_;
 };

@@ -156,6 +156,7 @@ int64_t parameters(const torch::nn::Module& m) {
 
 struct MotionServer::Impl {
   Impl(Generator& g, ServerOptions o) : gen(g), opt(std::move(o)), pool(opt.parallel, opt.queue) {
+    gen.warm_up();  // the first request does not wait for the word map or the packed weights
     for (const auto& [name, file] : opt.rigs) {
       require(valid_rig_name(name), "serve: rig name '" + name + "' must be 1-64 of A-Z a-z 0-9 _ . -");
       rigs[name] = std::make_shared<const Retargeter>(load_retargeter(file, gen.skeleton()));

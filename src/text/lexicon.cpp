@@ -143,27 +143,33 @@ Lexicon::Lexicon(const std::vector<std::string>& captions) {
   for (const auto& c : captions)
     for (const auto& w : split_words(c))
       if (has_letter(w)) ++count_[w];
-  std::vector<std::pair<int, std::string>> by_count;
-  for (const auto& [w, n] : count_) by_count.push_back({-n, w});
-  std::sort(by_count.begin(), by_count.end());
-  for (const auto& [n, w] : by_count) {
-    if (is_function_word(w) || generic_words().count(w)) continue;
-    for (Pos pos : wordnet::kAllPos)
-      for (const auto& lemma : wordnet::lemmas(w, pos)) {
-        add_anchor(static_cast<int>(pos), lemma, w);
-        // An adverb also stands for its adjective: "happily" for "happy" ("in a happy way").
-        if (pos == Pos::adv)
-          for (const auto& s : wordnet::senses(lemma, pos, 2))
-            for (const auto& p : s.pointers)
-              if (p.relation == Relation::pertainym || p.relation == Relation::derivation)
-                for (const auto& adj : wordnet::synset_at(p.pos, p.offset).words)
-                  add_anchor(static_cast<int>(p.pos), adj, w);
-      }
-  }
 }
 
-void Lexicon::add_anchor(int pos, const std::string& lemma, const std::string& known) {
-  auto& v = anchors_[{pos, lemma}];
+const Lexicon::AnchorMap& Lexicon::anchors() const {
+  std::call_once(anchors_->built, [this] {
+    std::vector<std::pair<int, std::string>> by_count;
+    for (const auto& [w, n] : count_) by_count.push_back({-n, w});
+    std::sort(by_count.begin(), by_count.end());
+    for (const auto& [n, w] : by_count) {
+      if (is_function_word(w) || generic_words().count(w)) continue;
+      for (Pos pos : wordnet::kAllPos)
+        for (const auto& lemma : wordnet::lemmas(w, pos)) {
+          add_anchor(anchors_->map, static_cast<int>(pos), lemma, w);
+          // An adverb also stands for its adjective: "happily" for "happy" ("in a happy way").
+          if (pos == Pos::adv)
+            for (const auto& s : wordnet::senses(lemma, pos, 2))
+              for (const auto& p : s.pointers)
+                if (p.relation == Relation::pertainym || p.relation == Relation::derivation)
+                  for (const auto& adj : wordnet::synset_at(p.pos, p.offset).words)
+                    add_anchor(anchors_->map, static_cast<int>(p.pos), adj, w);
+        }
+    }
+  });
+  return anchors_->map;
+}
+
+void Lexicon::add_anchor(AnchorMap& anchors, int pos, const std::string& lemma, const std::string& known) {
+  auto& v = anchors[{pos, lemma}];
   if (std::find(v.begin(), v.end(), known) == v.end()) v.push_back(known);
 }
 
@@ -191,7 +197,8 @@ std::string Lexicon::pick(const std::vector<std::string>& known, int pos, Inflec
 
 std::string Lexicon::nearest_known(const std::string& word) const {
   if (knows(word)) return word;
-  if (is_function_word(word) || anchors_.empty()) return "";
+  const AnchorMap& anchors = this->anchors();
+  if (is_function_word(word) || anchors.empty()) return "";
   Inflection f = Inflection::plain;
   for (Pos pos : wordnet::kAllPos) {
     auto l = wordnet::lemmas(word, pos);
@@ -203,8 +210,8 @@ std::string Lexicon::nearest_known(const std::string& word) const {
   for (const auto& level : neighbourhood(word, 3))
     for (const auto& s : level)
       for (const auto& w : s.words) {
-        auto it = anchors_.find({static_cast<int>(s.pos), w});
-        if (it != anchors_.end()) return pick(it->second, it->first.first, f, ends_with(word, "ly"));
+        auto it = anchors.find({static_cast<int>(s.pos), w});
+        if (it != anchors.end()) return pick(it->second, it->first.first, f, ends_with(word, "ly"));
       }
   return "";
 }

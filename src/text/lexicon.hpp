@@ -7,6 +7,8 @@
 // Without WordNet (wordnet::available() false) nothing maps and there are no alternatives.
 #pragma once
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -42,13 +44,24 @@ class Lexicon {
   // map back to it, in its inflection; cached.
   const std::vector<std::string>& alternatives(const std::string& word) const;
   size_t size() const { return count_.size(); }
+  // Builds the WordNet map now rather than on the first unknown word (servers, at start).
+  void warm_up() const { anchors(); }
 
  private:
+  // (WordNet part of speech, lemma) -> the known words it stands for, most frequent first. Built
+  // on first use (WordNet's lemmas of every known word: ~80 ms): a prompt of known words, and a
+  // model with a meaning encoder, never ask (issue 23: nothing per process the command does not use).
+  using AnchorMap = std::map<std::pair<int, std::string>, std::vector<std::string>>;
+  struct Anchors {
+    std::once_flag built;
+    AnchorMap map;
+  };
+  const AnchorMap& anchors() const;
+  static void add_anchor(AnchorMap& anchors, int pos, const std::string& lemma, const std::string& known);
+
   std::map<std::string, int> count_;   // known word -> occurrences
-  // (WordNet part of speech, lemma) -> the known words it stands for, most frequent first
-  std::map<std::pair<int, std::string>, std::vector<std::string>> anchors_;
+  std::shared_ptr<Anchors> anchors_ = std::make_shared<Anchors>();
   mutable std::map<std::string, std::vector<std::string>> alternatives_;
-  void add_anchor(int pos, const std::string& lemma, const std::string& known);
   std::string pick(const std::vector<std::string>& known, int pos, Inflection f, bool adverb) const;
 };
 
