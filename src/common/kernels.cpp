@@ -124,6 +124,26 @@ __attribute__((target("avx2,fma,f16c"))) inline void packed_rows(const float* x,
 }
 
 template <bool kHalf>
+__attribute__((target("avx2,fma,f16c"))) inline void packed_row(const float* x, const PackedLinear& P, const void* w, int64_t n0,
+                                                                int64_t outputs, float* y) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  for (int64_t c = 0; c < P.K / 8; ++c) {
+    const __m256 v = _mm256_loadu_ps(x + c * 8);
+    const int64_t i = c * 64;
+    a0 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i), a0);
+    a1 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 8), a1);
+    a2 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 16), a2);
+    a3 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 24), a3);
+    a4 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 32), a4);
+    a5 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 40), a5);
+    a6 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 48), a6);
+    a7 = _mm256_fmadd_ps(v, weight_chunk<kHalf>(w, i + 56), a7);
+  }
+  const float s[8] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3), hsum(a4), hsum(a5), hsum(a6), hsum(a7)};
+  for (int64_t j = 0; j < outputs; ++j) y[n0 + j] = s[j] + (P.b.empty() ? 0.0f : P.b[n0 + j]);
+}
+
+template <bool kHalf>
 __attribute__((target("avx2,fma,f16c"))) void packed_linear_avx2(const float* x, int64_t M, const PackedLinear& P,
                                                                  float* y, int64_t ldy) {
   const int64_t K = P.K, blocks = (P.N + 7) / 8;
@@ -131,9 +151,12 @@ __attribute__((target("avx2,fma,f16c"))) void packed_linear_avx2(const float* x,
     const int64_t n0 = blk * 8, outputs = std::min<int64_t>(8, P.N - n0);
     const void* w = kHalf ? static_cast<const void*>(P.h.data() + blk * 8 * K) : P.w.data() + blk * 8 * K;
     int64_t m = 0;
-    for (; m + 3 <= M; m += 3) packed_rows<kHalf, 3>(x + m * K, P, w, n0, outputs, y + m * ldy, ldy);
-    if (M - m == 2) packed_rows<kHalf, 2>(x + m * K, P, w, n0, outputs, y + m * ldy, ldy);
-    if (M - m == 1) packed_rows<kHalf, 1>(x + m * K, P, w, n0, outputs, y + m * ldy, ldy);
+    // Batches of three or more rows (the server's streams): three rows per weight load. One or
+    // two rows (a stream alone, with guidance): a row at a time over all eight outputs, which
+    // streams a large matrix from memory faster (paper size: 57 against 68-77 ms a step).
+    if (M >= 3)
+      for (; m + 3 <= M; m += 3) packed_rows<kHalf, 3>(x + m * K, P, w, n0, outputs, y + m * ldy, ldy);
+    for (; m < M; ++m) packed_row<kHalf>(x + m * K, P, w, n0, outputs, y + m * ldy);
   }
 }
 
