@@ -18,7 +18,7 @@ void register_align(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("align", "Show how prompts are aligned to the model's training captions (no generation)");
   cmd->add_option("texts", o->texts, "prompts; several actions (\"walk, then bow\") are split as generate splits them")->required();
-  cmd->add_option("-m,--model", o->model, "model file (default: $MOGO_MODEL or models/t2m-tiny.pt)");
+  cmd->add_option("-m,--model", o->model, kModelFlagHelp);
   cmd->add_flag("--json", o->json, "one JSON object per action instead of a line");
   add_align_flags(cmd, o->align);
   cmd->callback([&g, o] {

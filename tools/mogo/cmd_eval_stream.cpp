@@ -23,7 +23,7 @@ void register_eval_stream(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("evaluator", o->evaluator, "evaluator.pt (mogo train-eval)")->required()->check(CLI::ExistingFile);
   cmd->add_option("data", o->data, "prepared dataset folder")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->split, "split to evaluate on")->capture_default_str();
-  cmd->add_option("--model", o->model, "text-to-motion model (default: $MOGO_MODEL or models/t2m-tiny.pt)");
+  cmd->add_option("--model", o->model, kModelFlagHelp);
   cmd->add_option("--lead", o->seams.lead_seconds, "seconds under the first text before the prompt change")->capture_default_str();
   cmd->add_option("--continue-at", o->seams.continue_at, "seconds of each real clip given to continue")->capture_default_str();
   cmd->add_option("--switch-context", o->seams.switch_context, "steps of the old action kept in view at a prompt change (-1: all)")->capture_default_str();

@@ -118,7 +118,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   auto sf = std::make_shared<StreamFlags>();
   cmd->add_option("text", o->text, "what the person does, e.g. \"a person walks forward happily\"");
   cmd->add_option("-o,--output", o->output, "output file (.bvh, .glb, .gltf, .npy, .json)")->capture_default_str();
-  cmd->add_option("-m,--model", o->model, "model file (default: $MOGO_MODEL or models/t2m-tiny.pt)");
+  cmd->add_option("-m,--model", o->model, kModelFlagHelp);
   cmd->add_option("--seconds", o->gen.seconds, "length in seconds (default: until the model ends the motion)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->gen.sampling.seed, "random seed, 0 to 4294967295")->capture_default_str()->check(seed_check());
@@ -143,7 +143,7 @@ void register_generate(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--switch-context", sf->switch_context, "latent steps of the old action kept in view at a --timeline change (-1: all)")
       ->capture_default_str()->check(CLI::Range(int64_t{-1}, int64_t{1000}));
   cmd->add_option("--action-seconds", sf->action_seconds, "a prompt with several actions (\"walk, then jump\"): seconds per action (without --seconds)")
-      ->capture_default_str()->check(CLI::Range(0.2, 120.0));
+      ->capture_default_str()->check(CLI::Range(kMinSeconds, kMaxSeconds));
   add_align_flags(cmd, o->align);
   o->align.refuse_unservable = true;
   cmd->add_flag("!--nearest", o->align.refuse_unservable,

@@ -35,7 +35,7 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("serve", "HTTP server: generate and stream motion (server-sent events), and the web viewer at /");
   cmd->add_option("--host", o->server.host, "address to listen on")->capture_default_str();
   cmd->add_option("--port", o->server.port, "port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
-  cmd->add_option("-m,--model", o->model, "model file (default: $MOGO_MODEL or models/t2m-tiny.pt)");
+  cmd->add_option("-m,--model", o->model, kModelFlagHelp);
   cmd->add_option("--parallel", o->server.parallel, "generations at once")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--queue", o->server.queue, "requests that may wait for a slot (more: 503)")->capture_default_str()->check(CLI::Range(0, 1024));
   cmd->add_option("--max-seconds", o->server.max_stream_seconds, "longest stream, seconds of motion")->capture_default_str()->check(CLI::Range(1.0, 86400.0));

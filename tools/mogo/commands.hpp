@@ -73,6 +73,8 @@ PlanRequest apply_train_flags(const TrainFlags& f, TrainConfig& t, const CLI::Ap
 // --seed: a decimal integer in [0, 4294967295] (SamplingParams: the generators take 32 bits). CLI11
 // would read -1 as 2^64-1, and 1e23 as a double; both used to become 4294967295 without a word.
 CLI::Validator seed_check();
+// The help of every command's model flag (the default is default_model_path()'s).
+constexpr const char* kModelFlagHelp = "model file (default: $MOGO_MODEL or models/t2m-tiny.pt)";
 
 // --no-align, --align-cmd, --align-timeout: prompt alignment, for every command that generates.
 void add_align_flags(CLI::App* cmd, AlignOptions& o);
