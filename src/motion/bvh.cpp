@@ -239,7 +239,9 @@ Mapping Mapping::from_json(const nlohmann::json& j, const std::string& source) {
     const auto& sk = j.at("skeleton");
     if (sk.is_string()) {
       std::string n = sk.get<std::string>();
-      if (!Skeleton::builtin(n, &m.skeleton)) throw Error(source + ": unknown built-in skeleton '" + n + "' (humanml3d, kit, or a description object)");
+      auto builtin = Skeleton::builtin(n);
+      if (!builtin) throw Error(source + ": unknown built-in skeleton '" + n + "' (humanml3d, kit, or a description object)");
+      m.skeleton = *builtin;
     } else {
       m.skeleton = Skeleton::from_json(sk, source);
     }

@@ -164,15 +164,15 @@ Skeleton Skeleton::load(const std::string& path) {
   return from_json(load_json_file(path), path);
 }
 
-bool Skeleton::builtin(const std::string& name, Skeleton* out) {
-  if (name != "humanml3d" && name != "kit") return false;
-  *out = name == "humanml3d" ? humanml3d() : kit();
-  return true;
+std::optional<Skeleton> Skeleton::builtin(const std::string& name) {
+  if (name == "humanml3d") return humanml3d();
+  if (name == "kit") return kit();
+  return std::nullopt;
 }
 
 Skeleton Skeleton::named(const std::string& name_or_path) {
-  Skeleton s;
-  return builtin(name_or_path, &s) ? s : load(name_or_path);
+  auto s = builtin(name_or_path);
+  return s ? *s : load(name_or_path);
 }
 
 nlohmann::json Skeleton::to_json() const {

@@ -3,6 +3,7 @@
 // target bone offsets every motion is rescaled to.
 #pragma once
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,8 @@ struct Skeleton {
   // set them with offsets_from_pose on the dataset's reference body).
   static Skeleton humanml3d();
   static Skeleton kit();
-  // A built-in layout by its name ("humanml3d", "kit"); false when there is none of that name.
-  static bool builtin(const std::string& name, Skeleton* out);
+  // A built-in layout by its name ("humanml3d", "kit"); none when there is none of that name.
+  static std::optional<Skeleton> builtin(const std::string& name);
   // A built-in layout's name, or else the path of a description (load).
   static Skeleton named(const std::string& name_or_path);
 

@@ -1,5 +1,7 @@
 #include "vq/conv_stacks.hpp"
 
+#include "vq/decoder_inference.hpp"
+
 #include "common/error.hpp"
 
 namespace mogo {
@@ -113,6 +115,42 @@ int64_t explicit_padding(const Variant& v) {
 }  // namespace
 
 int64_t conv_padding(const nn::Conv1dImpl& conv) { return explicit_padding(conv.options.padding()); }
+
+std::vector<StreamLayer> DecoderImpl::stream_layers() const {
+  auto conv_layer = [](StreamLayer::Kind kind, nn::Conv1dImpl* c) {
+    TORCH_CHECK(c->options.stride()->front() == 1, "a streamed decoder needs stride-1 convolutions");
+    StreamLayer l;
+    l.kind = kind;
+    l.conv = c;
+    l.left = conv_padding(*c);
+    l.right = c->options.dilation()->front() * (c->options.kernel_size()->front() - 1) - l.left;
+    return l;
+  };
+  std::vector<StreamLayer> out;
+  for (const auto& m : net->children()) {
+    if (auto* c = m->as<nn::Conv1dImpl>()) {
+      out.push_back(conv_layer(StreamLayer::Kind::conv, c));
+    } else if (m->as<nn::ReLUImpl>()) {
+      out.push_back({});
+    } else if (auto* u = m->as<nn::UpsampleImpl>()) {
+      StreamLayer l;
+      l.kind = StreamLayer::Kind::upsample;
+      l.scale = static_cast<int64_t>(u->options.scale_factor()->front());
+      out.push_back(l);
+    } else if (auto* r = m->as<Resnet1DImpl>()) {
+      for (const auto& b : *r->blocks) {
+        auto* block = b->as<ResConv1DBlockImpl>();
+        StreamLayer l = conv_layer(StreamLayer::Kind::residual, block->conv1.get());
+        l.pointwise = block->conv2.get();
+        out.push_back(l);
+      }
+    } else {
+      // CropRight: already counted in the convolution's reach (output i keeps its inputs).
+      TORCH_CHECK(m->as<CropRightImpl>(), "a streamed decoder has an unexpected layer ", m->name());
+    }
+  }
+  return out;
+}
 
 std::shared_ptr<const DecoderInference> DecoderImpl::inference() {
   std::lock_guard<std::mutex> lock(inference_mutex_);

@@ -14,7 +14,6 @@
 #include <torch/torch.h>
 
 #include "vq/config.hpp"
-#include "vq/decoder_inference.hpp"
 
 namespace mogo {
 
@@ -53,6 +52,19 @@ struct Span {
   int64_t first, last;
 };
 
+class DecoderInference;
+
+// One decoder layer as a stream runs it (DecoderStream, DecoderInference): a stride-1 convolution
+// whose output i reads inputs i - left .. i + right (a CropRight is counted in its reach), a ReLU,
+// a nearest upsampling, or a residual block x + pointwise(relu(conv(relu(x)))).
+struct StreamLayer {
+  enum class Kind { conv, relu, upsample, residual };
+  Kind kind = Kind::relu;
+  torch::nn::Conv1dImpl* conv = nullptr;       // conv; residual: the dilated k3 convolution
+  torch::nn::Conv1dImpl* pointwise = nullptr;  // residual: the k1 convolution
+  int64_t left = 0, right = 0, scale = 1;
+};
+
 struct DecoderImpl : torch::nn::Module {
   explicit DecoderImpl(const VQConfig& c);
   torch::Tensor forward(const torch::Tensor& z);  // [B,C,T/4] -> [B,D,T]
@@ -60,6 +72,8 @@ struct DecoderImpl : torch::nn::Module {
   // themselves. A stream may emit a frame once its last latent exists, and decoding any window
   // of latents that covers the span of every frame wanted gives those frames exactly.
   Span latent_span(int64_t frame) const;
+  // The layers in order, as a stream runs them (the one reading of the layout for both stream paths).
+  std::vector<StreamLayer> stream_layers() const;
   // The packed CPU path for streams over the current weights (vq/decoder_inference), made on first
   // use and shared by every stream; null on another device. train() drops it (weights change).
   std::shared_ptr<const DecoderInference> inference();

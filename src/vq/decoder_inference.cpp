@@ -28,45 +28,25 @@ void relu(std::vector<float>& x) {
 
 DecoderInference::DecoderInference(const DecoderImpl& decoder) {
   torch::NoGradGuard no_grad;
-  auto conv_layer = [](Kind kind, const nn::Conv1dImpl& c) {
-    TORCH_CHECK(c.options.stride()->front() == 1, "DecoderInference: decoder convolutions need stride 1");
-    Layer l;
-    l.kind = kind;
-    l.conv = pack_conv(c);
-    l.in = c.options.in_channels();
-    l.out = c.options.out_channels();
-    l.taps = c.options.kernel_size()->front();
-    l.dilation = c.options.dilation()->front();
-    l.left = conv_padding(c);
-    l.right = l.dilation * (l.taps - 1) - l.left;  // any CropRight is in the reach (DecoderStream)
-    return l;
-  };
   int64_t width = -1;  // channels flowing between layers
-  for (const auto& m : decoder.net->children()) {
-    if (auto* c = m->as<nn::Conv1dImpl>()) {
-      layers_.push_back(conv_layer(Kind::conv, *c));
-      if (width < 0) in_ = layers_.back().in;
-      width = layers_.back().out;
-    } else if (m->as<nn::ReLUImpl>()) {
-      Layer l;
-      l.in = l.out = width;
-      layers_.push_back(std::move(l));
-    } else if (auto* u = m->as<nn::UpsampleImpl>()) {
-      Layer l;
-      l.kind = Kind::upsample;
-      l.in = l.out = width;
-      l.scale = static_cast<int64_t>(u->options.scale_factor()->front());
-      layers_.push_back(std::move(l));
-    } else if (auto* r = m->as<Resnet1DImpl>()) {
-      for (const auto& b : *r->blocks) {
-        auto* block = b->as<ResConv1DBlockImpl>();
-        Layer l = conv_layer(Kind::residual, *block->conv1);
-        l.pointwise = pack_conv(*block->conv2);
-        layers_.push_back(std::move(l));
-      }
-    } else {
-      TORCH_CHECK(m->as<CropRightImpl>(), "DecoderInference: unexpected decoder layer ", m->name());
+  for (const auto& s : decoder.stream_layers()) {
+    Layer l;
+    l.kind = s.kind;
+    l.left = s.left;
+    l.right = s.right;
+    l.scale = s.scale;
+    l.in = l.out = width;
+    if (s.conv) {
+      l.conv = pack_conv(*s.conv);
+      l.in = s.conv->options.in_channels();
+      l.out = s.conv->options.out_channels();
+      l.taps = s.conv->options.kernel_size()->front();
+      l.dilation = s.conv->options.dilation()->front();
+      if (width < 0) in_ = l.in;
+      width = l.out;
     }
+    if (s.pointwise) l.pointwise = pack_conv(*s.pointwise);
+    layers_.push_back(std::move(l));
   }
   out_ = width;
 }
@@ -168,7 +148,7 @@ void DecoderInference::push(std::vector<Job*>& jobs) const {
   std::vector<std::vector<float>> x(jobs.size());
   for (size_t j = 0; j < jobs.size(); ++j) {
     require(jobs[j]->x.size() % static_cast<size_t>(in_) == 0, "DecoderInference: latents must be frames x " + std::to_string(in_));
-    x[j] = jobs[j]->x;
+    x[j] = std::move(jobs[j]->x);  // consumed
   }
   for (size_t l = 0; l < layers_.size(); ++l) x = run_layer(l, jobs, x);
   for (size_t j = 0; j < jobs.size(); ++j) {

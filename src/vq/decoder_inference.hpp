@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "common/kernels.hpp"
+#include "vq/conv_stacks.hpp"
 
 namespace mogo {
 
-struct DecoderImpl;
 
 class DecoderInference {
  public:
@@ -31,7 +31,7 @@ class DecoderInference {
   };
   State start() const;
 
-  // One stream's push: latents in (n x in_channels(), time-major), final frames out (m x
+  // One stream's push: latents in (n x in_channels(), time-major; consumed), final frames out (m x
   // out_channels()). end: the sequence ends after these latents (the right zeros are pushed).
   struct Job {
     State* state = nullptr;
@@ -46,7 +46,7 @@ class DecoderInference {
   int64_t out_channels() const { return out_; }
 
  private:
-  enum class Kind { conv, relu, upsample, residual };
+  using Kind = StreamLayer::Kind;
   struct Layer {
     Kind kind = Kind::relu;
     kernels::PackedLinear conv;        // conv; residual: the dilated k3 convolution

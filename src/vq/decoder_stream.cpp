@@ -6,50 +6,17 @@ namespace mogo {
 
 namespace nn = torch::nn;
 
-namespace {
-// Output i of a convolution with symmetric padding p (then any CropRight) reads inputs
-// i - p .. i - p + dil (k - 1).
-int64_t kernel_reach(const nn::Conv1dImpl& c) {
-  TORCH_CHECK(c.options.stride()->front() == 1, "DecoderStream: decoder convolutions need stride 1");
-  return c.options.dilation()->front() * (c.options.kernel_size()->front() - 1);
-}
-}  // namespace
-
 DecoderStream::DecoderStream(const Decoder& decoder, bool fast) : decoder_(decoder) {
   if (fast) fast_ = decoder_->inference();
-  auto conv_of = [](nn::Conv1dImpl* c) {
-    Conv s;
-    s.conv = c;
-    s.left = conv_padding(*c);
-    s.right = kernel_reach(*c) - s.left;
-    return s;
-  };
-  auto op_of = [](Kind kind, Conv conv = {}) {
+  for (const auto& l : decoder_->stream_layers()) {
     Op op;
-    op.kind = kind;
-    op.conv = conv;
-    return op;
-  };
-  for (const auto& m : decoder->net->children()) {
-    if (auto* c = m->as<nn::Conv1dImpl>()) {
-      ops_.push_back(op_of(Kind::conv, conv_of(c)));
-    } else if (m->as<nn::ReLUImpl>()) {
-      ops_.push_back(op_of(Kind::relu));
-    } else if (auto* u = m->as<nn::UpsampleImpl>()) {
-      Op op = op_of(Kind::upsample);
-      op.scale = static_cast<int64_t>(u->options.scale_factor()->front());
-      ops_.push_back(op);
-    } else if (auto* r = m->as<Resnet1DImpl>()) {
-      for (const auto& b : *r->blocks) {
-        auto* block = b->as<ResConv1DBlockImpl>();
-        Op op = op_of(Kind::residual, conv_of(block->conv1.get()));
-        op.pointwise = block->conv2.get();
-        ops_.push_back(op);
-      }
-    } else {
-      // CropRight: already counted in the convolution's reach (output i keeps its inputs).
-      TORCH_CHECK(m->as<CropRightImpl>(), "DecoderStream: unexpected decoder layer ", m->name());
-    }
+    op.kind = l.kind;
+    op.conv.conv = l.conv;
+    op.conv.left = l.left;
+    op.conv.right = l.right;
+    op.pointwise = l.pointwise;
+    op.scale = l.scale;
+    ops_.push_back(op);
   }
 }
 

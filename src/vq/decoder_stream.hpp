@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include "vq/conv_stacks.hpp"
+#include "vq/decoder_inference.hpp"
 
 namespace mogo {
 
@@ -47,7 +48,7 @@ class DecoderStream {
     torch::Tensor push(const torch::Tensor& x);
     torch::Tensor push_then_end(const torch::Tensor& x, bool end);  // at the end: right zeros after x
   };
-  enum class Kind { conv, relu, upsample, residual };
+  using Kind = StreamLayer::Kind;
   struct Op {
     Kind kind = Kind::relu;
     Conv conv;            // conv; residual: the k3 convolution
