@@ -99,6 +99,44 @@ TEST(TrainPlan, OutOfRangeNumbersAreRefusedBeforeAnythingIsWritten) {
   }
 }
 
+// A decoder trained on a tokenizer's codes, with changes of text in its batches: the encoder and
+// codebooks stay bit for bit, the decoder learns, and the transition plan is part of the stored
+// plan (a resume with another share is a conflict).
+TEST(TrainPlan, DecoderOnlyRunWithTransitionsKeepsTheCodesAndStoresThePlan) {
+  test::TempDir base, out;
+  auto o = micro_run(base.path.string());
+  o.train.steps = 2;
+  ASSERT_EQ(train_vq(o), 2);
+  auto d = micro_run(out.path.string());
+  d.decoder_from = base / "model.pt";
+  d.train.steps = 3;
+  d.train.transition_share = 0.5;
+  d.train.transition_frames = 16;  // the micro preset's 16-frame windows cannot hold a 16-frame fade after a step
+  EXPECT_NE(error_of([&] { train_vq(d); }).find("cannot hold a fade of 16 frames"), std::string::npos);
+  test::TempDir out2;
+  d.out_dir = out2.path.string();
+  d.train.transition_frames = 12;
+  ASSERT_EQ(train_vq(d), 3);
+  const auto from = load_vq_checkpoint(base / "model.pt"), trained = load_vq_checkpoint(out2 / "model.pt");
+  EXPECT_TRUE(trained.train.decoder_only);
+  EXPECT_EQ(trained.train.transition_share, 0.5);
+  EXPECT_EQ(trained.train.transition_frames, 12);
+  auto same = [](const torch::nn::Module& a, const torch::nn::Module& b) {
+    auto pa = a.parameters(), pb = b.parameters();
+    for (size_t i = 0; i < pa.size(); ++i)
+      if (!torch::equal(pa[i], pb[i])) return false;
+    return true;
+  };
+  EXPECT_TRUE(same(*from.model->encoder, *trained.model->encoder));
+  EXPECT_TRUE(same(*from.model->quantizer, *trained.model->quantizer));
+  EXPECT_FALSE(same(*from.model->decoder, *trained.model->decoder));
+  auto r = micro_run(out2.path.string());
+  r.resume = true;
+  r.train.steps = 4;
+  r.request.given = {{"transition_share", 0.25}};
+  EXPECT_NE(error_of([&] { train_vq(r); }).find("transition_share 0.25"), std::string::npos);
+}
+
 TEST(TrainPlan, StaleTemporariesAreCleanedOnStart) {
   test::TempDir out;
   write_file_atomically(out / "checkpoint.pt.mogo-tmp.4194305", "left by a killed run");

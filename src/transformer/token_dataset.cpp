@@ -7,6 +7,7 @@
 #include "common/archive.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "motion/transition.hpp"
 
 namespace mogo {
 
@@ -121,8 +122,7 @@ std::optional<Join> join_clips(const MotionClip& a, const MotionClip& b, int64_t
   const int64_t cut = std::uniform_int_distribution<int64_t>(ctx, Ta - F)(rng);        // A's frame where the blend starts
   const bool from_start = std::uniform_int_distribution<int>(0, 1)(rng) == 0;          // B's beginning, or mid-way
   const int64_t b0 = from_start ? 0 : std::uniform_int_distribution<int64_t>(0, Tb - F - 2 * down)(rng);
-  auto w = torch::linspace(1.0 / (F + 1), static_cast<double>(F) / (F + 1), F).unsqueeze(1);
-  auto blend = a.features.narrow(0, cut, F) * (1 - w) + b.features.narrow(0, b0, F) * w;
+  auto blend = cross_fade(a.features.narrow(0, cut, F), b.features.narrow(0, b0, F), FadeShape::linear);
   const int64_t room = plan.max_steps * down - ctx - F;                                  // frames left for B after the blend
   const int64_t rest = std::min(Tb - b0 - F, room);
   int64_t T = (ctx + F + rest) / down * down;

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "data/motion_dataset.hpp"
+#include "motion/transition.hpp"
 #include "vq/rvqvae.hpp"
 
 namespace mogo {
@@ -26,7 +27,7 @@ struct TokenClip {
 struct JoinPlan {
   int64_t sequences = 0;      // how many
   int64_t max_context = 4;    // steps of the first clip given as context: 1..max_context
-  int64_t blend_frames = 8;   // cross-fade from the first clip into the second
+  int64_t blend_frames = kJoinFadeFrames;  // cross-fade from the first clip into the second
   int64_t max_steps = 49;     // longest sequence (the transformer's training length)
   uint64_t seed = 1234;
 };

@@ -66,6 +66,7 @@ void VQTrainConfig::validate() const {
   require(warmup_steps >= 0, "--warmup must be >= 0, got " + std::to_string(warmup_steps));
   require_positive("--checkpoint-every", checkpoint_every);
   require_positive("--log-every", log_every);
+  require(transition_share >= 0 && transition_share < 1, "--transition-share must be in [0, 1), got " + std::to_string(transition_share));
 }
 
 }  // namespace mogo

@@ -69,6 +69,10 @@ struct VQTrainConfig {
   bool decoder_only = false;
   double adam_beta2 = 0.99;      // AdamW's second-moment decay
   double lr_floor = 0.1;         // the cosine decay ends at lr_floor x lr
+  // Share of each batch that changes text part-way (vq/transition_windows): the codes of the
+  // generator's linear fade, a smooth fade of transition_frames frames as the target. 0: none.
+  double transition_share = 0.0;
+  int64_t transition_frames = 16;
 
   OptimiserSettings optimiser() const { return {adam_beta2, weight_decay, lr_floor}; }
   static VQTrainConfig preset(const std::string& name);
@@ -76,6 +80,7 @@ struct VQTrainConfig {
   void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VQTrainConfig, batch_size, window, steps, warmup_steps, lr, weight_decay, checkpoint_every,
-                                                log_every, seed, decoder_only, adam_beta2, lr_floor)
+                                                log_every, seed, decoder_only, adam_beta2, lr_floor,
+                                                transition_share, transition_frames)
 
 }  // namespace mogo

@@ -21,6 +21,7 @@
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
 #include "vq/checkpoint.hpp"
+#include "vq/transition_windows.hpp"
 
 namespace mogo {
 
@@ -161,6 +162,10 @@ int64_t train_vq(VQTrainOptions o) {
   TrainLoop loop(run.loop("train-vq", t.steps, t.warmup_steps, t.lr, t.optimiser(), t.log_every, t.checkpoint_every, "frames"),
                  metrics, interval);
 
+  const TransitionPlan transitions{kJoinFadeFrames, t.transition_frames, ck.config.downsample()};
+  const int64_t changes = std::llround(t.transition_share * static_cast<double>(t.batch_size));
+  if (changes > 0) check_transition_plan(transitions, t.window);
+
   ck.model->train();
   const auto mean = ck.mean.to(device), std_dev = ck.std.to(device);
   Distributed& dist = distributed();
@@ -176,11 +181,19 @@ int64_t train_vq(VQTrainOptions o) {
   hooks.step = [&](int64_t step, double lr) {
     std::mt19937_64 rng(TrainLoop::step_seed(t.seed, step, 0));
     torch::manual_seed(TrainLoop::step_seed(t.seed, step, 1));
-    // Every rank draws the same global batch and trains on its shard of it.
-    auto x = dist.shard_of(data.sample_windows(t.batch_size, t.window, rng), "train-vq --batch").to(device);
+    // Every rank draws the same global batch and trains on its shard of it. x is encoded, target
+    // is asked for: the same windows, except that changes of text are asked for smoothly.
+    auto x = data.sample_windows(t.batch_size - changes, t.window, rng), target = x;
+    if (changes > 0) {
+      auto tw = sample_transition_windows(data, changes, t.window, transitions, rng);
+      x = torch::cat({x, tw.given}, 0);
+      target = torch::cat({target, tw.target}, 0);
+    }
+    x = dist.shard_of(x, "train-vq --batch").to(device);
+    target = dist.shard_of(target, "train-vq --batch").to(device);
     set_learning_rate(opt, lr);
     auto out = t.decoder_only ? ck.model->reconstruct_from_codes(x, dropout_layers(ck.config, rng)) : ck.model->forward(x);
-    const auto l = vq_loss(ck.config, out, x, mean, std_dev, skeleton ? &*skeleton : nullptr);
+    const auto l = vq_loss(ck.config, out, target, mean, std_dev, skeleton ? &*skeleton : nullptr);
     const auto& loss = l.total;
     opt.zero_grad();
     loss.backward();

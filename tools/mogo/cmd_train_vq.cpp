@@ -14,7 +14,8 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
     TrainFlags flags;
     std::optional<int64_t> window;
     std::optional<double> root_weight, foot_weight, jerk_weight;
-    std::optional<int64_t> decoder_lookahead;
+    std::optional<int64_t> decoder_lookahead, transition_frames;
+    std::optional<double> transition_share;
   };
   auto p = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("train-vq", "Train the RVQ-VAE on a prepared dataset (checkpoints, --resume, CSV log)");
@@ -37,6 +38,12 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
                   "latent steps a decoded frame may read ahead: 1 (default; streams decode incrementally, 0.2 s), 0 (causal), "
                   "-1 (centred, as T2M-GPT)")
       ->check(CLI::Range(-1, 1));
+  cmd->add_option("--transition-share", p->transition_share,
+                  "share of each batch that changes text part-way: the codes of the generator's joins (a linear fade), a smooth "
+                  "fade as the target, so that a live text change decodes without a burst of jerk (default 0)")
+      ->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--transition-frames", p->transition_frames,
+                  "frames of the smooth fade asked for at a change, centred on the joins' fade (default 16)");
   cmd->add_option("--decoder-from", p->o.decoder_from,
                   "train only a new decoder on this trained tokenizer's codes (its encoder and codebooks kept, so generators trained "
                   "on its tokens still work)")
@@ -52,6 +59,8 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
       apply_flag(p->foot_weight, o.foot_weight, "foot_weight", o.request);
       apply_flag(p->jerk_weight, o.jerk_weight, "jerk_weight", o.request);
       apply_flag(p->decoder_lookahead, o.decoder_lookahead, "decoder_lookahead", o.request);
+      apply_flag(p->transition_share, o.train.transition_share, "transition_share", o.request);
+      apply_flag(p->transition_frames, o.train.transition_frames, "transition_frames", o.request);
       if (cmd->count("--mosa")) o.request.given["mosa"] = o.mosa;
       if (!o.decoder_from.empty()) o.request.given["decoder_only"] = true;
       int64_t step = train_vq(o);
