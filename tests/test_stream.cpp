@@ -12,7 +12,9 @@
 #include "engine/stream.hpp"
 #include "engine/timeline.hpp"
 #include "motion/features.hpp"
+#include "model/model_file.hpp"
 #include "motion/npy.hpp"
+#include "motion/transition.hpp"
 #include "shipped_model.hpp"
 #include "test_util.hpp"
 
@@ -422,4 +424,44 @@ TEST(Stream, AChangeAtStepSLeavesEveryFrameBeforeItsSpanUnchanged) {
     }
     EXPECT_GT(test::max_abs_diff(xa, xb), 1e-2) << "change at " << change;
   }
+}
+
+// A model with a transition decoder: the frames of a text change come from it, blended in from
+// the step before the change and back after its fade; every other frame is the main decoder's,
+// exactly as in the same model without one (the tokens never depend on the decoders).
+TEST(Stream, ATextChangeIsDecodedByTheTransitionDecoderAroundTheChangeOnly) {
+  auto model = load_t2m_model(test::source_dir() + "/models/t2m-tiny.pt");
+  if (!model.transition_decoder) {  // the shipped model has one; any other gets a perturbed copy
+    model.transition_decoder = Decoder(model.vq_config);
+    auto src = model.vq->decoder->parameters(), dst = model.transition_decoder->parameters();
+    torch::NoGradGuard g;
+    for (size_t i = 0; i < dst.size(); ++i) dst[i].copy_(src[i] * 1.05);
+    model.transition_frames = 16;
+  }
+  T2MModel plain = model;
+  plain.transition_decoder = nullptr;
+  Generator with(model, torch::kCPU), without(plain, torch::kCPU);
+  const int64_t change = 12, down = 4, c = change * down;
+  std::vector<torch::Tensor> out[2];
+  int64_t n = 0;
+  for (Generator* g : {&with, &without}) {
+    MotionStream s(*g, "a person walks forward", fixed(6));
+    std::vector<torch::Tensor> f;
+    while (!s.done()) {
+      if (s.steps() == change) s.set_text("a person waves with the right hand");
+      if (auto ch = s.step(); ch.frames()) f.push_back(ch.features);
+    }
+    out[n++] = f;
+  }
+  auto a = torch::cat(out[0], 0), b = torch::cat(out[1], 0);
+  ASSERT_EQ(a.sizes(), b.sizes());
+  const int64_t first = c - down;  // the main decoder's frames of the step before the change are not out yet
+  const int64_t fade_end = c + model.transition_frames - std::min<int64_t>((model.transition_frames - kJoinFadeFrames) / 2, down);
+  const int64_t back = fade_end + 8;  // the return to the main decoder
+  EXPECT_LT(test::max_abs_diff(a.narrow(0, 0, first), b.narrow(0, 0, first)), 1e-6) << "before the change";
+  EXPECT_GT(test::max_abs_diff(a.narrow(0, c, fade_end - c), b.narrow(0, c, fade_end - c)), 1e-3) << "the transition decoder's frames";
+  EXPECT_LT(test::max_abs_diff(a.narrow(0, back, a.size(0) - back), b.narrow(0, back, b.size(0) - back)), 1e-6) << "after the return";
+  // The blend itself has no jump: frame to frame, no larger a step than the main decoder's largest.
+  auto step_max = [](const torch::Tensor& x, int64_t from, int64_t to) { return x.narrow(0, from, to - from).diff(1, 0).abs().max().item<double>(); };
+  EXPECT_LT(step_max(a, first - 1, back + 1), 1.5 * step_max(b, 0, b.size(0)));
 }

@@ -124,6 +124,7 @@ void Generator::warm_up() {
   aligner_.lexicon().warm_up();
   model_.transformer->inference();
   model_.vq->decoder->inference();
+  if (model_.transition_decoder) model_.transition_decoder->inference();
 }
 
 torch::Tensor Generator::blend_with_nearest(const torch::Tensor& cond, AlignedPrompt& a) {

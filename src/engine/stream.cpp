@@ -5,6 +5,8 @@
 #include "common/error.hpp"
 #include "engine/timeline.hpp"
 #include "motion/feature_layout.hpp"
+#include "motion/transition.hpp"
+#include "vq/transition_windows.hpp"
 
 namespace mogo {
 
@@ -34,6 +36,11 @@ MotionStream::MotionStream(Generator& generator, const std::string& text, const 
   if (auto* b = options_.batcher; b && decoder_.fast())
     decoder_.set_fast_push([b](const DecoderInference& d, std::vector<DecoderInference::Job*>& jobs) { b->decode(d, jobs); });
   if (options_.foot_lock) feet_.emplace(gen_.skeleton());
+  if (const auto& t = gen_.model().transition_decoder) {
+    // A decoder started this many steps back gives the frames of the last one exactly.
+    const int64_t far = 1000;
+    history_steps_ = far - t->latent_span(far * downsample()).first + 1;
+  }
   ready_ = torch::zeros({0, gen_.model().vq_config.input_dim});
   recent_ = torch::zeros({gen_.model().config.num_quantizers, 0}, torch::kLong);
   if (!prefix.defined()) return;
@@ -84,6 +91,54 @@ void MotionStream::change_text(const std::string& text) {
   steps_since_text_ = 0;
   ++text_changes_;
   text_from_step_ = total_steps_;
+  if (history_steps_ > 0) begin_transition(total_steps_ * downsample());
+}
+
+void MotionStream::begin_transition(int64_t change_frame) {
+  if (!history_.defined()) return;  // nothing drawn yet: no change to smooth
+  if (!transition_) {
+    // Started history_.size(2) steps back, it has the state it would have had all along; its
+    // frames come out in step with the main decoder's (the same layout).
+    const int64_t first = (total_steps_ - history_.size(2)) * downsample();
+    transition_.emplace(Transition{DecoderStream(gen_.model().transition_decoder, options_.sampling.fast_path), first, {}});
+    transition_->decoder.push(history_);
+    require(transition_->first_frame + transition_->decoder.frames_out() == decoder_.frames_out(),
+            "transition decoder out of step with the main decoder");
+  }
+  // Its fade starts at change_frame + fade.first (one step early at most: the look-ahead), where
+  // the main decoder's frames are not out yet; the blend rises from there.
+  const auto fade = transition_fade({kJoinFadeFrames, gen_.model().transition_frames, downsample()});
+  transition_->changes.push_back({std::max(change_frame + fade.first, decoder_.frames_out()), change_frame + fade.end});
+}
+
+double MotionStream::transition_weight(int64_t frame) const {
+  // smoothstep from 0 to 1 over n frames from frame a (strictly inside, as fade_weights)
+  auto rise = [frame](int64_t a, int64_t n) {
+    const double x = std::clamp(static_cast<double>(frame - a + 1) / static_cast<double>(n + 1), 0.0, 1.0);
+    return x * x * (3 - 2 * x);
+  };
+  double w = 0;
+  for (const auto& c : transition_->changes)
+    w = std::max(w, std::min(rise(c.rise_from, kTransitionRiseFrames), 1 - rise(c.fall_from, kTransitionReturnFrames)));
+  return w;
+}
+
+torch::Tensor MotionStream::blend_transition(torch::Tensor frames, const torch::Tensor& latents) {
+  if (!transition_) return frames;
+  auto& t = transition_->decoder;
+  auto other = latents.defined() ? t.push(latents) : t.finish();
+  const int64_t m = frames.size(1), first = decoder_.frames_out() - m;
+  require(other.size(1) == m && transition_->first_frame + t.frames_out() == decoder_.frames_out(),
+          "transition decoder out of step with the main decoder");
+  if (m > 0) {
+    auto w = torch::empty({m}, torch::kFloat);
+    for (int64_t i = 0; i < m; ++i) w[i] = transition_weight(first + i);
+    w = w.to(frames.device()).view({1, m, 1});
+    frames = frames * (1 - w) + other * w;
+  }
+  // Done once the last change's return is out.
+  if (decoder_.frames_out() >= transition_->changes.back().fall_from + kTransitionReturnFrames) transition_.reset();
+  return frames;
 }
 
 int64_t MotionStream::end_frame() const {
@@ -126,7 +181,11 @@ void MotionStream::remember(const torch::Tensor& tokens) {
 
 void MotionStream::push_steps(const torch::Tensor& tokens) {
   auto latents = gen_.model().vq->quantizer->decode(tokens.unsqueeze(0).to(gen_.device()), options_.layers);  // [1,C,n]
-  take_decoded(decoder_.push(latents));
+  take_decoded(blend_transition(decoder_.push(latents), latents));
+  if (history_steps_ > 0) {
+    history_ = history_.defined() ? torch::cat({history_, latents}, 2) : latents;
+    if (history_.size(2) > history_steps_) history_ = history_.narrow(2, history_.size(2) - history_steps_, history_steps_).clone();
+  }
 }
 
 void MotionStream::take_decoded(const torch::Tensor& normalised) {
@@ -153,14 +212,11 @@ void MotionStream::take_decoded(const torch::Tensor& normalised) {
 
 void MotionStream::blend_seam(torch::Tensor& raw, int64_t first) {
   if (!seam_delta_.defined()) return;
-  // Offset at t in [0,1] from the last given frame (t = 0) to frame P+K (t = 1):
-  //   h00(t) delta + h10(t) (K+1) slope,  h00 = 2t^3 - 3t^2 + 1,  h10 = t^3 - 2t^2 + t,
-  // i.e. delta and slope (per frame) at the join, 0 with zero slope at the end.
+  // The offset's value and slope (per frame) at the last given frame, gone, flat, K frames later.
   const int64_t P = prefix_frames_, K = options_.seam_frames;
   for (int64_t f = first; f < std::min(first + raw.size(0), P + K); ++f) {
-    const double t = static_cast<double>(f - P + 1) / static_cast<double>(K + 1);
-    const double h00 = (2 * t - 3) * t * t + 1, h10 = ((t - 2) * t + 1) * t;
-    raw[f - first] += seam_delta_ * h00 + seam_slope_ * (h10 * static_cast<double>(K + 1));
+    const auto h = hermite_offset(f - P, K);
+    raw[f - first] += seam_delta_ * h.value + seam_slope_ * h.rate;
   }
 }
 
@@ -168,7 +224,7 @@ MotionChunk MotionStream::step() {
   torch::NoGradGuard no_grad;
   draw();
   if (ended_ && !decoder_finished_) {
-    take_decoded(decoder_.finish());  // the frames held back for look-ahead
+    take_decoded(blend_transition(decoder_.finish(), {}));  // the frames held back for look-ahead
     decoder_finished_ = true;
   }
   MotionChunk chunk;

@@ -7,6 +7,11 @@
 // step is decoded once, incrementally (DecoderStream keeps every convolution's state); the frames
 // equal those of decoding the whole sequence. The key/value cache slides (keep_recent), so time
 // and memory per step stay flat.
+//
+// A text change, when the model has a transition decoder (T2MModel::transition_decoder, trained
+// to make changes smoothly): from the step before the change until that decoder's fade is over,
+// frames move to its output (over kTransitionRiseFrames) and back (over kTransitionReturnFrames); elsewhere,
+// and in models without one, every frame is the main decoder's.
 #pragma once
 #include <algorithm>
 #include <optional>
@@ -114,6 +119,26 @@ class MotionStream {
   void remember(const torch::Tensor& tokens);          // [Q,n] drawn or given: the last switch_context kept
   void take_decoded(const torch::Tensor& normalised);  // [1,m,D] frames from the decoder
   void blend_seam(torch::Tensor& raw, int64_t first);
+  void begin_transition(int64_t change_frame);
+  // normalised [1,m,D] frames of the main decoder -> the same frames blended with the transition
+  // decoder's output (from pushing `latents` [1,C,n] to it, or finishing it when undefined).
+  torch::Tensor blend_transition(torch::Tensor frames, const torch::Tensor& latents);
+  double transition_weight(int64_t frame) const;
+
+  // The transition decoder of the changes in progress, started from the last steps (history_).
+  struct Transition {
+    DecoderStream decoder;
+    int64_t first_frame = 0;       // its frames_out() counts from here
+    // Each change it serves: the frames where the blend starts rising to it, and falling back.
+    struct Change {
+      int64_t rise_from, fall_from;
+    };
+    std::vector<Change> changes;
+  };
+  // The main decoder's frames of the step before a change already carry its brisk start of the
+  // change (it reads a step ahead): the blend moves to the transition decoder within 2 frames.
+  static constexpr int64_t kTransitionRiseFrames = 2;
+  static constexpr int64_t kTransitionReturnFrames = 8;
 
   Generator& gen_;
   StreamOptions options_;
@@ -139,6 +164,9 @@ class MotionStream {
   torch::Tensor seam_slope_;  // [D] the same for the change over the last given frame
   RootState root_;
   std::optional<FootLocker> feet_;
+  std::optional<Transition> transition_;
+  torch::Tensor history_;       // [1,C,k] latents of the last steps pushed (k <= history_steps_)
+  int64_t history_steps_ = 0;   // the transition decoder's reach into the past, in steps (0: no such decoder)
 };
 
 }  // namespace mogo

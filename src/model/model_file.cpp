@@ -29,6 +29,10 @@ void save_t2m_model(const std::string& path, const T2MModel& m, torch::optim::Op
   write_model(ar, *m.vq, nullptr, "vq", half);
   write_model(ar, *m.transformer, optimizer, "transformer", half);
   if (m.aligner) m.aligner->write(ar, meta, half);
+  if (m.transition_decoder) {
+    write_model(ar, *m.transition_decoder, nullptr, "transition_decoder", half);
+    meta["transition_decoder"] = {{"frames", m.transition_frames}};
+  }
   save_archive(path, ar, meta, kT2MFile);
 }
 
@@ -63,6 +67,15 @@ T2MModel load_checked(const std::string& path, torch::Device device) {
   m.vq = RVQVAE(m.vq_config);
   read_model(ar, *m.vq, path, "vq");
   m.aligner = MeaningEncoder::load_from(ar, meta, path);
+  if (meta.contains("transition_decoder")) {
+    read_meta(path, [&] { m.transition_frames = meta.at("transition_decoder").at("frames").get<int64_t>(); });
+    require(m.transition_frames >= 1 && m.transition_frames <= 1000,
+            path + ": 'transition_decoder.frames' must be in [1, 1000], got " + std::to_string(m.transition_frames));
+    m.transition_decoder = Decoder(m.vq_config);
+    read_model(ar, *m.transition_decoder, path, "transition_decoder");
+    m.transition_decoder->to(device);
+    m.transition_decoder->eval();
+  }
   m.transformer = transformer.get();
   read_model(ar, *m.transformer, path, "transformer");
   m.vq->to(device);

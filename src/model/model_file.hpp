@@ -3,7 +3,8 @@
 //   meta (JSON): format, version, transformer/text/RVQ-VAE configs, training config, step, skeleton
 //   records:     tokenizer (SentencePiece model bytes), mean/std [D], vq (RVQ-VAE weights),
 //                transformer (text encoder + hierarchical causal transformer), optimizer (checkpoints only),
-//                aligner (the meaning encoder of prompt alignment, optional; its schema in meta)
+//                aligner (the meaning encoder of prompt alignment, optional; its schema in meta),
+//                transition_decoder (optional; meta "transition_decoder": {"frames"})
 #pragma once
 #include <memory>
 #include <string>
@@ -35,6 +36,11 @@ struct T2MModel {
   double fps = kHumanML3DFps;  // frame rate of the features (the training data's)
   nlohmann::json train_meta;   // data folder, RVQ-VAE source, wall time...
   std::shared_ptr<MeaningEncoder> aligner;  // prompt alignment (mogo train-align); may be null
+  // A second decoder of the same codes that makes a change of text smoothly (train-vq
+  // --transition-share; mogo set-decoder --transition): streams decode the steps around each text
+  // change with it (engine/stream). Null: every frame from vq's decoder.
+  Decoder transition_decoder{nullptr};
+  int64_t transition_frames = 0;  // the smooth fade it was trained on, frames from one step before the change
 
   Skeleton skeleton() const;
   int64_t feature_dim() const { return vq_config.input_dim; }

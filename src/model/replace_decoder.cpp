@@ -1,6 +1,7 @@
 #include "model/replace_decoder.hpp"
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 
 namespace mogo {
 
@@ -23,7 +24,8 @@ double relative_difference(const torch::nn::Module& a, const torch::nn::Module& 
 }
 }  // namespace
 
-void replace_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& source) {
+namespace {
+void require_same_codes(const T2MModel& m, const VQCheckpoint& vq, const std::string& source) {
   constexpr double kTolerance = 2e-3;  // float16 rounding
   require(vq.config.input_dim == m.vq_config.input_dim && vq.config.code_dim == m.vq_config.code_dim &&
               vq.config.codebook_size == m.vq_config.codebook_size && vq.config.num_quantizers == m.vq_config.num_quantizers,
@@ -36,17 +38,52 @@ void replace_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& sou
   require(torch::allclose(vq.mean.to(torch::kCPU), m.mean.to(torch::kCPU), 1e-3, 1e-5) &&
               torch::allclose(vq.std.to(torch::kCPU), m.std.to(torch::kCPU), 1e-3, 1e-5),
           source + ": its normalisation (mean/std) differs from the model's");
+}
+
+nlohmann::json decoder_meta(const VQCheckpoint& vq, const std::string& source) {
+  return {{"source", source},
+          {"decoder_lookahead", vq.config.decoder_lookahead},
+          {"foot_weight", vq.config.foot_weight},
+          {"jerk_weight", vq.config.jerk_weight},
+          {"root_weight", vq.config.root_weight},
+          {"transition_share", vq.train.transition_share},
+          {"transition_frames", vq.train.transition_frames},
+          {"steps", vq.step}};
+}
+}  // namespace
+
+void replace_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& source) {
+  require_same_codes(m, vq, source);
   const auto device = m.mean.device();
+  if (m.transition_decoder && vq.config.decoder_lookahead != m.vq_config.decoder_lookahead) {
+    log_warning("the model's transition decoder reads " + std::to_string(m.vq_config.decoder_lookahead) + " steps ahead, " + source + " " +
+             std::to_string(vq.config.decoder_lookahead) + ": the transition decoder is dropped (install one of the new layout with --transition)");
+    m.transition_decoder = nullptr;
+    m.transition_frames = 0;
+    m.train_meta.erase("transition_decoder");
+  }
   m.vq = vq.model;
   m.vq->to(device);
   m.vq->eval();
   m.vq_config = vq.config;
-  m.train_meta["decoder"] = {{"source", source},
-                             {"decoder_lookahead", vq.config.decoder_lookahead},
-                             {"foot_weight", vq.config.foot_weight},
-                             {"jerk_weight", vq.config.jerk_weight},
-                             {"root_weight", vq.config.root_weight},
-                             {"steps", vq.step}};
+  m.train_meta["decoder"] = decoder_meta(vq, source);
+}
+
+void install_transition_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& source) {
+  require_same_codes(m, vq, source);
+  const auto& a = vq.config;
+  const auto& b = m.vq_config;
+  require(a.decoder_lookahead == b.decoder_lookahead && a.width == b.width && a.depth == b.depth && a.dilation_growth == b.dilation_growth &&
+              a.down_t == b.down_t,
+          source + ": its decoder (look-ahead " + std::to_string(a.decoder_lookahead) + ", width " + std::to_string(a.width) +
+              ") is not laid out as the model's (look-ahead " + std::to_string(b.decoder_lookahead) + ", width " + std::to_string(b.width) +
+              "): a transition decoder must have the model's decoder layout");
+  require(vq.train.transition_share > 0, source + ": it was not trained on changes of text; train it with `mogo train-vq --transition-share`");
+  m.transition_decoder = vq.model->decoder;
+  m.transition_decoder->to(m.mean.device());
+  m.transition_decoder->eval();
+  m.transition_frames = vq.train.transition_frames;
+  m.train_meta["transition_decoder"] = decoder_meta(vq, source);
 }
 
 }  // namespace mogo

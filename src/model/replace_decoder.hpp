@@ -12,6 +12,12 @@ namespace mogo {
 
 // Throws Error unless `vq`'s encoder, codebooks and normalisation equal the model's (to float16
 // storage precision). `source` names vq in errors and in m.train_meta["decoder"].
+// A model's transition decoder of another layout than the new decoder is dropped (with a warning).
 void replace_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& source);
+
+// Installs vq's decoder as the model's transition decoder (T2MModel::transition_decoder): the same
+// checks, and vq must have the model's decoder layout and have been trained with changes of text
+// (train-vq --transition-share).
+void install_transition_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& source);
 
 }  // namespace mogo

@@ -67,6 +67,8 @@ void VQTrainConfig::validate() const {
   require_positive("--checkpoint-every", checkpoint_every);
   require_positive("--log-every", log_every);
   require(transition_share >= 0 && transition_share < 1, "--transition-share must be in [0, 1), got " + std::to_string(transition_share));
+  require(transition_target == "fade" || transition_target == "offset",
+          "--transition-target must be fade or offset, got \"" + transition_target + "\"");
 }
 
 }  // namespace mogo

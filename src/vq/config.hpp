@@ -73,6 +73,7 @@ struct VQTrainConfig {
   // generator's linear fade, a smooth fade of transition_frames frames as the target. 0: none.
   double transition_share = 0.0;
   int64_t transition_frames = 16;
+  std::string transition_target = "fade";  // or "offset" (vq/transition_windows: TransitionTarget)
 
   OptimiserSettings optimiser() const { return {adam_beta2, weight_decay, lr_floor}; }
   static VQTrainConfig preset(const std::string& name);
@@ -81,6 +82,6 @@ struct VQTrainConfig {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VQTrainConfig, batch_size, window, steps, warmup_steps, lr, weight_decay, checkpoint_every,
                                                 log_every, seed, decoder_only, adam_beta2, lr_floor,
-                                                transition_share, transition_frames)
+                                                transition_share, transition_frames, transition_target)
 
 }  // namespace mogo

@@ -162,7 +162,7 @@ int64_t train_vq(VQTrainOptions o) {
   TrainLoop loop(run.loop("train-vq", t.steps, t.warmup_steps, t.lr, t.optimiser(), t.log_every, t.checkpoint_every, "frames"),
                  metrics, interval);
 
-  const TransitionPlan transitions{kJoinFadeFrames, t.transition_frames, ck.config.downsample()};
+  const TransitionPlan transitions{kJoinFadeFrames, t.transition_frames, ck.config.downsample(), transition_target(t.transition_target)};
   const int64_t changes = std::llround(t.transition_share * static_cast<double>(t.batch_size));
   if (changes > 0) check_transition_plan(transitions, t.window);
 

@@ -30,7 +30,25 @@ torch::Tensor change_window(const torch::Tensor& a, int64_t a0, const torch::Ten
                      b.narrow(0, b0 + end - c, window - end)},
                     0);
 }
+// The offset target: A up to the frame before the fade, then B plus the offset of A's value and
+// rate at that frame, gone after the fade's frames.
+torch::Tensor offset_window(const torch::Tensor& a, int64_t a0, const torch::Tensor& b, int64_t b0, int64_t c, int64_t window,
+                            int64_t start, int64_t F) {
+  auto A = [&](int64_t f) { return a[a0 + f]; };
+  auto B = [&](int64_t f) { return b[b0 + f - c]; };
+  const auto x = A(start - 1) - B(start - 1);
+  const auto v = (A(start - 1) - A(start - 2)) - (B(start - 1) - B(start - 2));
+  return torch::cat({a.narrow(0, a0, start), offset_join(b.narrow(0, b0 + start - c, window - start), x, v, F)}, 0);
+}
 }  // namespace
+
+TransitionTarget transition_target(const std::string& name) {
+  if (name == "fade") return TransitionTarget::fade;
+  if (name == "offset") return TransitionTarget::offset;
+  throw Error("--transition-target must be fade or offset, got \"" + name + "\"");
+}
+
+FadeSpan transition_fade(const TransitionPlan& p) { return {-early_frames(p), p.target_frames - early_frames(p)}; }
 
 void check_transition_plan(const TransitionPlan& p, int64_t window) {
   require(p.down >= 1, "transition windows: the down-sampling must be >= 1, got " + std::to_string(p.down));
@@ -57,14 +75,18 @@ TransitionWindows sample_transition_windows(const MotionDataset& data, int64_t n
     const auto& b = clips[pick(rng)].features;
     if (a.data_ptr() == b.data_ptr()) continue;
     const int64_t c = change(rng) * p.down;
-    const int64_t a_need = c - early + p.target_frames, b_need = window - c + early;  // B is read from b0 - early on
+    // B is read from b0 - before on (the offset target reads its rate a frame before the fade).
+    const int64_t before = early + (p.target == TransitionTarget::offset ? 2 : 0);
+    const int64_t a_need = c - early + p.target_frames, b_need = window - c + before;
     if (a.size(0) < a_need || b.size(0) < b_need) continue;
     const int64_t a0 = std::uniform_int_distribution<int64_t>(0, a.size(0) - a_need)(rng);
     // B from (almost) its beginning, as a new action starts, or from a point mid-way.
     const bool from_start = std::uniform_int_distribution<int>(0, 1)(rng) == 0;
-    const int64_t b0 = early + (from_start ? 0 : std::uniform_int_distribution<int64_t>(0, b.size(0) - b_need)(rng));
+    const int64_t b0 = before + (from_start ? 0 : std::uniform_int_distribution<int64_t>(0, b.size(0) - b_need)(rng));
     given.push_back(change_window(a, a0, b, b0, c, window, c, p.given_frames, FadeShape::linear));
-    target.push_back(change_window(a, a0, b, b0, c, window, c - early, p.target_frames, FadeShape::smoothstep));
+    const int64_t start = c + transition_fade(p).first;
+    target.push_back(p.target == TransitionTarget::fade ? change_window(a, a0, b, b0, c, window, start, p.target_frames, FadeShape::smoothstep)
+                                                        : offset_window(a, a0, b, b0, c, window, start, p.target_frames));
   }
   return {torch::stack(given, 0), torch::stack(target, 0)};
 }

@@ -16,6 +16,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
     std::optional<double> root_weight, foot_weight, jerk_weight;
     std::optional<int64_t> decoder_lookahead, transition_frames;
     std::optional<double> transition_share;
+    std::optional<std::string> transition_target;
   };
   auto p = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("train-vq", "Train the RVQ-VAE on a prepared dataset (checkpoints, --resume, CSV log)");
@@ -44,6 +45,10 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
       ->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--transition-frames", p->transition_frames,
                   "frames of the smooth fade asked for at a change, centred on the joins' fade (default 16)");
+  cmd->add_option("--transition-target", p->transition_target,
+                  "what is asked for at a change: fade (A cross-faded into B) or offset (B plus a Hermite offset from A that is "
+                  "gone after the fade: B keeps its own detail) (default fade)")
+      ->check(CLI::IsMember({"fade", "offset"}));
   cmd->add_option("--decoder-from", p->o.decoder_from,
                   "train only a new decoder on this trained tokenizer's codes (its encoder and codebooks kept, so generators trained "
                   "on its tokens still work)")
@@ -61,6 +66,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
       apply_flag(p->decoder_lookahead, o.decoder_lookahead, "decoder_lookahead", o.request);
       apply_flag(p->transition_share, o.train.transition_share, "transition_share", o.request);
       apply_flag(p->transition_frames, o.train.transition_frames, "transition_frames", o.request);
+      apply_flag(p->transition_target, o.train.transition_target, "transition_target", o.request);
       if (cmd->count("--mosa")) o.request.given["mosa"] = o.mosa;
       if (!o.decoder_from.empty()) o.request.given["decoder_only"] = true;
       int64_t step = train_vq(o);
