@@ -106,9 +106,10 @@ void MotionStream::begin_transition(int64_t change_frame) {
             "transition decoder out of step with the main decoder");
   }
   // Its fade starts at change_frame + fade.first (one step early at most: the look-ahead), where
-  // the main decoder's frames are not out yet; the blend rises from there.
+  // the main decoder's frames are not out yet; the blend rises from there, and returns to the main
+  // decoder from kTransitionBackAfter frames after the change on.
   const auto fade = transition_fade({kJoinFadeFrames, gen_.model().transition_frames, downsample()});
-  transition_->changes.push_back({std::max(change_frame + fade.first, decoder_.frames_out()), change_frame + fade.end});
+  transition_->changes.push_back({std::max(change_frame + fade.first, decoder_.frames_out()), change_frame + kTransitionBackAfter});
 }
 
 double MotionStream::transition_weight(int64_t frame) const {
