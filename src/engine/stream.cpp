@@ -95,13 +95,13 @@ void MotionStream::change_text(const std::string& text) {
 }
 
 void MotionStream::begin_transition(int64_t change_frame) {
-  if (!history_.defined()) return;  // nothing drawn yet: no change to smooth
+  if (history_count_ == 0) return;  // nothing drawn yet: no change to smooth
   if (!transition_) {
-    // Started history_.size(2) steps back, it has the state it would have had all along; its
+    // Started history_count_ steps back, it has the state it would have had all along; its
     // frames come out in step with the main decoder's (the same layout).
-    const int64_t first = (total_steps_ - history_.size(2)) * downsample();
+    const int64_t first = (total_steps_ - history_count_) * downsample();
     transition_.emplace(Transition{DecoderStream(gen_.model().transition_decoder, options_.sampling.fast_path), first, {}});
-    transition_->decoder.push(history_);
+    transition_->decoder.push(history());
     require(transition_->first_frame + transition_->decoder.frames_out() == decoder_.frames_out(),
             "transition decoder out of step with the main decoder");
   }
@@ -183,10 +183,22 @@ void MotionStream::remember(const torch::Tensor& tokens) {
 void MotionStream::push_steps(const torch::Tensor& tokens) {
   auto latents = gen_.model().vq->quantizer->decode(tokens.unsqueeze(0).to(gen_.device()), options_.layers);  // [1,C,n]
   take_decoded(blend_transition(decoder_.push(latents), latents));
-  if (history_steps_ > 0) {
-    history_ = history_.defined() ? torch::cat({history_, latents}, 2) : latents;
-    if (history_.size(2) > history_steps_) history_ = history_.narrow(2, history_.size(2) - history_steps_, history_steps_).clone();
+  keep_history(latents);
+}
+
+void MotionStream::keep_history(const torch::Tensor& latents) {
+  if (history_steps_ == 0) return;
+  if (!history_.defined()) history_ = torch::zeros({1, latents.size(1), history_steps_}, latents.options());
+  for (int64_t i = 0; i < latents.size(2); ++i) {
+    history_.select(2, history_next_).copy_(latents.select(2, i));
+    history_next_ = (history_next_ + 1) % history_steps_;
+    history_count_ = std::min(history_count_ + 1, history_steps_);
   }
+}
+
+torch::Tensor MotionStream::history() const {
+  if (history_count_ < history_steps_) return history_.narrow(2, 0, history_count_);  // not wrapped yet
+  return torch::cat({history_.narrow(2, history_next_, history_steps_ - history_next_), history_.narrow(2, 0, history_next_)}, 2);
 }
 
 void MotionStream::take_decoded(const torch::Tensor& normalised) {

@@ -125,6 +125,8 @@ class MotionStream {
   // decoder's output (from pushing `latents` [1,C,n] to it, or finishing it when undefined).
   torch::Tensor blend_transition(torch::Tensor frames, const torch::Tensor& latents);
   double transition_weight(int64_t frame) const;
+  void keep_history(const torch::Tensor& latents);  // [1,C,n]
+  torch::Tensor history() const;                    // [1,C,k] the kept steps, oldest first
 
   // The transition decoder of the changes in progress, started from the last steps (history_).
   struct Transition {
@@ -171,8 +173,11 @@ class MotionStream {
   RootState root_;
   std::optional<FootLocker> feet_;
   std::optional<Transition> transition_;
-  torch::Tensor history_;       // [1,C,k] latents of the last steps pushed (k <= history_steps_)
-  int64_t history_steps_ = 0;   // the transition decoder's reach into the past, in steps (0: no such decoder)
+  // The latents of the last steps pushed, to start a transition decoder from: a ring of
+  // history_steps_ columns (the transition decoder's reach into the past; 0: no such decoder),
+  // written in place every step.
+  torch::Tensor history_;       // [1,C,history_steps_]
+  int64_t history_steps_ = 0, history_count_ = 0, history_next_ = 0;
 };
 
 }  // namespace mogo

@@ -40,6 +40,12 @@ void require_same_codes(const T2MModel& m, const VQCheckpoint& vq, const std::st
           source + ": its normalisation (mean/std) differs from the model's");
 }
 
+// The fields that shape a decoder: two decoders with equal ones have the same tensors and reach.
+bool same_decoder_layout(const VQConfig& a, const VQConfig& b) {
+  return a.decoder_lookahead == b.decoder_lookahead && a.width == b.width && a.depth == b.depth && a.dilation_growth == b.dilation_growth &&
+         a.down_t == b.down_t;
+}
+
 nlohmann::json decoder_meta(const VQCheckpoint& vq, const std::string& source) {
   return {{"source", source},
           {"decoder_lookahead", vq.config.decoder_lookahead},
@@ -55,9 +61,9 @@ nlohmann::json decoder_meta(const VQCheckpoint& vq, const std::string& source) {
 void replace_decoder(T2MModel& m, const VQCheckpoint& vq, const std::string& source) {
   require_same_codes(m, vq, source);
   const auto device = m.mean.device();
-  if (m.transition_decoder && vq.config.decoder_lookahead != m.vq_config.decoder_lookahead) {
-    log_warning("the model's transition decoder reads " + std::to_string(m.vq_config.decoder_lookahead) + " steps ahead, " + source + " " +
-             std::to_string(vq.config.decoder_lookahead) + ": the transition decoder is dropped (install one of the new layout with --transition)");
+  if (m.transition_decoder && !same_decoder_layout(vq.config, m.vq_config)) {
+    log_warning(source + " is laid out otherwise than the model's transition decoder, which is dropped (install one of the new layout with "
+                "set-decoder --transition)");
     m.transition_decoder = nullptr;
     m.transition_frames = 0;
     m.train_meta.erase("transition_decoder");
@@ -73,8 +79,7 @@ void install_transition_decoder(T2MModel& m, const VQCheckpoint& vq, const std::
   require_same_codes(m, vq, source);
   const auto& a = vq.config;
   const auto& b = m.vq_config;
-  require(a.decoder_lookahead == b.decoder_lookahead && a.width == b.width && a.depth == b.depth && a.dilation_growth == b.dilation_growth &&
-              a.down_t == b.down_t,
+  require(same_decoder_layout(a, b),
           source + ": its decoder (look-ahead " + std::to_string(a.decoder_lookahead) + ", width " + std::to_string(a.width) +
               ") is not laid out as the model's (look-ahead " + std::to_string(b.decoder_lookahead) + ", width " + std::to_string(b.width) +
               "): a transition decoder must have the model's decoder layout");

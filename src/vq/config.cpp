@@ -1,5 +1,7 @@
 #include "vq/config.hpp"
 
+#include "vq/transition_windows.hpp"
+
 #include "common/error.hpp"
 #include "train/plan.hpp"
 
@@ -67,8 +69,7 @@ void VQTrainConfig::validate() const {
   require_positive("--checkpoint-every", checkpoint_every);
   require_positive("--log-every", log_every);
   require(transition_share >= 0 && transition_share < 1, "--transition-share must be in [0, 1), got " + std::to_string(transition_share));
-  require(transition_target == "fade" || transition_target == "offset",
-          "--transition-target must be fade or offset, got \"" + transition_target + "\"");
+  mogo::transition_target(transition_target);  // throws naming the text unless fade or offset
 }
 
 }  // namespace mogo

@@ -52,7 +52,7 @@ FadeSpan transition_fade(const TransitionPlan& p) { return {-early_frames(p), p.
 
 void check_transition_plan(const TransitionPlan& p, int64_t window) {
   require(p.down >= 1, "transition windows: the down-sampling must be >= 1, got " + std::to_string(p.down));
-  require(p.given_frames >= 1, "--transition-given must be >= 1 frame, got " + std::to_string(p.given_frames));
+  require(p.given_frames >= 1, "transition windows: the given fade must be >= 1 frame, got " + std::to_string(p.given_frames));
   require(p.target_frames >= p.given_frames && (p.target_frames - p.given_frames) % 2 == 0,
           "--transition-frames must be at least the given fade (" + std::to_string(p.given_frames) + ") and differ from it by an even number, got " +
               std::to_string(p.target_frames));

@@ -47,8 +47,7 @@ void register_train_vq(CLI::App& app, GlobalOptions& g) {
                   "frames of the smooth fade asked for at a change, centred on the joins' fade (default 16)");
   cmd->add_option("--transition-target", p->transition_target,
                   "what is asked for at a change: fade (A cross-faded into B) or offset (B plus a Hermite offset from A that is "
-                  "gone after the fade: B keeps its own detail) (default fade)")
-      ->check(CLI::IsMember({"fade", "offset"}));
+                  "gone after the fade: B keeps its own detail) (default fade)");
   cmd->add_option("--decoder-from", p->o.decoder_from,
                   "train only a new decoder on this trained tokenizer's codes (its encoder and codebooks kept, so generators trained "
                   "on its tokens still work)")
