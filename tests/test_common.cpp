@@ -8,6 +8,7 @@
 #include "common/archive.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/runtime.hpp"
 #include "common/zip_check.hpp"
 #include "test_util.hpp"
 
@@ -213,6 +214,37 @@ TEST(ModelFile, DiskFullDuringSaveIsAnErrorAndLeavesNoTemporary) {
   }
   EXPECT_EQ(slurp(d / "m.pt"), before);
   EXPECT_EQ(test::list_dir(d.path.string()), std::vector<std::string>{"m.pt"});
+}
+
+// The smaps entry of the mapping that holds address a: its first line and its VmFlags line.
+std::pair<std::string, std::string> mapping_of(const void* a) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line, head;
+  const auto x = reinterpret_cast<uintptr_t>(a);
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
+      inside = lo <= x && x < hi;
+      head = line;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return {head, line};
+    }
+  }
+  return {"", ""};
+}
+
+TEST(LargePages, BigBlocksComeFromAHeapMarkedForTwoMegabytePages) {
+  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string mode((std::istreambuf_iterator<char>(thp)), std::istreambuf_iterator<char>());
+  if (mode.empty() || mode.find("[never]") != std::string::npos) GTEST_SKIP() << "transparent huge pages are off here";
+  prefer_large_pages(size_t(64) << 20, /*one_arena=*/false);  // this test's own process (ctest runs one test each)
+  // 8 MB: above glibc's default mmap threshold, so without the call it would be a mapping of its own.
+  std::vector<float> block(size_t(2) << 20, 1.0f);
+  // Its start may lie below the first 2 MB boundary of the heap's new part: its middle does not.
+  const auto [head, flags] = mapping_of(block.data() + block.size() / 2);
+  EXPECT_NE(head.find("[heap]"), std::string::npos) << head;
+  EXPECT_NE(flags.find(" hg"), std::string::npos) << head << "\n" << flags;
 }
 
 TEST(Require, ThrowsErrorWithTheMessage) {

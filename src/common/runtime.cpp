@@ -1,12 +1,15 @@
 #include "common/runtime.hpp"
 
 #include <dlfcn.h>
+#include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -69,6 +72,29 @@ torch::Device pick_device(const std::string& name) {
     return torch::Device(name);
   }
   throw Error("unknown device '" + name + "' (expected auto, cpu, cuda or cuda:N)");
+}
+
+void prefer_large_pages(size_t bytes, bool one_arena) {
+  constexpr size_t kHugePage = size_t(2) << 20, kBlock = size_t(1) << 20;
+  if (one_arena) mallopt(M_ARENA_MAX, 1);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest; also stops the threshold from moving
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+  // Grow the heap by `bytes` at once (the first block that does not fit in its free top makes
+  // malloc extend it by the block plus the top pad), then ask for large pages on the new part.
+  mallopt(M_TOP_PAD, static_cast<int>(std::min<size_t>(bytes, std::numeric_limits<int>::max())));
+  const auto before = reinterpret_cast<uintptr_t>(sbrk(0));
+  std::vector<void*> blocks;
+  while (reinterpret_cast<uintptr_t>(sbrk(0)) == before && blocks.size() < bytes / kBlock + 1) blocks.push_back(std::malloc(kBlock));
+  const auto after = reinterpret_cast<uintptr_t>(sbrk(0));
+  // From the lowest block on: the heap's free top before the growth is served first.
+  uintptr_t first = after;
+  for (void* b : blocks) {
+    if (b) first = std::min(first, reinterpret_cast<uintptr_t>(b));
+    std::free(b);
+  }
+  mallopt(M_TOP_PAD, 128 << 10);  // glibc's default again for later growth
+  const uintptr_t lo = (first + kHugePage - 1) & ~(kHugePage - 1), hi = after & ~(kHugePage - 1);
+  if (after > before && hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
 }
 
 void set_verbose(bool v) { g_verbose = v; }

@@ -24,6 +24,15 @@ torch::Device pick_device(const std::string& name);
 // that exists, or "" when none does (running from the build tree).
 std::string installed_file(const std::vector<std::string>& relative);
 
+// For programs, not the library (it changes how malloc serves the whole process): the next
+// `bytes` of malloc's heap are backed by 2 MB pages where the kernel allows it (transparent huge
+// pages in madvise mode), big blocks come from that heap rather than mmap, and freed memory stays
+// for reuse. Loading the default model touches ~200 MB of fresh memory: at 4 KB a page that was
+// ~45,000 page faults, 0.3 s of the main command on a virtual machine (docs/benchmarks.md).
+// one_arena: every thread allocates from that heap (the model loader's second thread included);
+// for short commands, not for a server's many threads. Does nothing where the heap cannot grow.
+void prefer_large_pages(size_t bytes, bool one_arena);
+
 void set_verbose(bool verbose);
 bool verbose();
 

@@ -1,6 +1,7 @@
 // mogo: text to 3D human motion. One program, one subcommand per job.
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -8,7 +9,20 @@
 #include "common/error.hpp"
 #include "common/runtime.hpp"
 
+namespace {
+
+// `mogo serve` runs many threads for as long as it is up: they keep malloc's arenas.
+bool serving(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "serve") return true;
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  // Loading a model is mostly page faults on fresh memory; 2 MB pages make them 512x fewer.
+  mogo::prefer_large_pages(size_t(512) << 20, !serving(argc, argv));
   CLI::App app{"mogo: text to 3D human motion (Mogo, RQ hierarchical causal transformer)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "mogo 0.1.0");
