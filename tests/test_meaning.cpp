@@ -59,6 +59,10 @@ TEST(PromptFeatures, WordsSpellingAndWordNetSenses) {
   bool shared = false;
   for (const auto& s : senses("weary")) shared = shared || tired.count(s);
   EXPECT_TRUE(shared);
+  // Glosses: what WordNet says the word is, for the world knowledge no pointer holds.
+  const auto ballerina = f.extract("a ballerina");
+  EXPECT_TRUE(contains(ballerina, "g:female") && contains(ballerina, "g:dancer"));
+  EXPECT_TRUE(contains(f.extract("toddler"), "g:child"));
   EXPECT_TRUE(contains(f.extract("xyzzy"), "u:")) << "a word nobody taught is marked unknown";
   EXPECT_FALSE(contains(f.extract("walk"), "u:"));
 }
@@ -100,6 +104,11 @@ TEST(MeaningAlign, ShippedModelReadsWholePrompts) {
   r = read("running out of steam, he raises his left arm");
   EXPECT_EQ(r.action + "/" + r.side + "/" + r.style, "raise-up/left/exhausted");
   EXPECT_EQ(read("he raises his left arm, bone-weary").style, "exhausted");
+  r = read("dog-tired, she walks on");
+  EXPECT_EQ(r.action + "/" + r.style, "walk/exhausted");
+  // World knowledge from a gloss: a linebacker is "a defensive football player".
+  r = read("a linebacker runs ahead");
+  EXPECT_EQ(r.action + "/" + r.style, "run/masculine");
   r = read("an old man waves his right hand");
   EXPECT_EQ(r.action + "/" + r.side + "/" + r.style, "wave/right/elderly");
   // Side words, with their number: "arms" stays both; misspelt sides are corrected and reported.

@@ -140,7 +140,9 @@ TEST(TransitionWindows, TheOffsetTargetIsTheNewClipPlusAnOffsetFromTheOldOneThat
       const auto h = hermite_offset(f - start, 16);
       EXPECT_NEAR(t[f].item<double>(), b_at(f) + x * h.value + v * h.rate, 1e-3) << "window " << n << " frame " << f;
     }
-    if (start + 16 < 32) EXPECT_NEAR(t[start + 16].item<double>(), b_at(start + 16), 1e-4) << "the offset is gone after the fade";
+    if (start + 16 < 32) {
+      EXPECT_NEAR(t[start + 16].item<double>(), b_at(start + 16), 1e-4) << "the offset is gone after the fade";
+    }
   }
   EXPECT_EQ(transition_target("offset"), TransitionTarget::offset);
   EXPECT_NE(test::error_message([] { transition_target("blend"); }).find("fade or offset"), std::string::npos);

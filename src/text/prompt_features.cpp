@@ -59,6 +59,13 @@ bool in_wordnet(const std::string& word) {
 
 std::string synset_id(wordnet::Pos pos, long offset) { return std::to_string(static_cast<int>(pos)) + "." + std::to_string(offset); }
 
+// The content words of a gloss as written: "g:female", "g:dancer". (Not lemmatised: a WordNet
+// lookup per gloss word made train-align's feature pass several times slower.)
+void gloss_features(const std::string& gloss, std::set<std::string>& out) {
+  for (const auto& w : prompt_words(gloss))
+    if (!is_function_word(w) && w.size() >= 3) out.insert("g:" + w);
+}
+
 // WordNet features of a word or collocation ('_' between words): lemmas, senses and their
 // neighbours (see the header). Antonyms and hyponyms are never followed.
 void wordnet_features(const std::string& term, std::set<std::string>& out) {
@@ -77,6 +84,9 @@ void wordnet_features(const std::string& term, std::set<std::string>& out) {
         if (p.relation == Relation::hypernym && i == 0) out.insert("h:" + synset_id(p.pos, p.offset));
         if (near) out.insert("s:" + synset_id(p.pos, p.offset));
       }
+      // What the most frequent sense is said to be: world knowledge no pointer holds ("ballerina":
+      // "a female ballet dancer"; "toddler": "a young child").
+      if (i == 0) gloss_features(s.gloss, out);
     }
   }
 }

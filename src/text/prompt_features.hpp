@@ -8,6 +8,9 @@
 //                            hypernym, similar adjectives, pertainyms and derivations ("sleepy" ~
 //                            "tired", "excitement" -> "excite"); deeper hypernyms did not help
 //                            on the development prompts
+//   g:word                   the content words of the first sense's gloss, as written: world
+//                            knowledge no pointer holds ("ballerina" -> g:female g:dancer,
+//                            "toddler" -> g:young g:child)
 //   u:                       a word neither in the vocabulary nor in WordNet (after spelling
 //                            correction): something the model was never taught is asked for
 // (Character trigrams were tried and dropped: "backflip" read as "backward".)

@@ -29,12 +29,21 @@ std::string lower(std::string s) {
   return s;
 }
 
+// WordNet's gloss field: "(definition; \"example\"; ...)"; the definition alone, lower case.
+std::string definition(std::string g) {
+  if (!g.empty() && g.front() == '(') g.erase(0, 1);
+  g = g.substr(0, g.find_first_of(";\""));
+  while (!g.empty() && (g.back() == ' ' || g.back() == ')')) g.pop_back();
+  return lower(g);
+}
+
 Synset convert(const SynsetPtr p) {
   Synset s;
   s.pos = static_cast<Pos>(getpos(p->pos) == SATELLITE ? ADJ : getpos(p->pos));
   s.offset = p->hereiam;
   s.lexfile = p->fnum;
   for (int i = 0; i < p->wcount; ++i) s.words.push_back(lower(p->words[i]));
+  s.gloss = definition(p->defn ? p->defn : "");
   for (int i = 0; i < p->ptrcount; ++i) {
     const int t = p->ptrtyp[i];
     const bool followed = t == ANTPTR || t == HYPERPTR || t == HYPOPTR || t == SIMPTR || t == SEEALSOPTR ||

@@ -25,6 +25,7 @@ struct Synset {
   int lexfile = 0;                   // lexicographer file, e.g. 38 = verb.motion, 18 = noun.person
   std::vector<std::string> words;    // lemmas, lower case, '_' between the words of a collocation
   std::vector<Pointer> pointers;     // semantic pointers only (whole synset)
+  std::string gloss;                 // the definition, without its examples ("a female ballet dancer")
 };
 
 // True when the database opened (once, on first use); false leaves every lookup empty.
