@@ -65,6 +65,13 @@ TEST(PromptFeatures, WordsSpellingAndWordNetSenses) {
   EXPECT_TRUE(contains(f.extract("toddler"), "g:child"));
   EXPECT_TRUE(contains(f.extract("xyzzy"), "u:")) << "a word nobody taught is marked unknown";
   EXPECT_FALSE(contains(f.extract("walk"), "u:"));
+  // WordNet held in memory (train-align) answers exactly as its files do.
+  const std::string prompt = "Worn out, the ballerina tiptoes backwards, looks after the attorneys general and walks away";
+  const auto from_files = f.extract(prompt);
+  ASSERT_TRUE(wordnet::hold_in_memory());
+  EXPECT_EQ(PromptFeatures({"hand", "right", "forward", "tired", "wave"}).extract(prompt), from_files);
+  for (const char* f : {"l:worn_out", "l:look_after", "l:attorney_general", "l:walk_away", "g:dancer"})
+    EXPECT_TRUE(contains(from_files, f)) << f;
 }
 
 TEST(Rewording, ClipAttributesAndRewordingsOfThem) {
@@ -87,9 +94,18 @@ TEST(Rewording, ClipAttributesAndRewordingsOfThem) {
     distinct.insert(r);
   }
   EXPECT_GT(distinct.size(), 50u);
+  // Settings ("in the park") come into some rewordings, at either end.
+  EXPECT_TRUE(std::any_of(distinct.begin(), distinct.end(), [&](const std::string& r) {
+    return std::any_of(book.settings.begin(), book.settings.end(), [&](const std::string& s) { return r.find(s) != std::string::npos; });
+  }));
   EXPECT_THROW(reword({"teleport", "none", "normal"}, book, rng), Error);
   EXPECT_FALSE(unknown_request(book, rng).empty());
   EXPECT_TRUE(book.words().count("sidestep") && book.words().count("wearily"));
+  // A style the labels merge into another teaches that one: youthful clips are reworded with the
+  // childish entry's phrases too, and no rewording is asked for a style no clip is labelled with.
+  EXPECT_FALSE(book.styles.count("childish"));
+  const auto& youthful = book.styles.at("youthful");
+  EXPECT_TRUE(contains(youthful.subjects, "a toddler") && contains(youthful.adverbs, "childishly"));
 }
 
 TEST(MeaningAlign, ShippedModelReadsWholePrompts) {

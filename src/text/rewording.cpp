@@ -21,11 +21,19 @@ PhraseBook PhraseBook::load(const std::string& path) {
     b.shapes = j.at("shapes").get<std::vector<std::string>>();
     b.unknown = j.at("unknown").get<std::vector<std::string>>();
     b.fillers = j.at("fillers").get<std::vector<std::string>>();
+    b.settings = j.value("settings", std::vector<std::string>{});
     for (const auto& [name, a] : j.at("actions").items())
       b.actions[name] = {a.value("none", std::vector<std::string>{}), a.value("side", std::vector<std::string>{}),
                          a.value("both", std::vector<std::string>{})};
-    for (const auto& [name, s] : j.at("styles").items())
-      b.styles[name] = {s.at("adverbs").get<std::vector<std::string>>(), s.at("subjects").get<std::vector<std::string>>()};
+    for (const auto& [name, s] : j.at("styles").items()) {
+      // A style the labels merge into another ("childish" -> "youthful") teaches that one: reword()
+      // looks a clip's style up by its merged name.
+      auto& to = b.styles[b.same_style.count(name) ? b.same_style.at(name) : name];
+      for (auto [list, key] : {std::pair{&to.adverbs, "adverbs"}, std::pair{&to.subjects, "subjects"}}) {
+        const auto phrases = s.at(key).get<std::vector<std::string>>();
+        list->insert(list->end(), phrases.begin(), phrases.end());
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": bad phrase book: " + e.what());
   }
@@ -42,7 +50,7 @@ std::set<std::string> PhraseBook::words() const {
     for (const auto& p : phrases)
       for (const auto& w : prompt_words(p)) out.insert(w);
   };
-  for (const auto* list : {&subjects, &shapes, &unknown, &fillers}) add(*list);
+  for (const auto* list : {&subjects, &shapes, &unknown, &fillers, &settings}) add(*list);
   for (const auto& [_, a] : actions)
     for (const auto* list : {&a.none, &a.side, &a.both}) add(*list);
   for (const auto& [_, s] : styles)
@@ -130,6 +138,11 @@ std::string fill(const std::string& action, const std::string& style, const Phra
   replace_all(out, "{Yf}", adverb.empty() ? "" : adverb + ", ");
   replace_all(out, "{Ym}", adverb.empty() ? "" : ", " + adverb + ",");
   replace_all(out, "{Y}", adverb.empty() ? "" : (coin(rng, 0.2) ? ", " : " ") + adverb);
+  // Where or for whom ("in the park", "for a visitor"): words the encoder must learn to pass over.
+  if (!book.settings.empty() && coin(rng, 0.3)) {
+    const std::string setting = pick_one(book.settings, rng);
+    out = coin(rng, 0.5) ? out + " " + setting : setting + ", " + out;
+  }
   auto w = split_words(out);
   for (auto& x : w)
     if (coin(rng, 0.2))

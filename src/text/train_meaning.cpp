@@ -1,6 +1,7 @@
 #include "text/train_meaning.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "text/meaning_encoder.hpp"
 #include "text/rewording.hpp"
 #include "text/tokenizer.hpp"
+#include "text/wordnet.hpp"
 #include "train/optim.hpp"
 #include "train/train_loop.hpp"
 
@@ -113,6 +115,9 @@ MeaningSchema schema_from_clips(const MeaningTrainOptions& o, const PhraseBook& 
 
 MeaningTrainReport train_meaning(const MeaningTrainOptions& o) {
   require(o.rewordings >= 1 && o.epochs >= 1 && o.batch >= 1 && o.lr > 0, "train-align: counts and lr must be positive");
+  // Rewording inflects through WordNet, and the feature pass looks up every distinct 1-4-word term
+  // of every example: hundreds of thousands of lookups.
+  wordnet::hold_in_memory();
   const PhraseBook book = PhraseBook::load(o.phrases);
   T2MModel m = load_t2m_model(o.model);
   std::vector<Example> examples;
@@ -145,10 +150,13 @@ MeaningTrainReport train_meaning(const MeaningTrainOptions& o) {
   const PromptFeatures extractor(words);
   std::vector<std::vector<std::string>> features;
   std::map<std::string, int> count;
+  const auto feature_start = std::chrono::steady_clock::now();
   for (const auto& e : examples) {
     features.push_back(extractor.extract(e.text));
     for (const auto& f : features.back()) ++count[f];
   }
+  log_info("train-align: features of every example in " +
+           std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - feature_start).count()) + " s");
   for (const auto& [f, n] : count)
     if (n >= 2) schema.features.push_back(f);
   log_info("train-align: " + std::to_string(examples.size()) + " examples (" + std::to_string(schema.combos.size()) +

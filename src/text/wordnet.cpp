@@ -1,8 +1,15 @@
 #include "text/wordnet.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <memory>
 #include <mutex>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <wn.h>
 
@@ -55,6 +62,124 @@ Synset convert(const SynsetPtr p) {
   return s;
 }
 
+// The whole of one open database file, read into memory, and a stream over that memory in its
+// place: libwordnet's binary search seeks and refills a 4 KB stdio buffer per step (about 20 read
+// system calls a lookup), which made train-align's feature pass I/O bound.
+bool swap_for_memory(FILE*& fp) {
+  if (!fp || std::fseek(fp, 0, SEEK_END) != 0) return false;
+  const long size = std::ftell(fp);
+  if (size <= 0) return false;
+  static std::vector<std::unique_ptr<char[]>> held;  // alive for the process: the streams point into them
+  auto bytes = std::make_unique<char[]>(static_cast<size_t>(size));
+  std::rewind(fp);
+  if (std::fread(bytes.get(), 1, static_cast<size_t>(size), fp) != static_cast<size_t>(size)) return false;
+  FILE* mem = fmemopen(bytes.get(), static_cast<size_t>(size), "r");
+  if (!mem) return false;
+  std::fclose(fp);
+  fp = mem;
+  held.push_back(std::move(bytes));
+  return true;
+}
+
+std::vector<std::string> lemmas_locked(const std::string& word, Pos pos) {
+  std::vector<std::string> out;
+  if (!open_locked() || word.empty() || word.size() >= WORDBUF) return out;
+  std::vector<char> buf(word.begin(), word.end());
+  buf.push_back('\0');
+  // morphstr: first call with the word, then nullptr for further base forms. For a collocation it
+  // also answers forms WordNet does not hold ("down_in_the_dumps" -> "down_in_the_dump"): only
+  // those in the index are base forms.
+  std::vector<std::string> candidates = {word};
+  for (char* base = morphstr(buf.data(), static_cast<int>(pos)); base; base = morphstr(nullptr, static_cast<int>(pos)))
+    candidates.push_back(lower(base));
+  for (auto& c : candidates) {
+    if (std::find(out.begin(), out.end(), c) != out.end() || c.size() >= WORDBUF) continue;
+    std::vector<char> term(c.begin(), c.end());
+    term.push_back('\0');
+    if (IndexPtr idx = index_lookup(term.data(), static_cast<int>(pos))) {
+      out.push_back(c);
+      free_index(idx);
+    }
+  }
+  return out;
+}
+
+
+// A collocation ('_' between its words) is found by libwordnet only as itself, as an exception
+// list's entry, or with some of its words replaced by their base forms (morphstr). So each pair of
+// its neighbouring words, each as written or a base form, is a neighbouring pair of some
+// collocation in the index or exception files. Checking that in memory first spares libwordnet's
+// exception-file searches (system calls) for the ~all terms of a prompt that are no collocation.
+struct Collocations {
+  std::unordered_set<std::string> pairs;                          // "word word"
+  std::unordered_map<std::string, std::vector<std::string>> forms;  // a word, its base forms
+};
+Collocations* collocations = nullptr;  // built by hold_in_memory(), under lock()
+
+std::vector<std::string> parts_of(const std::string& term) {
+  std::vector<std::string> out(1);
+  for (char c : term)
+    if (c == '_' || c == '-') out.emplace_back();
+    else out.back() += c;
+  return out;
+}
+
+void add_pairs(const std::string& term, std::unordered_set<std::string>& pairs) {
+  const auto w = parts_of(term);
+  for (size_t i = 0; i + 1 < w.size(); ++i) pairs.insert(w[i] + " " + w[i + 1]);
+}
+
+// The word, its base forms in every part of speech, and the word without each noun or adjective
+// suffix that morphstr strips from a whole collocation ("attorneys_general", "worn_outs").
+const std::vector<std::string>& forms_locked(const std::string& word) {
+  auto [it, fresh] = collocations->forms.try_emplace(word);
+  if (!fresh) return it->second;
+  std::set<std::string> f = {word};
+  for (Pos pos : kAllPos)
+    for (auto& l : lemmas_locked(word, pos)) f.insert(l);
+  static const std::pair<const char*, const char*> suffixes[] = {
+      {"s", ""}, {"ses", "s"}, {"xes", "x"}, {"zes", "z"}, {"ches", "ch"}, {"shes", "sh"}, {"men", "man"},
+      {"ies", "y"}, {"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}};
+  for (const auto& [from, to] : suffixes) {
+    const size_t n = std::strlen(from);
+    if (word.size() > n && word.compare(word.size() - n, n, from) == 0) f.insert(word.substr(0, word.size() - n) + to);
+  }
+  it->second.assign(f.begin(), f.end());
+  return it->second;
+}
+
+bool may_be_collocation_locked(const std::string& term) {
+  if (!collocations || term.find('_') == std::string::npos) return true;
+  const auto w = parts_of(term);
+  for (size_t i = 0; i + 1 < w.size(); ++i) {
+    bool found = false;
+    for (const auto& a : forms_locked(w[i]))
+      for (const auto& b : forms_locked(w[i + 1])) found = found || collocations->pairs.count(a + " " + b);
+    if (!found) return false;
+  }
+  return true;
+}
+
+// Every collocation in WordNet's index files (first field) and exception lists (every field).
+void read_collocations_locked() {
+  auto c = std::make_unique<Collocations>();
+  const std::string dir = SetSearchdir();  // where wninit() opened the files: WNSEARCHDIR, else as built
+  for (const char* name : {"index.noun", "index.verb", "index.adj", "index.adv", "noun.exc", "verb.exc", "adj.exc", "adv.exc"}) {
+    std::ifstream in(dir + "/" + name);
+    const bool exceptions = std::strstr(name, ".exc") != nullptr;
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == ' ') continue;  // the licence at the top of the index files
+      std::istringstream fields(line);
+      for (std::string f; fields >> f;) {
+        if (f.find('_') != std::string::npos || f.find('-') != std::string::npos) add_pairs(lower(f), c->pairs);
+        if (!exceptions) break;
+      }
+    }
+  }
+  if (c->pairs.empty()) return;  // no file read: libwordnet answers every term itself
+  collocations = c.release();     // alive for the process, as the held files are
+}
+
 }  // namespace
 
 bool available() {
@@ -62,22 +187,20 @@ bool available() {
   return open_locked();
 }
 
+bool hold_in_memory() {
+  std::lock_guard<std::mutex> g(lock());
+  static bool held = false;
+  if (held || !open_locked()) return held;
+  held = true;
+  for (int pos = 1; pos <= NUMPARTS; ++pos) held = swap_for_memory(indexfps[pos]) && swap_for_memory(datafps[pos]) && held;
+  read_collocations_locked();
+  return held;
+}
+
 std::vector<std::string> lemmas(const std::string& word, Pos pos) {
   std::lock_guard<std::mutex> g(lock());
-  std::vector<std::string> out;
-  if (!open_locked() || word.empty() || word.size() >= WORDBUF) return out;
-  std::vector<char> buf(word.begin(), word.end());
-  buf.push_back('\0');
-  if (IndexPtr idx = index_lookup(buf.data(), static_cast<int>(pos))) {
-    out.push_back(word);
-    free_index(idx);
-  }
-  // morphstr: first call with the word, then nullptr for further base forms.
-  for (char* base = morphstr(buf.data(), static_cast<int>(pos)); base; base = morphstr(nullptr, static_cast<int>(pos))) {
-    std::string b = lower(base);
-    if (std::find(out.begin(), out.end(), b) == out.end()) out.push_back(b);
-  }
-  return out;
+  if (!open_locked() || !may_be_collocation_locked(word)) return {};
+  return lemmas_locked(word, pos);
 }
 
 std::vector<Synset> senses(const std::string& lemma, Pos pos, int max_senses) {

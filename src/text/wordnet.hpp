@@ -30,6 +30,12 @@ struct Synset {
 
 // True when the database opened (once, on first use); false leaves every lookup empty.
 bool available();
+// Reads the index and data files into memory once, for callers that look up hundreds of thousands
+// of terms (train-align): a lookup then costs no system call, and a multi-word term none of whose
+// neighbouring words meet in a WordNet collocation is answered without libwordnet. ~30 MB held for
+// the process; the answers are the same. False when WordNet is missing or a file could not be read
+// (lookups then keep using the files).
+bool hold_in_memory();
 // Base forms of an inflected word in `pos` ("strolls" -> "stroll"), the word itself first when it
 // is a lemma; empty when WordNet does not know it.
 std::vector<std::string> lemmas(const std::string& word, Pos pos);
