@@ -125,6 +125,9 @@ TEST(MeaningAlign, ShippedModelReadsWholePrompts) {
   // World knowledge from a gloss: a linebacker is "a defensive football player".
   r = read("a linebacker runs ahead");
   EXPECT_EQ(r.action + "/" + r.style, "run/masculine");
+  // A child is youthful: the phrase book's childish entry teaches the style it is merged into.
+  r = read("a toddler raises both arms");
+  EXPECT_EQ(r.action + "/" + r.side + "/" + r.style, "raise-up/both/youthful");
   r = read("an old man waves his right hand");
   EXPECT_EQ(r.action + "/" + r.side + "/" + r.style, "wave/right/elderly");
   // Side words, with their number: "arms" stays both; misspelt sides are corrected and reported.
