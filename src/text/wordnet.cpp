@@ -104,7 +104,6 @@ std::vector<std::string> lemmas_locked(const std::string& word, Pos pos) {
   return out;
 }
 
-
 // A collocation ('_' between its words) is found by libwordnet only as itself, as an exception
 // list's entry, or with some of its words replaced by their base forms (morphstr). So each pair of
 // its neighbouring words, each as written or a base form, is a neighbouring pair of some
@@ -189,12 +188,14 @@ bool available() {
 
 bool hold_in_memory() {
   std::lock_guard<std::mutex> g(lock());
-  static bool held = false;
-  if (held || !open_locked()) return held;
-  held = true;
-  for (int pos = 1; pos <= NUMPARTS; ++pos) held = swap_for_memory(indexfps[pos]) && swap_for_memory(datafps[pos]) && held;
-  read_collocations_locked();
-  return held;
+  static int held = -1;  // not tried yet; then 0 or 1, once for the process
+  if (held < 0 && open_locked()) {
+    held = 1;
+    for (int pos = 1; pos <= NUMPARTS; ++pos)
+      held = swap_for_memory(indexfps[pos]) && swap_for_memory(datafps[pos]) && held;
+    read_collocations_locked();
+  }
+  return held == 1;
 }
 
 std::vector<std::string> lemmas(const std::string& word, Pos pos) {
