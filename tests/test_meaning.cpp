@@ -136,8 +136,16 @@ TEST(MeaningAlign, ShippedModelReadsWholePrompts) {
   EXPECT_EQ(r.action + "/" + r.side, "wave/left");
   EXPECT_EQ(r.corrected, (std::vector<std::pair<std::string, std::string>>{{"lfet", "left"}}));
   EXPECT_EQ(read("walk forward and turn right").side, "right");
-  // Actions the data does not have: said to be so, with the nearest thing the model can do.
-  for (const char* p : {"does a backflip", "a person swims across the pool", "xyzzy plugh"}) {
+  // Walking verbs of manner the captions never use are walks.
+  for (const char* p : {"the old codger potters forward", "hopping mad, she stomps along", "a hulking brute lumbers forward"}) {
+    r = read(p);
+    EXPECT_EQ(r.action, "walk") << p;
+    EXPECT_TRUE(r.servable) << p;
+  }
+  // Actions the data does not have: said to be so, with the nearest thing the model can do, also
+  // when they go somewhere (an unknown or made-up verb with a direction).
+  for (const char* p : {"does a backflip", "a person swims across the pool", "xyzzy plugh", "a man crawls forward",
+                        "a man zorbles forward"}) {
     r = read(p);
     EXPECT_FALSE(r.servable) << p;
     EXPECT_FALSE(r.caption.empty()) << p;

@@ -178,7 +178,8 @@ std::string unknown_request(const PhraseBook& book, std::mt19937_64& rng) {
     std::string made_up;
     const int letters = std::uniform_int_distribution<int>(4, 9)(rng);
     for (int i = 0; i < letters; ++i) made_up += static_cast<char>('a' + std::uniform_int_distribution<int>(0, 25)(rng));
-    static const std::vector<std::string> forms = {"{w}", "do a {w}", "perform the {w}", "{w} around", "try a {w}"};
+    static const std::vector<std::string> forms = {"{w}", "do a {w}", "perform the {w}", "{w} around", "try a {w}",
+                                                   "{w} forward", "{w} ahead", "{w} across the room"};
     action = pick_one(forms, rng);
     replace_all(action, "{w}", made_up);
   }
