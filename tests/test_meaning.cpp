@@ -70,8 +70,8 @@ TEST(PromptFeatures, WordsSpellingAndWordNetSenses) {
   const auto from_files = f.extract(prompt);
   ASSERT_TRUE(wordnet::hold_in_memory());
   EXPECT_EQ(PromptFeatures({"hand", "right", "forward", "tired", "wave"}).extract(prompt), from_files);
-  for (const char* f : {"l:worn_out", "l:look_after", "l:attorney_general", "l:walk_away", "g:dancer"})
-    EXPECT_TRUE(contains(from_files, f)) << f;
+  for (const char* feature : {"l:worn_out", "l:look_after", "l:attorney_general", "l:walk_away", "g:dancer"})
+    EXPECT_TRUE(contains(from_files, feature)) << feature;
 }
 
 TEST(Rewording, ClipAttributesAndRewordingsOfThem) {

@@ -7,7 +7,6 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -168,10 +167,12 @@ void read_collocations_locked() {
     const bool exceptions = std::strstr(name, ".exc") != nullptr;
     for (std::string line; std::getline(in, line);) {
       if (line.empty() || line[0] == ' ') continue;  // the licence at the top of the index files
-      std::istringstream fields(line);
-      for (std::string f; fields >> f;) {
-        if (f.find('_') != std::string::npos || f.find('-') != std::string::npos) add_pairs(lower(f), c->pairs);
+      for (size_t at = 0; at < line.size();) {
+        const size_t end = std::min(line.find(' ', at), line.size());
+        const std::string f = line.substr(at, end - at);
+        if (f.find_first_of("_-") != std::string::npos) add_pairs(lower(f), c->pairs);
         if (!exceptions) break;
+        at = end + 1;
       }
     }
   }
