@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "shipped_model.hpp"
+#include "text/meaning_encoder.hpp"
 #include "text/prompt_features.hpp"
 #include "text/rewording.hpp"
 #include "text/train_meaning.hpp"
@@ -108,6 +109,35 @@ TEST(Rewording, ClipAttributesAndRewordingsOfThem) {
   EXPECT_TRUE(contains(youthful.subjects, "a toddler") && contains(youthful.adverbs, "childishly"));
 }
 
+// A style below kStyleFloor is not taken: the same action and side in the neutral style are, and
+// the guess is reported. An encoder whose style head answers fixed probabilities (zero weights).
+TEST(MeaningAlign, StyleBelowTheFloorIsReadAsNeutral) {
+  MeaningSchema s;
+  s.actions = {"walk"};
+  s.sides = {"none"};
+  s.styles = {"happy", "normal", "sad"};
+  for (int y = 0; y < 3; ++y) s.combos.push_back({0, 0, y, "a person walks " + s.styles[static_cast<size_t>(y)], 1});
+  auto reading = [&](std::vector<double> p_style) {
+    MeaningNet net(s);
+    torch::NoGradGuard g;
+    for (auto& p : net->parameters()) p.zero_();
+    net->style->bias.copy_(torch::tensor(p_style).log());
+    return MeaningEncoder(s, net).read("walk");
+  };
+  auto r = reading({0.45, 0.2, 0.35});
+  EXPECT_EQ(r.style, "normal");
+  EXPECT_EQ(r.caption, "a person walks normal");
+  EXPECT_EQ(r.style_guess, "happy");
+  EXPECT_NEAR(r.p_style_guess, 0.45, 1e-5);
+  ASSERT_EQ(r.alternatives.size(), 2u);
+  EXPECT_EQ(r.alternatives[0].first, "walk, none, happy");
+  EXPECT_NEAR(r.alternatives[0].second, 0.45, 1e-5);  // probabilities of the combinations, as before
+  r = reading({0.6, 0.1, 0.3});
+  EXPECT_EQ(r.style, "happy");
+  EXPECT_TRUE(r.style_guess.empty());
+  EXPECT_FALSE(r.to_json().contains("style_unclear"));
+}
+
 TEST(MeaningAlign, ShippedModelReadsWholePrompts) {
   if (!wordnet::available()) GTEST_SKIP() << "WordNet (wordnet-base) is not installed";
   // Phrase rewrites: the action from "hurries ahead", the style from "sleepy" (neither a caption word).
@@ -130,6 +160,15 @@ TEST(MeaningAlign, ShippedModelReadsWholePrompts) {
   EXPECT_EQ(r.action + "/" + r.side + "/" + r.style, "raise-up/both/youthful");
   r = read("an old man waves his right hand");
   EXPECT_EQ(r.action + "/" + r.side + "/" + r.style, "wave/right/elderly");
+  EXPECT_TRUE(r.style_guess.empty());  // read with confidence: used
+  // A style no more likely than not is not guessed: the neutral style, the guess reported.
+  r = read("a shrinking violet creeps forward");
+  EXPECT_EQ(r.action + "/" + r.style, "walk/normal");
+  ASSERT_FALSE(r.style_guess.empty());
+  EXPECT_LT(r.p_style_guess, kStyleFloor);
+  ASSERT_FALSE(r.alternatives.empty());
+  EXPECT_EQ(r.alternatives[0].first, "walk, none, " + r.style_guess);
+  EXPECT_TRUE(r.to_json().contains("style_unclear"));
   // Side words, with their number: "arms" stays both; misspelt sides are corrected and reported.
   EXPECT_EQ(read("both arms up").side, "both");
   r = read("wave with the lfet hand");
@@ -160,6 +199,8 @@ TEST(MeaningAlign, GeneratorAlignsToACaptionReportsAndRefusesWhenAsked) {
   EXPECT_TRUE(g.aligner().is_training_caption(a.text)) << a.text;
   EXPECT_NE(a.summary().find("read as run"), std::string::npos) << a.summary();
   EXPECT_EQ(a.to_json()["meaning"]["style"], "exhausted");
+  const auto unclear = g.aligner().align("a shrinking violet creeps forward", {});
+  EXPECT_NE(unclear.summary().find("no style read with confidence"), std::string::npos) << unclear.summary();
   // A training caption is left as typed.
   const std::string caption = g.aligner().captions().at(10);
   EXPECT_EQ(g.aligner().align(caption, {}).method, "builtin");

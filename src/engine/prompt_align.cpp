@@ -61,6 +61,11 @@ std::string AlignedPrompt::summary() const {
     std::snprintf(buf, sizeof buf, "; read as %s (%.2f), side %s (%.2f), style %s (%.2f)", meaning->action.c_str(),
                   meaning->p_action, meaning->side.c_str(), meaning->p_side, meaning->style.c_str(), meaning->p_style);
     s += buf;
+    if (!meaning->style_guess.empty()) {
+      std::snprintf(buf, sizeof buf, "; no style read with confidence (likeliest %s, %.2f): neutral",
+                    meaning->style_guess.c_str(), meaning->p_style_guess);
+      s += buf;
+    }
     for (const auto& [from, to] : meaning->corrected) s += "; spelling " + from + "->" + to;
     if (!meaning->servable) s += "; NOT an action the model knows";
   }

@@ -72,6 +72,7 @@ nlohmann::json MeaningReading::to_json() const {
   for (const auto& [from, to] : corrected) j["corrected"][from] = to;
   j["evidence"] = nlohmann::json::object();
   for (const auto& [word, attribute] : evidence) j["evidence"][word] = attribute;
+  if (!style_guess.empty()) j["style_unclear"] = {{"guess", style_guess}, {"p", p_style_guess}};
   return j;
 }
 
@@ -104,6 +105,24 @@ std::vector<double> to_vector(const torch::Tensor& t) {
 
 }  // namespace
 
+size_t MeaningEncoder::unclear_style_to_neutral(const std::vector<size_t>& order, const std::vector<double>& log_p_style,
+                                                MeaningReading& r) const {
+  const auto& best = schema_.combos[order[0]];
+  const auto neutral = std::find(schema_.styles.begin(), schema_.styles.end(), kNeutralStyle);
+  if (std::exp(log_p_style[best.style]) >= kStyleFloor || neutral == schema_.styles.end()) return 0;
+  const int n = static_cast<int>(neutral - schema_.styles.begin());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const auto& c = schema_.combos[order[k]];
+    if (c.action != best.action || c.side != best.side || c.style != n) continue;
+    if (k > 0) {
+      r.style_guess = schema_.styles[best.style];
+      r.p_style_guess = std::exp(log_p_style[best.style]);
+    }
+    return k;
+  }
+  return 0;
+}
+
 MeaningReading MeaningEncoder::read(const std::string& prompt) const {
   MeaningReading r;
   // The prompt, then the prompt without each content word (for the evidence); corrections are cached.
@@ -132,8 +151,12 @@ MeaningReading MeaningEncoder::read(const std::string& prompt) const {
   std::vector<size_t> order(score.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
+  // Joint probabilities relative to the likeliest combination's, and their sum.
+  const double top = score[order[0]];
   double total = 0;
-  for (double s : score) total += std::exp(s - score[order[0]]);
+  for (double& s : score) total += std::exp(s -= top);
+  const auto chosen = order.begin() + static_cast<std::ptrdiff_t>(unclear_style_to_neutral(order, py, r));
+  std::rotate(order.begin(), chosen, chosen + 1);  // the one read as first, the rest in order
   const auto& best = schema_.combos[order[0]];
   r.action = schema_.actions[best.action];
   r.side = schema_.sides[best.side];
@@ -145,11 +168,12 @@ MeaningReading MeaningEncoder::read(const std::string& prompt) const {
   r.servable = pa.back() < *std::max_element(pa.begin(), pa.end() - 1);
   r.caption = best.caption;
   for (size_t k = 1; k < std::min<size_t>(4, order.size()); ++k)
-    r.alternatives.push_back({schema_.describe(schema_.combos[order[k]]), std::exp(score[order[k]] - score[order[0]]) / total});
+    r.alternatives.push_back({schema_.describe(schema_.combos[order[k]]), std::exp(score[order[k]]) / total});
   // Evidence: the word whose absence costs each chosen attribute most (at least 0.1 nats).
   const std::pair<const torch::Tensor*, std::pair<int, std::string>> heads[] = {
       {&la, {best.action, r.action + " (action)"}}, {&ls, {best.side, r.side + " (side)"}}, {&ly, {best.style, r.style + " (style)"}}};
   for (const auto& [lp, what] : heads) {
+    if (lp == &ly && !r.style_guess.empty()) continue;  // no word made the neutral style
     const auto column = to_vector(lp->select(1, what.first));
     size_t arg = 0;
     double drop = 0.1;
