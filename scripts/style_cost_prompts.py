@@ -13,11 +13,13 @@ the evaluator alone, not the meaning encoder. Writes <out>/<split>-<set>.tsv.
     scripts/style_cost_prompts.py <prepared data> <labels.tsv> <out dir> [split] [seed]
 """
 import collections
+import json
 import os
 import random
 import sys
 
-SAME_STYLE = {"old": "elderly", "tired": "exhausted", "masculinity": "masculine", "childish": "youthful"}
+# Style labels of one meaning, as train-align merges them ("old" -> "elderly").
+SAME_STYLE = json.load(open(os.path.join(os.path.dirname(__file__), "..", "data", "align", "phrases.json")))["same_style"]
 
 
 def main():
@@ -47,7 +49,8 @@ def main():
         by[label(clip)].append(clip)
     styles = sorted({s for _, s in by})
     sets = collections.defaultdict(list)
-    for clip in ids(split):
+    clips = ids(split)
+    for clip in clips:
         content, style = label(clip)
         same = by.get((content, style)) or [clip]
         sets["own"].append(caption(clip))
@@ -55,7 +58,6 @@ def main():
         sets["normal"].append(caption(rng.choice(by.get((content, "normal")) or same)))
         other = [s for s in styles if s not in (style, "normal") and by.get((content, s))]
         sets["wrong"].append(caption(rng.choice(by[(content, rng.choice(other))] if other else same)))
-    clips = ids(split)
     fifth = set(rng.sample(range(len(clips)), len(clips) // 5))
     for mix, source in (("mixN", "normal"), ("mixW", "wrong")):
         sets[mix] = [sets[source][i] if i in fifth else sets["same"][i] for i in range(len(clips))]

@@ -8,9 +8,10 @@
 // then read as the known combination (a triple some training clip has) of highest probability,
 //   argmax_{(a,s,y) known} log p(a) + log p(s) + log p(y),
 // and aligned to that combination's training caption: the generator is conditioned on a
-// description it was trained on. A style below kStyleFloor is not taken (the neutral one is). Because the attributes are separate, a prompt whose action is
-// known but whose style phrase is new still gets both. An action the data does not have is
-// reported as such, with the nearest known combination.
+// description it was trained on. A style below kStyleFloor is not taken (the neutral one is).
+// Because the attributes are separate, a prompt whose action is known but whose style phrase is
+// new still gets both. An action the data does not have is reported as such, with the nearest
+// known combination.
 #pragma once
 #include <map>
 #include <memory>
