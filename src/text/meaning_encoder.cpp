@@ -108,15 +108,16 @@ std::vector<double> to_vector(const torch::Tensor& t) {
 size_t MeaningEncoder::unclear_style_to_neutral(const std::vector<size_t>& order, const std::vector<double>& log_p_style,
                                                 MeaningReading& r) const {
   const auto& best = schema_.combos[order[0]];
+  const double p = std::exp(log_p_style[best.style]);
   const auto neutral = std::find(schema_.styles.begin(), schema_.styles.end(), kNeutralStyle);
-  if (std::exp(log_p_style[best.style]) >= kStyleFloor || neutral == schema_.styles.end()) return 0;
+  if (p >= kStyleFloor || neutral == schema_.styles.end()) return 0;
   const int n = static_cast<int>(neutral - schema_.styles.begin());
   for (size_t k = 0; k < order.size(); ++k) {
     const auto& c = schema_.combos[order[k]];
     if (c.action != best.action || c.side != best.side || c.style != n) continue;
     if (k > 0) {
       r.style_guess = schema_.styles[best.style];
-      r.p_style_guess = std::exp(log_p_style[best.style]);
+      r.p_style_guess = p;
     }
     return k;
   }
@@ -154,7 +155,10 @@ MeaningReading MeaningEncoder::read(const std::string& prompt) const {
   // Joint probabilities relative to the likeliest combination's, and their sum.
   const double top = score[order[0]];
   double total = 0;
-  for (double& s : score) total += std::exp(s -= top);
+  for (double& s : score) {
+    s -= top;
+    total += std::exp(s);
+  }
   const auto chosen = order.begin() + static_cast<std::ptrdiff_t>(unclear_style_to_neutral(order, py, r));
   std::rotate(order.begin(), chosen, chosen + 1);  // the one read as first, the rest in order
   const auto& best = schema_.combos[order[0]];
