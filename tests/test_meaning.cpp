@@ -161,8 +161,12 @@ TEST(MeaningAlign, ShippedModelReadsWholePrompts) {
   r = read("an old man waves his right hand");
   EXPECT_EQ(r.action + "/" + r.side + "/" + r.style, "wave/right/elderly");
   EXPECT_TRUE(r.style_guess.empty());  // read with confidence: used
-  // A style no more likely than not is not guessed: the neutral style, the guess reported.
+  // An idiom the phrase book lacks, read through WordNet ("shrinking violet": "shy person").
   r = read("a shrinking violet creeps forward");
+  EXPECT_EQ(r.action + "/" + r.style, "walk/not-confident");
+  // A style no more likely than not is not guessed: the neutral style, the guess reported (a trade
+  // says nothing of the manner).
+  r = read("the librarian walks ahead");
   EXPECT_EQ(r.action + "/" + r.style, "walk/normal");
   ASSERT_FALSE(r.style_guess.empty());
   EXPECT_LT(r.p_style_guess, kStyleFloor);
@@ -199,7 +203,7 @@ TEST(MeaningAlign, GeneratorAlignsToACaptionReportsAndRefusesWhenAsked) {
   EXPECT_TRUE(g.aligner().is_training_caption(a.text)) << a.text;
   EXPECT_NE(a.summary().find("read as run"), std::string::npos) << a.summary();
   EXPECT_EQ(a.to_json()["meaning"]["style"], "exhausted");
-  const auto unclear = g.aligner().align("a shrinking violet creeps forward", {});
+  const auto unclear = g.aligner().align("the librarian walks ahead", {});
   EXPECT_NE(unclear.summary().find("no style read with confidence"), std::string::npos) << unclear.summary();
   // A training caption is left as typed.
   const std::string caption = g.aligner().captions().at(10);
