@@ -99,6 +99,17 @@ TEST(Rewording, ClipAttributesAndRewordingsOfThem) {
   EXPECT_TRUE(std::any_of(distinct.begin(), distinct.end(), [&](const std::string& r) {
     return std::any_of(book.settings.begin(), book.settings.end(), [&](const std::string& s) { return r.find(s) != std::string::npos; });
   }));
+  // What the subject wears ("in a red jacket") comes into some rewordings, never after a pronoun.
+  size_t worn = 0;
+  for (int i = 0; i < 400; ++i) {
+    const auto r = " " + reword({"walk", "none", "sad"}, book, rng);
+    for (const auto& a : book.appearance) {
+      if (r.find(" " + a) == std::string::npos) continue;
+      ++worn;
+      for (const char* pronoun : {" he ", " she ", " they "}) EXPECT_EQ(r.find(pronoun + a), std::string::npos) << r;
+    }
+  }
+  EXPECT_GT(worn, 20u);
   EXPECT_THROW(reword({"teleport", "none", "normal"}, book, rng), Error);
   EXPECT_FALSE(unknown_request(book, rng).empty());
   EXPECT_TRUE(book.words().count("sidestep") && book.words().count("wearily"));
@@ -173,6 +184,11 @@ TEST(MeaningAlign, ShippedModelReadsWholePrompts) {
   ASSERT_FALSE(r.alternatives.empty());
   EXPECT_EQ(r.alternatives[0].first, "walk, none, " + r.style_guess);
   EXPECT_TRUE(r.to_json().contains("style_unclear"));
+  // A colour that says what someone wears is no style; the idiom it comes from still is (the
+  // phrase book holds neither of the first two: its appearance list teaches the difference).
+  EXPECT_NE(read("a man in a blue hat walks ahead").style, "sad");
+  EXPECT_NE(read("a man with a red scarf walks on").style, "angry");
+  EXPECT_EQ(read("feeling blue, a man walks ahead").style, "sad");
   // Side words, with their number: "arms" stays both; misspelt sides are corrected and reported.
   EXPECT_EQ(read("both arms up").side, "both");
   r = read("wave with the lfet hand");

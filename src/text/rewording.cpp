@@ -22,6 +22,7 @@ PhraseBook PhraseBook::load(const std::string& path) {
     b.unknown = j.at("unknown").get<std::vector<std::string>>();
     b.fillers = j.at("fillers").get<std::vector<std::string>>();
     b.settings = j.value("settings", std::vector<std::string>{});
+    b.appearance = j.value("appearance", std::vector<std::string>{});
     for (const auto& [name, a] : j.at("actions").items())
       b.actions[name] = {a.value("none", std::vector<std::string>{}), a.value("side", std::vector<std::string>{}),
                          a.value("both", std::vector<std::string>{})};
@@ -50,7 +51,7 @@ std::set<std::string> PhraseBook::words() const {
     for (const auto& p : phrases)
       for (const auto& w : prompt_words(p)) out.insert(w);
   };
-  for (const auto* list : {&subjects, &shapes, &unknown, &fillers, &settings}) add(*list);
+  for (const auto* list : {&subjects, &shapes, &unknown, &fillers, &settings, &appearance}) add(*list);
   for (const auto& [_, a] : actions)
     for (const auto* list : {&a.none, &a.side, &a.both}) add(*list);
   for (const auto& [_, s] : styles)
@@ -126,6 +127,10 @@ std::string fill(const std::string& action, const std::string& style, const Phra
     if (person) subject = pick_one(s.subjects, rng);
     if (!s.adverbs.empty() && (!person || coin(rng, 0.4))) adverb = pick_one(s.adverbs, rng);
   }
+  // What the subject wears or carries ("a man in a blue hat"): colours name idioms of styles
+  // ("feeling blue", "seeing red"), but not when they colour a thing. A pronoun takes none.
+  if (!book.appearance.empty() && subject != "he" && subject != "she" && subject != "they" && coin(rng, 0.15))
+    subject += " " + pick_one(book.appearance, rng);
   const std::string filler = book.fillers.empty() ? "" : pick_one(book.fillers, rng);
   std::string shape = pick_one(book.shapes, rng);
   // A noun-led phrase ("hands up") reads as a request of its own.

@@ -1,8 +1,8 @@
 // Rewordings of what a clip shows, for training the meaning encoder: from a phrase book
 // (data/align/phrases.json) of subjects, actions (base form, {side} slot), styles (adverbials and
-// people who carry the style), sentence shapes, fillers and settings (where or for whom, which say
-// nothing of the motion), with WordNet inflection, synonyms and
-// hyponyms, occasional typos and dropped words. Also requests for actions the data does not have (label "none").
+// people who carry the style), sentence shapes, fillers, settings (where or for whom) and
+// appearance (what the subject wears or carries), which say nothing of the motion, with WordNet
+// inflection, synonyms and hyponyms, occasional typos and dropped words. Also requests for actions the data does not have (label "none").
 #pragma once
 #include <map>
 #include <memory>
@@ -24,7 +24,7 @@ struct PhraseBook {
     std::vector<std::string> adverbs, subjects;
   };
   std::map<std::string, std::string> same_style;  // style label -> the style it means ("old" -> "elderly")
-  std::vector<std::string> subjects, shapes, unknown, fillers, settings;
+  std::vector<std::string> subjects, shapes, unknown, fillers, settings, appearance;
   std::map<std::string, ActionPhrases> actions;
   std::map<std::string, StylePhrases> styles;
   // The book's words as a known vocabulary: WordNet synonyms and hyponyms of them that map back
