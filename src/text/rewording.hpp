@@ -2,7 +2,8 @@
 // (data/align/phrases.json) of subjects, actions (base form, {side} slot), styles (adverbials and
 // people who carry the style), sentence shapes, fillers, settings (where or for whom) and
 // appearance (what the subject wears or carries), which say nothing of the motion, with WordNet
-// inflection, synonyms and hyponyms, occasional typos and dropped words. Also requests for actions the data does not have (label "none").
+// inflection, synonyms and hyponyms, occasional typos and dropped words. Also requests for actions
+// the data does not have (label "none").
 #pragma once
 #include <map>
 #include <memory>
