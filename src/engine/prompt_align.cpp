@@ -22,12 +22,9 @@ const std::string* determiner(const std::string& w) {
   static const char* const words[] = {"his", "her", "their", "its", "my", "your", "our", "this", "that"};
   static const std::string a = "a";
   if (w == "some" || w == "one") return &a;  // "some dude" -> "a person"
-  static const char* const pronouns[] = {"he", "she", "they"};
   for (const char* d : words)
     if (w == d) return &the;
-  for (const char* p : pronouns)
-    if (w == p) return &person;
-  return nullptr;
+  return is_subject_pronoun(w) ? &person : nullptr;
 }
 
 // "a" / "an" agree with the next word; a word said twice in a row is said once.

@@ -129,7 +129,7 @@ std::string fill(const std::string& action, const std::string& style, const Phra
   }
   // What the subject wears or carries ("a man in a blue hat"): colours name idioms of styles
   // ("feeling blue", "seeing red"), but not when they colour a thing. A pronoun takes none.
-  if (!book.appearance.empty() && subject != "he" && subject != "she" && subject != "they" && coin(rng, 0.15))
+  if (!book.appearance.empty() && !is_subject_pronoun(subject) && coin(rng, 0.15))
     subject += " " + pick_one(book.appearance, rng);
   const std::string filler = book.fillers.empty() ? "" : pick_one(book.fillers, rng);
   std::string shape = pick_one(book.shapes, rng);

@@ -27,4 +27,7 @@ inline bool has_letter(const std::string& w) {
   return std::any_of(w.begin(), w.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
 }
 
+// A pronoun that stands for the subject ("he walks"): it takes no article and no description.
+inline bool is_subject_pronoun(const std::string& w) { return w == "he" || w == "she" || w == "they"; }
+
 }  // namespace mogo
